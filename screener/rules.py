@@ -1,0 +1,337 @@
+"""The compiled rule tree: frozen nodes and their canonical printed form.
+
+Every node prints in the criterion language (grammar/rule.lark) and
+`parse_rule(render(node)) == node` holds for every tree (see tests). Nodes are
+plain data; evaluation lives in `screener.evaluate`.
+
+Conventions of the printed form:
+- `a and b`, `a or b`; and/or never mix at one level, nested groups are
+  parenthesised; `not x`.
+- comparisons: `SUBJECT OP NUMBER UNIT` and `SUBJECT in [LOW, HIGH] UNIT`
+  (square bracket = inclusive bound, round = exclusive).
+- `over`/`under` are the comparators of text such as "over 2 months": definite
+  off the boundary, `review` exactly on it.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from decimal import Decimal
+from enum import StrEnum
+from typing import TypeAlias
+
+
+class Op(StrEnum):
+    LT = "<"
+    LE = "<="
+    GT = ">"
+    GE = ">="
+    EQ = "="
+    OVER = "over"
+    UNDER = "under"
+
+
+class ConditionMode(StrEnum):
+    PRESENT = "present"
+    PRESENT_OR_SUSPECTED = "or_suspected"
+    HISTORY = "history"
+
+
+def format_number(value: Decimal) -> str:
+    """Print a Decimal without exponent and without trailing zeros after the point."""
+    text = format(value, "f")
+    if "." in text:
+        text = text.rstrip("0").rstrip(".")
+    return text if text not in ("-0", "") else "0"
+
+
+def _quote(text: str) -> str:
+    return json.dumps(text, ensure_ascii=False)
+
+
+# ---------------------------------------------------------------- subjects
+
+
+@dataclass(frozen=True)
+class Age:
+    """The patient's age, in completed units of the comparison's unit."""
+
+    def render(self) -> str:
+        return "age"
+
+
+@dataclass(frozen=True)
+class Lab:
+    """The latest value of a laboratory analyte or vital sign (analyte id)."""
+
+    analyte: str
+
+    def render(self) -> str:
+        return f"lab({self.analyte})"
+
+
+@dataclass(frozen=True)
+class Rise:
+    """Rate of change of an analyte between its two most recent values, per `per`."""
+
+    analyte: str
+    per: str = "day"
+
+    def render(self) -> str:
+        return f"rise({self.analyte}, {self.per})"
+
+
+@dataclass(frozen=True)
+class Score:
+    """A clinical score, derived or given (meld, meld_na, meld3, child_pugh, ...)."""
+
+    name: str
+
+    def render(self) -> str:
+        return f"score({self.name})"
+
+
+@dataclass(frozen=True)
+class Fact:
+    """A recorded fact about the patient (life_expectancy, he_grade, ecog, ...)."""
+
+    name: str
+
+    def render(self) -> str:
+        return f"fact({self.name})"
+
+
+Subject: TypeAlias = Age | Lab | Rise | Score | Fact
+
+
+# ---------------------------------------------------------------- leaves
+
+
+@dataclass(frozen=True)
+class Compare:
+    subject: Subject
+    op: Op
+    value: Decimal
+    unit: str = ""
+
+    def render(self) -> str:
+        unit = f" {self.unit}" if self.unit else ""
+        return f"{self.subject.render()} {self.op.value} {format_number(self.value)}{unit}"
+
+
+@dataclass(frozen=True)
+class Between:
+    subject: Subject
+    low: Decimal
+    high: Decimal
+    unit: str = ""
+    low_inclusive: bool = True
+    high_inclusive: bool = True
+
+    def render(self) -> str:
+        left = "[" if self.low_inclusive else "("
+        right = "]" if self.high_inclusive else ")"
+        unit = f" {self.unit}" if self.unit else ""
+        low, high = format_number(self.low), format_number(self.high)
+        return f"{self.subject.render()} in {left}{low}, {high}{right}{unit}"
+
+
+@dataclass(frozen=True)
+class OneOf:
+    """A categorical value among a set, e.g. Child-Pugh class B or C."""
+
+    subject: Subject
+    values: tuple[str, ...]
+
+    def render(self) -> str:
+        return f"{self.subject.render()} in {{{', '.join(self.values)}}}"
+
+
+@dataclass(frozen=True)
+class Sex:
+    value: str  # "female" | "male"
+
+    def render(self) -> str:
+        return f"sex = {self.value}"
+
+
+@dataclass(frozen=True)
+class Condition:
+    """A diagnosis from the concept vocabulary (screener/data/concepts.yaml)."""
+
+    concept: str
+    mode: ConditionMode = ConditionMode.PRESENT
+
+    def render(self) -> str:
+        if self.mode is ConditionMode.HISTORY:
+            return f"history({self.concept})"
+        if self.mode is ConditionMode.PRESENT_OR_SUSPECTED:
+            return f"condition({self.concept}, or_suspected)"
+        return f"condition({self.concept})"
+
+
+@dataclass(frozen=True)
+class Pregnant:
+    def render(self) -> str:
+        return "pregnant"
+
+
+@dataclass(frozen=True)
+class Lactating:
+    def render(self) -> str:
+        return "lactating"
+
+
+@dataclass(frozen=True)
+class Window:
+    """A calendar time window back from the screening date, e.g. 3 months."""
+
+    amount: int
+    unit: str  # days | weeks | months | years
+
+    def render(self) -> str:
+        return f"{self.amount} {self.unit}"
+
+
+@dataclass(frozen=True)
+class TrialParticipation:
+    """Participation in another trial.
+
+    `types` empty means any intervention type. With `within`, a participation
+    counts when ongoing or ended within the window; without, only when ongoing.
+    """
+
+    types: tuple[str, ...] = ()
+    within: Window | None = None
+
+    def render(self) -> str:
+        parts = ["|".join(self.types) if self.types else "any"]
+        parts.append(f"within {self.within.render()}" if self.within else "ongoing")
+        return f"other_trial({', '.join(parts)})"
+
+
+@dataclass(frozen=True)
+class Medication:
+    """Use of a drug class: current, or within a window before screening."""
+
+    drug_class: str
+    within: Window | None = None
+
+    def render(self) -> str:
+        when = f", within {self.within.render()}" if self.within else ""
+        return f"medication({self.drug_class}{when})"
+
+
+@dataclass(frozen=True)
+class Review:
+    """Text the grammar could not account for: a person must decide it."""
+
+    text: str
+
+    def render(self) -> str:
+        return f"review({_quote(self.text)})"
+
+
+# ---------------------------------------------------------------- compounds
+
+
+@dataclass(frozen=True)
+class AllOf:
+    items: tuple[Rule, ...]
+
+    def render(self) -> str:
+        return " and ".join(_grouped(item) for item in self.items)
+
+
+@dataclass(frozen=True)
+class AnyOf:
+    items: tuple[Rule, ...]
+
+    def render(self) -> str:
+        return " or ".join(_grouped(item) for item in self.items)
+
+
+@dataclass(frozen=True)
+class Not:
+    item: Rule
+
+    def render(self) -> str:
+        return f"not {_grouped(self.item)}"
+
+
+@dataclass(frozen=True)
+class Implies:
+    """`if` a condition holds `then` a requirement: met when the condition is not."""
+
+    condition: Rule
+    then: Rule
+
+    def render(self) -> str:
+        return f"implies({self.condition.render()}; {self.then.render()})"
+
+
+@dataclass(frozen=True)
+class Qualified:
+    """A rule under a qualifier the data cannot judge ("severe", "other").
+
+    Absent base means absent qualified ("no diabetes" means "no severe
+    diabetes"); a present base leaves the qualifier to a person (`review`).
+    """
+
+    qualifier: str
+    item: Rule
+
+    def render(self) -> str:
+        return f"qualified({_quote(self.qualifier)}; {self.item.render()})"
+
+
+@dataclass(frozen=True)
+class Readings:
+    """Every reading of ambiguous text; definite only where all readings agree."""
+
+    items: tuple[Rule, ...]
+
+    def render(self) -> str:
+        return "readings(" + "; ".join(item.render() for item in self.items) + ")"
+
+
+Leaf: TypeAlias = (
+    Compare | Between | OneOf | Sex | Condition | Pregnant | Lactating
+    | TrialParticipation | Medication | Review
+)
+Rule: TypeAlias = Leaf | AllOf | AnyOf | Not | Implies | Qualified | Readings
+
+
+def _grouped(rule: Rule) -> str:
+    return f"({rule.render()})" if isinstance(rule, AllOf | AnyOf | Not) else rule.render()
+
+
+def render(rule: Rule) -> str:
+    """The canonical printed form of a rule."""
+    return rule.render()
+
+
+def conjunction(items: list[Rule] | tuple[Rule, ...]) -> Rule:
+    """Conjunction that collapses a single item (trees never hold 1-item groups)."""
+    return items[0] if len(items) == 1 else AllOf(tuple(items))
+
+
+def disjunction(items: list[Rule] | tuple[Rule, ...]) -> Rule:
+    """Disjunction that collapses a single item."""
+    return items[0] if len(items) == 1 else AnyOf(tuple(items))
+
+
+def leaves(rule: Rule) -> list[Leaf]:
+    """All leaves of a tree, left to right."""
+    if isinstance(rule, AllOf | AnyOf | Readings):
+        return [leaf for item in rule.items for leaf in leaves(item)]
+    if isinstance(rule, Not | Qualified):
+        return leaves(rule.item)
+    if isinstance(rule, Implies):
+        return leaves(rule.condition) + leaves(rule.then)
+    return [rule]
+
+
+def has_review(rule: Rule) -> bool:
+    return any(isinstance(leaf, Review) for leaf in leaves(rule))
