@@ -1,0 +1,28 @@
+"""screener: compile clinical-trial eligibility criteria and pre-screen patients.
+
+    from screener import TrialLibrary, load_patient
+    library = TrialLibrary.load()
+    report = library.screen(load_patient("examples/liver_failure_patient.json"))
+"""
+
+from __future__ import annotations
+
+__version__ = "0.1.0"
+
+from screener.library import CompiledTrial, TrialLibrary  # noqa: E402
+from screener.logic import Status  # noqa: E402
+from screener.patient import Patient, load_patient, patient_from_dict  # noqa: E402
+from screener.results import ScreeningReport, TrialResult, Verdict  # noqa: E402
+
+__all__ = [
+    "CompiledTrial",
+    "Patient",
+    "ScreeningReport",
+    "Status",
+    "TrialLibrary",
+    "TrialResult",
+    "Verdict",
+    "__version__",
+    "load_patient",
+    "patient_from_dict",
+]

@@ -1,0 +1,26 @@
+"""The class of a criterion: clinical, judgement or administrative."""
+
+from __future__ import annotations
+
+import re
+
+from screener.results import CriterionClass
+
+_ADMINISTRATIVE = re.compile(
+    r"\b(?:informed consent|consent form|consent|willing(?:ness)?|unwilling|agrees?|agreement"
+    r"|comply|compliance|cooperate|sign(?:ed|s)?\b|voluntar(?:y|ily)|contracepti(?:on|ve)"
+    r"|able to communicate|complete the study|follow-up schedule|follow up schedule"
+    r"|understand)", re.IGNORECASE)
+_JUDGEMENT = re.compile(
+    r"\b(?:investigators?|researchers?|physician|doctor|in the opinion|judge?ment|considered"
+    r"|deemed|inappropriate|unsuitable|not suitable|ethics|ethical|adherence|confounding"
+    r"|bias|foreseeable|disputes?|medical errors?)\b", re.IGNORECASE)
+
+
+def classify(text: str) -> CriterionClass:
+    """Administrative (consent, willingness), judgement (investigator, ethics) or clinical."""
+    if _ADMINISTRATIVE.search(text):
+        return CriterionClass.ADMINISTRATIVE
+    if _JUDGEMENT.search(text):
+        return CriterionClass.JUDGEMENT
+    return CriterionClass.CLINICAL

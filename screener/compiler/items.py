@@ -1,0 +1,324 @@
+"""Parse one span of criterion tokens with grammar/criterion.lark into a rule.
+
+`parse_item` returns the rule, or an `Unaccounted` explaining why the span
+cannot be compiled (a syntax the grammar lacks, a unit that does not fit the
+analyte, a qualifier that does not apply). Validation that needs vocabulary
+(units per analyte, organs with a transplant concept) happens here, so a span
+either compiles to a rule that means all it says or does not compile at all.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+from decimal import Decimal
+from functools import cache
+from typing import Any as AnyType
+
+from lark import Lark, Token, Transformer, v_args
+from lark.exceptions import LarkError, VisitError
+from lark.lexer import Lexer
+
+from screener import analytes, concepts
+from screener import rules as r
+from screener.resources import grammar_path
+
+
+@dataclass(frozen=True)
+class Unaccounted:
+    """Why a span did not compile."""
+
+    reason: str
+
+
+class _Reject(Exception):
+    def __init__(self, reason: str) -> None:
+        super().__init__(reason)
+        self.reason = reason
+
+
+class _TokenListLexer(Lexer):
+    """Lark lexer that replays tokens made by screener.compiler.tokens."""
+
+    def __init__(self, lexer_conf: AnyType) -> None:
+        pass
+
+    def lex(self, data: AnyType) -> Iterator[Token]:  # type: ignore[override]
+        yield from data
+
+
+@cache
+def item_parser() -> Lark:
+    text = grammar_path("criterion.lark").read_text(encoding="utf-8")
+    return Lark(text, parser="lalr", lexer=_TokenListLexer, strict=True)
+
+
+_OPS = {"GE": r.Op.GE, "LE": r.Op.LE, "GT": r.Op.GT, "LT": r.Op.LT, "EQ": r.Op.EQ,
+        "OVER": r.Op.OVER, "UNDER": r.Op.UNDER}
+
+
+@dataclass(frozen=True)
+class _Comparison:
+    op: r.Op | None  # None for a range
+    low: Decimal
+    high: Decimal | None
+    unit: str
+
+
+def _number(token: Token) -> Decimal:
+    return Decimal(str(token))
+
+
+@v_args(inline=True)
+class _ToRule(Transformer[Token, r.Rule]):
+    # ------------------------------------------------------------ conditions
+    def concept(self, token: Token) -> r.Rule:
+        return r.Condition(str(token))
+
+    def transplant_of(self, *parts: AnyType) -> r.Rule:
+        organs = [p for p in parts if isinstance(p, list)]
+        names: list[str] = organs[0] if organs else [str(p) for p in parts if p.type == "ORGAN"]
+        items: list[r.Rule] = []
+        for organ in names:
+            concept_id = f"transplant_{organ}"
+            if concept_id not in concepts.CONCEPTS:
+                raise _Reject(f"no transplant concept for organ '{organ}'")
+            items.append(r.Condition(concept_id))
+        return r.disjunction(items)
+
+    def organ_list(self, *tokens: Token) -> list[str]:
+        return [str(t) for t in tokens if t.type == "ORGAN"]
+
+    def history(self, _word: Token, item: r.Rule) -> r.Rule:
+        return _with_mode(item, r.ConditionMode.HISTORY)
+
+    def or_suspected(self, _a: Token, _or: Token, _b: Token, item: r.Rule) -> r.Rule:
+        return _with_mode(item, r.ConditionMode.PRESENT_OR_SUSPECTED)
+
+    def qualified(self, *parts: AnyType) -> r.Rule:
+        *qualifiers, item = parts
+        words = [str(q) for q in qualifiers if str(q) != "active"]
+        return r.Qualified(" ".join(words), item) if words else item
+
+    def conditional_medication(self, *parts: Token) -> r.Rule:
+        conditions = [r.Condition(str(t)) for t in parts if t.type == "CONCEPT"]
+        drug_class = next(str(t) for t in parts if t.type == "DRUG_CLASS")
+        return r.Implies(r.conjunction(conditions), r.Medication(drug_class))
+
+    def medication(self, *parts: Token) -> r.Rule:
+        return r.Medication(next(str(t) for t in parts if t.type == "DRUG_CLASS"))
+
+    # ------------------------------------------------------------ labs
+    def analyte_ref(self, name: Token, alias: Token | None = None, *_: Token) -> str:
+        # with an alias, parts are (ANALYTE, LPAR, ANALYTE, RPAR)
+        return str(name)
+
+    def quantity(self, number: Token, unit: Token | None = None) -> tuple[Decimal, str | None]:
+        return _number(number), (str(unit) if unit is not None else None)
+
+    def comparator(self, token: Token) -> r.Op:
+        return _OPS[token.type]
+
+    def compare(self, op: r.Op, quantity: tuple[Decimal, str | None]) -> _Comparison:
+        return _Comparison(op, quantity[0], None, quantity[1] or "")
+
+    def between(self, *parts: AnyType) -> _Comparison:
+        low, high = [p for p in parts if isinstance(p, tuple)]
+        if low[1] and high[1] and low[1] != high[1]:
+            raise _Reject(f"range bounds in different units ({low[1]}, {high[1]})")
+        if low[0] > high[0]:
+            raise _Reject("range with its low bound above its high bound")
+        return _Comparison(None, low[0], high[0], high[1] or low[1] or "")
+
+    def at_least(self, quantity: tuple[Decimal, str | None], _word: Token) -> _Comparison:
+        return _Comparison(r.Op.GE, quantity[0], None, quantity[1] or "")
+
+    def at_most(self, quantity: tuple[Decimal, str | None], _word: Token) -> _Comparison:
+        return _Comparison(r.Op.LE, quantity[0], None, quantity[1] or "")
+
+    def lab_compare(self, analyte: str, comparison: _Comparison) -> r.Rule:
+        return _lab_rule(r.Lab(analyte), analyte, comparison)
+
+    def lab_or_rise(self, analyte: str, comparison: _Comparison, _or: Token,
+                    rise: tuple[_Comparison, str]) -> r.Rule:
+        rise_comparison, per = rise
+        return r.AnyOf((_lab_rule(r.Lab(analyte), analyte, comparison),
+                        _lab_rule(r.Rise(analyte, per), analyte, rise_comparison)))
+
+    def rise(self, _word: Token, comparison: _Comparison, *rest: Token) -> tuple[_Comparison, str]:
+        per = rest[-1]
+        unit = str(per) if per.type == "TIME_UNIT" else "days"
+        return comparison, unit.rstrip("s")
+
+    # ------------------------------------------------------------ scores
+    def score_compare(self, score: Token, comparison: _Comparison, *_: Token) -> r.Rule:
+        if comparison.unit:
+            raise _Reject(f"a score compared with a unit ({comparison.unit})")
+        return _comparison_rule(r.Score(str(score)), comparison)
+
+    def cp_classes(self, *tokens: Token) -> tuple[str, ...]:
+        return tuple(sorted({str(t).lower() for t in tokens if t.type == "CP_CLASS"}))
+
+    def score_class(self, score: Token, *parts: AnyType) -> r.Rule:
+        if str(score) != "child_pugh":
+            raise _Reject("class letters for a score without classes")
+        classes = next(p for p in parts if isinstance(p, tuple))
+        return r.OneOf(r.Score("child_pugh_class"), classes)
+
+    def score_class_points(self, score: Token, *parts: AnyType) -> r.Rule:
+        classes = next(p for p in parts if isinstance(p, tuple))
+        low, high = [_number(p) for p in parts if isinstance(p, Token) and p.type == "NUMBER"]
+        if str(score) != "child_pugh" or not _points_within_classes(low, high, classes):
+            raise _Reject("Child-Pugh points that do not lie within the stated classes")
+        # the points range lies inside the classes, so it states the whole meaning
+        return r.Between(r.Score("child_pugh"), low, high)
+
+    def he_none_or_below(self, *parts: Token) -> r.Rule:
+        concept = next(t for t in parts if t.type == "CONCEPT")
+        noun = next(t for t in parts if t.type == "GRADED_NOUN")
+        if str(concept) != str(noun) or str(concept) != "hepatic_encephalopathy":
+            raise _Reject("'no X or Y below grade N' with two different concepts")
+        grades = [int(t) for t in parts if t.type == "GRADE"]
+        inclusive = len(grades) == 2 and grades[0] == grades[1]
+        if len(grades) == 2 and not inclusive:
+            raise _Reject("an inclusion note naming another grade")
+        op = r.Op.LE if inclusive else r.Op.LT
+        return r.Compare(r.Fact("he_grade"), op, Decimal(grades[0]))
+
+    def he_compare(self, _word: Token, op: r.Op, grade: Token) -> r.Rule:
+        return r.Compare(r.Fact("he_grade"), op, Decimal(str(grade)))
+
+    # ------------------------------------------------------------ who
+    def age_unit(self, unit: Token, *_: Token) -> str:
+        return str(unit)
+
+    def age_between(self, *parts: AnyType) -> r.Rule:
+        low, high = [_number(p) for p in parts if isinstance(p, Token) and p.type == "NUMBER"]
+        unit = next((p for p in parts if isinstance(p, str) and not isinstance(p, Token)), "years")
+        if low > high:
+            raise _Reject("age range with its low bound above its high bound")
+        return r.Between(r.Age(), low, high, unit)
+
+    def age_compare(self, op: r.Op, number: Token, unit: str | None = None) -> r.Rule:
+        return r.Compare(r.Age(), op, _number(number), unit or "years")
+
+    def age_at_least(self, number: Token, *parts: AnyType) -> r.Rule:
+        unit = next((p for p in parts if isinstance(p, str) and not isinstance(p, Token)), "years")
+        return r.Compare(r.Age(), r.Op.GE, _number(number), unit)
+
+    def age_at_most(self, number: Token, *parts: AnyType) -> r.Rule:
+        unit = next((p for p in parts if isinstance(p, str) and not isinstance(p, Token)), "years")
+        return r.Compare(r.Age(), r.Op.LE, _number(number), unit)
+
+    def sex(self, token: Token) -> r.Rule:
+        return r.Sex(str(token))
+
+    def sex_only(self, sex: r.Rule) -> r.Rule:
+        return sex
+
+    def sex_and_age(self, sex: r.Rule, *parts: AnyType) -> r.Rule:
+        age = next(p for p in parts if not isinstance(p, Token))
+        return r.AllOf((sex, age))
+
+    def life_expectancy(self, _word: Token, op: r.Op, number: Token, unit: Token) -> r.Rule:
+        return r.Compare(r.Fact("life_expectancy"), op, _number(number), str(unit))
+
+    def life_expectancy_at_least(self, _word: Token, number: Token, unit: Token,
+                                 _more: Token) -> r.Rule:
+        return r.Compare(r.Fact("life_expectancy"), r.Op.GE, _number(number), str(unit))
+
+    def pregnant(self, _token: Token) -> r.Rule:
+        return r.Pregnant()
+
+    def lactating(self, _token: Token) -> r.Rule:
+        return r.Lactating()
+
+    # ------------------------------------------------------------ trials
+    def trial_ongoing(self, *parts: Token) -> r.Rule:
+        _only_other(parts)
+        return r.TrialParticipation()
+
+    def participation_any(self, *parts: Token) -> str:
+        return "any"
+
+    def trial_target(self, *parts: Token) -> tuple[str, ...]:
+        _only_other(parts)
+        if any(t.type == "DRUGS" for t in parts):
+            return ("drug", "biological")
+        return ()
+
+    def trial_within(self, _p: str, types: tuple[str, ...], _w: Token, number: Token,
+                     unit: Token) -> r.Rule:
+        return r.TrialParticipation(types, r.Window(int(_number(number)), str(unit)))
+
+    # ------------------------------------------------------------ combinators
+    def negated(self, _word: Token, item: r.Rule) -> r.Rule:
+        return r.Not(item)
+
+    def or_alternative(self, first: r.Rule, _l: Token, _or: Token, second: r.Rule,
+                       _r: Token) -> r.Rule:
+        return r.AnyOf((first, second))
+
+    def start(self, item: r.Rule) -> r.Rule:
+        return item
+
+
+def _only_other(parts: tuple[Token, ...]) -> None:
+    for token in parts:
+        if isinstance(token, Token) and token.type == "QUALIFIER" and str(token) != "other":
+            raise _Reject(f"'{token}' qualifies the trials")
+
+
+def _points_within_classes(low: Decimal, high: Decimal, classes: tuple[str, ...]) -> bool:
+    spans = {"a": (5, 6), "b": (7, 9), "c": (10, 15)}
+    return all(any(spans[c][0] <= p <= spans[c][1] for c in classes) for p in (low, high))
+
+
+def _with_mode(rule: r.Rule, mode: r.ConditionMode) -> r.Rule:
+    if isinstance(rule, r.Condition):
+        return r.Condition(rule.concept, mode)
+    if isinstance(rule, r.AnyOf):
+        return r.AnyOf(tuple(_with_mode(item, mode) for item in rule.items))
+    raise _Reject("'history of' or 'suspected' in front of something that is not a diagnosis")
+
+
+def with_history(rule: r.Rule) -> r.Rule | None:
+    """The rule with every diagnosis read as 'history of'; None when not all are diagnoses."""
+    try:
+        return _with_mode(rule, r.ConditionMode.HISTORY)
+    except _Reject:
+        return None
+
+
+def _comparison_rule(subject: r.Subject, comparison: _Comparison) -> r.Rule:
+    if comparison.op is None:
+        assert comparison.high is not None
+        return r.Between(subject, comparison.low, comparison.high, comparison.unit)
+    return r.Compare(subject, comparison.op, comparison.low, comparison.unit)
+
+
+def _lab_rule(subject: r.Subject, analyte_id: str, comparison: _Comparison) -> r.Rule:
+    if comparison.unit != "xULN":
+        problem = analytes.convert(analyte_id, float(comparison.low), comparison.unit or None)
+        if isinstance(problem, analytes.UnitProblem):
+            raise _Reject(f"{analytes.ANALYTES[analyte_id].name}: {problem.reason}")
+    return _comparison_rule(subject, comparison)
+
+
+def parse_item(tokens: list[Token]) -> r.Rule | Unaccounted:
+    """The rule for a whole span of tokens, or why it does not compile."""
+    if not tokens:
+        return Unaccounted("empty text")
+    unknown = [str(t) for t in tokens if t.type == "WORD"]
+    if unknown:
+        return Unaccounted(f"words the grammar does not cover: {', '.join(unknown[:4])}")
+    try:
+        tree = item_parser().parse(tokens)  # type: ignore[arg-type]
+        rule: r.Rule = _ToRule().transform(tree)
+    except VisitError as error:
+        if isinstance(error.orig_exc, _Reject):
+            return Unaccounted(error.orig_exc.reason)
+        raise
+    except LarkError:
+        return Unaccounted("a construction the grammar does not cover")
+    return rule

@@ -1,0 +1,189 @@
+"""The words of the criterion grammar: fixed keyword phrases and the vocabularies.
+
+Each entry maps a phrase to a token type (a terminal of grammar/criterion.lark)
+and a value. Analyte, concept and drug-class phrases come from the data files
+(screener/data/); the keyword phrases live here because they are the grammar's
+own words. Words that change meaning (not, no, except, unless, without, only,
+other, severe, active, history of) are never fillers.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import cache
+
+from screener import analytes, concepts
+
+
+@dataclass(frozen=True)
+class Entry:
+    type: str
+    value: str
+    case_sensitive: bool = False
+
+
+# Words with no meaning of their own in a criterion; the tokenizer drops them.
+FILLERS = (
+    "a", "an", "the", "patients", "patient", "subjects", "subject", "participants",
+    "participant", "candidates", "candidate", "individuals", "persons", "people", "those",
+    "who", "is", "are", "was", "were", "be", "been", "being", "have", "has", "had", "having",
+    "with", "diagnosed with", "diagnosed as", "diagnosis of", "a diagnosis of",
+    "clinical diagnosis of", "known", "documented", "presence of", "evidence of",
+    "serum", "plasma", "level", "levels", "value", "values", "count", "concentration",
+    "score", "scores", "of", "must", "should", "will",
+)
+
+KEYWORDS: dict[str, tuple[str, str]] = {
+    # comparators (longest phrase wins, so "no more than" beats "more than")
+    "≥": ("GE", ">="), "≤": ("LE", "<="), ">": ("GT", ">"), "<": ("LT", "<"), "=": ("EQ", "="),
+    "more than": ("GT", ">"), "greater than": ("GT", ">"), "higher than": ("GT", ">"),
+    "in excess of": ("GT", ">"),
+    "less than": ("LT", "<"), "lower than": ("LT", "<"), "fewer than": ("LT", "<"),
+    "at least": ("GE", ">="), "no less than": ("GE", ">="), "not less than": ("GE", ">="),
+    "greater than or equal to": ("GE", ">="), "more than or equal to": ("GE", ">="),
+    "equal to or greater than": ("GE", ">="), "equal to or more than": ("GE", ">="),
+    "no more than": ("LE", "<="), "not more than": ("LE", "<="), "at most": ("LE", "<="),
+    "not exceeding": ("LE", "<="), "no greater than": ("LE", "<="),
+    "not greater than": ("LE", "<="), "up to": ("LE", "<="),
+    "less than or equal to": ("LE", "<="), "equal to or less than": ("LE", "<="),
+    "over": ("OVER", "over"), "above": ("OVER", "over"), "exceeding": ("OVER", "over"),
+    "exceeds": ("OVER", "over"), "older than": ("OVER", "over"),
+    "under": ("UNDER", "under"), "below": ("UNDER", "under"), "younger than": ("UNDER", "under"),
+    "equal to": ("EQ", "="),
+    # list and range words
+    "and": ("AND", "and"), "&": ("AND", "and"), "or": ("OR", "or"), "and/or": ("ANDOR", "or"),
+    "and or": ("ANDOR", "or"), "either": ("EITHER", "either"), "nor": ("NOR", "nor"),
+    "neither": ("NEITHER", "neither"),
+    "between": ("BETWEEN", "between"), "from": ("FROM", "from"), "to": ("TO", "to"),
+    "no": ("NO", "no"), "not": ("NOT", "not"), "without": ("WITHOUT", "without"),
+    "e.g.": ("EG", "e.g."), "e.g": ("EG", "e.g."), "eg": ("EG", "e.g."), "e. g.": ("EG", "e.g."),
+    "such as": ("EG", "e.g."), "for example": ("EG", "e.g."), "for instance": ("EG", "e.g."),
+    "etc": ("ETC", "etc"), "etc.": ("ETC", "etc"), "et al": ("ETC", "etc"),
+    "and so on": ("ETC", "etc"),
+    "including": ("INCLUDING", "including"), "inclusive": ("INCLUDING", "including"),
+    "included": ("INCLUDING", "including"),
+    # conditions
+    "history of": ("HISTORY", "history"), "a history of": ("HISTORY", "history"),
+    "past history of": ("HISTORY", "history"), "previous history of": ("HISTORY", "history"),
+    "prior history of": ("HISTORY", "history"), "personal history of": ("HISTORY", "history"),
+    "prior personal history of": ("HISTORY", "history"), "medical history of": ("HISTORY", "history"),
+    "suspected": ("SUSPECTED", "suspected"), "confirmed": ("CONFIRMED", "confirmed"),
+    "proven": ("CONFIRMED", "confirmed"),
+    "severe": ("QUALIFIER", "severe"), "serious": ("QUALIFIER", "serious"),
+    "significant": ("QUALIFIER", "significant"),
+    "clinically significant": ("QUALIFIER", "clinically significant"),
+    "uncontrolled": ("QUALIFIER", "uncontrolled"), "active": ("QUALIFIER", "active"),
+    "other": ("QUALIFIER", "other"), "major": ("QUALIFIER", "major"),
+    "grade": ("GRADE_WORD", "grade"),
+    # who
+    "age": ("AGE", "age"), "aged": ("AGE", "age"), "ages": ("AGE", "age"),
+    "age range": ("AGE", "age"), "age range from": ("AGE", "age"),
+    "years old": ("YEARS_OLD", "years"), "year old": ("YEARS_OLD", "years"),
+    "years of age": ("YEARS_OLD", "years"), "year of age": ("YEARS_OLD", "years"),
+    "old": ("OLD", "old"),
+    "or older": ("OR_OLDER", ">="), "or above": ("OR_OLDER", ">="), "and above": ("OR_OLDER", ">="),
+    "and older": ("OR_OLDER", ">="), "or more": ("OR_OLDER", ">="), "or over": ("OR_OLDER", ">="),
+    "or younger": ("OR_YOUNGER", "<="), "or less": ("OR_YOUNGER", "<="),
+    "or below": ("OR_YOUNGER", "<="), "and below": ("OR_YOUNGER", "<="),
+    "or under": ("OR_YOUNGER", "<="), "and under": ("OR_YOUNGER", "<="),
+    "women": ("FEMALE", "female"), "woman": ("FEMALE", "female"), "female": ("FEMALE", "female"),
+    "females": ("FEMALE", "female"), "men": ("MALE", "male"), "man": ("MALE", "male"),
+    "male": ("MALE", "male"), "males": ("MALE", "male"),
+    "life expectancy": ("LIFE_EXPECTANCY", "life_expectancy"),
+    "expected survival": ("LIFE_EXPECTANCY", "life_expectancy"),
+    "expecting lifetime": ("LIFE_EXPECTANCY", "life_expectancy"),
+    "expected lifetime": ("LIFE_EXPECTANCY", "life_expectancy"),
+    "estimated life expectancy": ("LIFE_EXPECTANCY", "life_expectancy"),
+    "pregnancy": ("PREGNANCY", "pregnant"), "pregnant": ("PREGNANCY", "pregnant"),
+    "lactation": ("LACTATION", "lactating"), "lactating": ("LACTATION", "lactating"),
+    "breastfeeding": ("LACTATION", "lactating"), "breast-feeding": ("LACTATION", "lactating"),
+    "breast feeding": ("LACTATION", "lactating"),
+    # other trials
+    "participating in": ("PARTICIPATING", "present"), "taking part in": ("PARTICIPATING", "present"),
+    "enrolled in": ("PARTICIPATING", "present"),
+    "participation in": ("PARTICIPATION", "any"), "participate in": ("PARTICIPATION", "any"),
+    "enrollment in": ("PARTICIPATION", "any"), "enrolment in": ("PARTICIPATION", "any"),
+    "participated in": ("PARTICIPATED", "past"), "took part in": ("PARTICIPATED", "past"),
+    "taken part in": ("PARTICIPATED", "past"),
+    "concurrent": ("CONCURRENT", "ongoing"), "concurrently": ("CONCURRENT", "ongoing"),
+    "current": ("CONCURRENT", "ongoing"), "currently": ("CONCURRENT", "ongoing"),
+    "at the same time": ("CONCURRENT", "ongoing"), "simultaneously": ("CONCURRENT", "ongoing"),
+    "simultaneous": ("CONCURRENT", "ongoing"), "ongoing": ("CONCURRENT", "ongoing"),
+    "clinical trial": ("TRIAL", "trial"), "clinical trials": ("TRIAL", "trial"),
+    "clinical study": ("TRIAL", "trial"), "clinical studies": ("TRIAL", "trial"),
+    "study": ("TRIAL", "trial"), "studies": ("TRIAL", "trial"), "trial": ("TRIAL", "trial"),
+    "trials": ("TRIAL", "trial"), "another": ("QUALIFIER", "other"),
+    "drug": ("DRUGS", "drug"), "drugs": ("DRUGS", "drug"),
+    "within": ("WITHIN", "within"), "in the past": ("WITHIN", "within"),
+    "in the last": ("WITHIN", "within"), "during the past": ("WITHIN", "within"),
+    "during the last": ("WITHIN", "within"), "in the previous": ("WITHIN", "within"),
+    "in the preceding": ("WITHIN", "within"),
+    # transplants, therapy, rates, scores
+    "transplantation": ("TRANSPLANT", "transplant"), "transplant": ("TRANSPLANT", "transplant"),
+    "transplants": ("TRANSPLANT", "transplant"),
+    "organ transplantation": ("TRANSPLANT", "transplant"),
+    "organ transplant": ("TRANSPLANT", "transplant"),
+    "need": ("NEED", "need"), "needs": ("NEED", "need"), "require": ("NEED", "need"),
+    "requires": ("NEED", "need"), "must receive": ("NEED", "need"),
+    "receiving": ("NEED", "need"), "on": ("NEED", "need"),
+    "therapy": ("THERAPY", "therapy"), "treatment": ("THERAPY", "therapy"),
+    "increase of": ("INCREASE", "rise"), "increase": ("INCREASE", "rise"),
+    "rise of": ("INCREASE", "rise"), "rise": ("INCREASE", "rise"),
+    "per": ("PER", "per"), "a day": ("PER_DAY", "day"), "daily": ("PER_DAY", "day"),
+    "points": ("POINTS", "points"), "point": ("POINTS", "points"), "pts": ("POINTS", "points"),
+    "class": ("CLASS_WORD", "class"),
+    "meld": ("SCORE", "meld"), "meld score": ("SCORE", "meld"),
+    "model for end-stage liver disease": ("SCORE", "meld"),
+    "meld-na": ("SCORE", "meld_na"), "meld na": ("SCORE", "meld_na"),
+    "meldna": ("SCORE", "meld_na"), "meld-sodium": ("SCORE", "meld_na"),
+    "meld 3.0": ("SCORE", "meld3"), "meld3.0": ("SCORE", "meld3"),
+    "child-pugh": ("SCORE", "child_pugh"), "child pugh": ("SCORE", "child_pugh"),
+    "child-turcotte-pugh": ("SCORE", "child_pugh"), "ctp": ("SCORE", "child_pugh"),
+    "child-pugh-turcotte": ("SCORE", "child_pugh"),
+    "hepatic encephalopathy grade": ("HE_GRADE", "he_grade"),
+    "encephalopathy": ("GRADED_NOUN", "hepatic_encephalopathy"),
+    "grade of hepatic encephalopathy": ("HE_GRADE", "he_grade"),
+}
+
+ORGANS = {
+    "bone marrow": "bone_marrow", "lung": "lung", "lungs": "lung", "liver": "liver",
+    "pancreas": "pancreas", "small intestine": "small_intestine", "small bowel": "small_intestine",
+    "intestine": "small_intestine", "kidney": "kidney", "kidneys": "kidney", "renal": "kidney",
+    "heart": "heart", "cardiac": "heart",
+}
+
+# Bare words that never denote an analyte on their own, though they are listed
+# as abbreviations somewhere (ambiguous: clinical-reference.md §0.11).
+_AMBIGUOUS_ABBREVIATIONS = {"UA", "LD", "PC", "TP", "P", "Quick", "EF", "BG", "TC", "C-G", "Ur"}
+
+
+def _analyte_entries() -> dict[str, Entry]:
+    entries: dict[str, Entry] = {}
+    for analyte in analytes.ANALYTES.values():
+        for phrase in (analyte.name, analyte.id.replace("_", " "), *analyte.synonyms):
+            phrase = phrase.strip()
+            if not phrase or phrase in _AMBIGUOUS_ABBREVIATIONS or "(" in phrase:
+                continue
+            short = len(phrase) <= 3
+            key = phrase if short else phrase.lower()
+            entries.setdefault(key, Entry("ANALYTE", analyte.id, case_sensitive=short))
+    return entries
+
+
+@cache
+def entries() -> dict[str, Entry]:
+    """Every phrase the tokenizer knows, lower-cased unless case-sensitive."""
+    table: dict[str, Entry] = {}
+    for phrase in FILLERS:
+        table[phrase] = Entry("FILLER", phrase)
+    for organ, value in ORGANS.items():
+        table[organ] = Entry("ORGAN", value)
+    for phrase, concept_id in concepts.phrases():
+        table[phrase.lower()] = Entry("CONCEPT", concept_id)
+    for phrase, class_id in concepts.drug_class_phrases():
+        table[phrase.lower()] = Entry("DRUG_CLASS", class_id)
+    for key, entry in _analyte_entries().items():
+        table.setdefault(key, entry)
+    for phrase, (type_, value) in KEYWORDS.items():
+        table[phrase] = Entry(type_, value)
+    return table

@@ -1,0 +1,335 @@
+"""Lists, conjunctions and scope: how the items of one criterion combine.
+
+The item grammar parses spans; this module decides which spans, and how their
+rules combine, without guessing:
+
+- a span that parses whole is one item ("between 20 % and 40 %" keeps its "and");
+- otherwise the span is split at top-level separators (, ; and or and/or), and
+  neighbouring pieces are merged back into the largest spans that parse;
+- bare commas take the conjunction that closes their list ("A, B, or C"); a list
+  with no conjunction at all is a list of separate criteria of the section's
+  kind (inclusion: all required; exclusion: any one excludes);
+- `and` and `or` mixed at one level are ambiguous: three pieces give both
+  bracketings as `readings`, which decide only where they agree; more is review;
+- a leading "no" scopes over the list ("No A or B" = not (A or B)); "history of"
+  distributes over the diagnoses of its list; a qualifier ("severe", "other")
+  in front of a list may reach the first item or all of them: both readings;
+- "HEAD (e.g. A, B)": each example suffices, and HEAD is kept as review when
+  the grammar cannot read it; examples that do not compile make it all review;
+- a piece that does not compile becomes a review leaf with its text, unless its
+  text may restrict the whole list ("in patients with", "unless", ...), in which
+  case the whole span is review.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from lark import Token
+
+from screener import rules as r
+from screener.compiler.items import Unaccounted, parse_item, with_history
+
+_SEPARATORS = {"COMMA", "SEMI", "AND", "OR", "ANDOR", "NOR"}
+_NEGATIONS = {"NO", "NOT", "WITHOUT", "NEITHER"}
+_RESTRICTS_LIST = re.compile(
+    r"\b(?:(?:in|for|among) (?:the )?(?:patients|subjects|participants|those|people|women|men"
+    r"|individuals|cases)|if|unless|except|when|whereas|respectively|only|otherwise|excluding"
+    r"|other than|apart from|provided|whichever)\b", re.IGNORECASE)
+_MEANING_CHANGERS = {"NO", "NOT", "WITHOUT", "NOR", "NEITHER"}
+
+
+@dataclass(frozen=True)
+class Separator:
+    punctuation: str  # "," ";" or ""
+    conjunction: str | None  # "and" | "or" | None
+
+
+@dataclass
+class Span:
+    tokens: list[Token]
+    text: str
+
+
+class Builder:
+    """Compiles the token spans of one criterion."""
+
+    def __init__(self, text: str, kind: str) -> None:
+        self.text = text
+        self.default_conjunction = "or" if kind == "exclusion" else "and"
+        self.reasons: list[str] = []
+
+    # ------------------------------------------------------------ helpers
+    def span_text(self, tokens: list[Token]) -> str:
+        if not tokens:
+            return ""
+        start = tokens[0].start_pos or 0
+        end = tokens[-1].end_pos or len(self.text)
+        return self.text[start:end].strip(" ,;")
+
+    def review(self, tokens: list[Token], reason: str) -> r.Rule:
+        self.reasons.append(reason)
+        return r.Review(self.span_text(tokens))
+
+    def parse(self, tokens: list[Token]) -> r.Rule | None:
+        result = parse_item(tokens)
+        if isinstance(result, Unaccounted):
+            return None
+        return result
+
+    # ------------------------------------------------------------ entry
+    def build(self, tokens: list[Token]) -> r.Rule:
+        """The rule of a whole span (recursive)."""
+        whole = parse_item(tokens)
+        if not isinstance(whole, Unaccounted):
+            return whole
+        pieces, separators = _split(tokens)
+        if len(pieces) == 1:
+            return self.build_unit(tokens, whole.reason)
+        return self.build_list(tokens, pieces, separators)
+
+    def build_unit(self, tokens: list[Token], reason: str) -> r.Rule:
+        """A span without top-level separators that did not parse whole."""
+        examples = self.examples(tokens)
+        if examples is not None:
+            return examples
+        prefixed = self.subject_prefix(tokens)
+        if prefixed is not None:
+            return prefixed
+        return self.review(tokens, reason)
+
+    # ------------------------------------------------------------ lists
+    def build_list(self, tokens: list[Token], pieces: list[list[Token]],
+                   separators: list[Separator]) -> r.Rule:
+        if any(p and p[0].type == "EG" for p in pieces):
+            return self.review(tokens, "an example list outside parentheses")
+        if pieces[0] and pieces[0][0].type == "EITHER":
+            pieces[0] = pieces[0][1:]
+        groups, group_separators = self.merge(pieces, separators)
+        conjunctions = self.conjunctions(group_separators)
+        leading = _leading_scope(groups[0])
+        others_scoped = any(_leading_scope(g) for g in groups[1:])
+        if leading and not others_scoped:
+            scoped = self.scoped_list(tokens, groups, conjunctions, leading)
+            if scoped is not None:
+                return scoped
+        rules = [self.build_group(g) for g in groups]
+        failed = [g for g, rule in zip(groups, rules, strict=True) if isinstance(rule, r.Review)]
+        if len(failed) == len(groups):
+            return self.review(tokens, "no part of the text compiles")
+        if any(_RESTRICTS_LIST.search(self.span_text(g)) for g in failed):
+            return self.review(tokens, "an uncompiled part may restrict the whole list")
+        return self.combine(tokens, rules, conjunctions)
+
+    def build_group(self, group: list[Token]) -> r.Rule:
+        rule = self.parse(group)
+        if rule is not None:
+            return rule
+        return self.build_unit(group, "a part the grammar does not cover")
+
+    def merge(self, pieces: list[list[Token]], separators: list[Separator]
+              ) -> tuple[list[list[Token]], list[Separator]]:
+        """Join neighbouring pieces into the largest spans that parse whole."""
+        groups: list[list[Token]] = []
+        group_separators: list[Separator] = []
+        i = 0
+        while i < len(pieces):
+            end = i
+            for j in range(len(pieces) - 1, i, -1):
+                joined = _join(pieces, separators, i, j)
+                if self.parse(joined) is not None:
+                    end = j
+                    break
+            groups.append(_join(pieces, separators, i, end))
+            if end < len(separators):
+                group_separators.append(separators[end])
+            i = end + 1
+        return groups, group_separators
+
+    def conjunctions(self, separators: list[Separator]) -> list[str]:
+        """Each separator's conjunction; bare ones take the one closing their list."""
+        result: list[str] = []
+        for index, separator in enumerate(separators):
+            if separator.conjunction:
+                result.append(separator.conjunction)
+                continue
+            closing = None
+            for later in separators[index + 1:]:
+                if later.punctuation == ";" and separator.punctuation != ";":
+                    break
+                if later.conjunction:
+                    closing = later.conjunction
+                    break
+            result.append(closing or self.default_conjunction)
+        return result
+
+    def combine(self, tokens: list[Token], rules: list[r.Rule], conjunctions: list[str]) -> r.Rule:
+        if len(set(conjunctions)) == 1:
+            return _join_rules(rules, conjunctions[0])
+        if len(rules) == 3:
+            first, second = conjunctions
+            left = _join_rules([_join_rules(rules[:2], first), rules[2]], second)
+            right = _join_rules([rules[0], _join_rules(rules[1:], second)], first)
+            return r.Readings((left, right))
+        return self.review(tokens, "'and' and 'or' mixed without parentheses")
+
+    def scoped_list(self, tokens: list[Token], groups: list[list[Token]], conjunctions: list[str],
+                    leading: list[Token]) -> r.Rule | None:
+        """A list under a leading negation, 'history of' or qualifier."""
+        first = groups[0][len(leading):]
+        if not first:
+            return None
+        body = [first, *groups[1:]]
+        kinds = {t.type for t in leading}
+        rules = [self.build_group(g) for g in body]
+        if all(isinstance(rule, r.Review) for rule in rules):
+            return self.review(tokens, "no part of the text compiles")
+        if kinds & _NEGATIONS:
+            if any(c != "or" for c in conjunctions) and set(conjunctions) != {"and"}:
+                return self.review(tokens, "a negation in front of a mixed list")
+            if "and" in conjunctions and len(rules) > 1:
+                return self.review(tokens, "'no A and B' leaves the scope of 'no' open")
+            return r.Not(r.disjunction(rules))
+        if len(set(conjunctions)) != 1:
+            return self.review(tokens, "a qualified list with mixed conjunctions")
+        conjunction = conjunctions[0]
+        if "HISTORY" in kinds:
+            historic: list[r.Rule] = []
+            for rule in rules:
+                converted = rule if isinstance(rule, r.Review) else with_history(rule)
+                if converted is None:
+                    return self.review(tokens, "'history of' in front of a non-diagnosis")
+                historic.append(converted)
+            return _join_rules(historic, conjunction)
+        words = [str(t) for t in leading if t.type == "QUALIFIER" and str(t) != "active"]
+        if not words:
+            return _join_rules(rules, conjunction)
+        qualifier = " ".join(words)
+
+        def qualify(rule: r.Rule) -> r.Rule:
+            return rule if isinstance(rule, r.Review) else r.Qualified(qualifier, rule)
+
+        every = _join_rules([qualify(rule) for rule in rules], conjunction)
+        first_only = _join_rules([qualify(rules[0]), *rules[1:]], conjunction)
+        return r.Readings((every, first_only))
+
+    # ------------------------------------------------------------ units
+    def examples(self, tokens: list[Token]) -> r.Rule | None:
+        """HEAD (e.g. A, B, etc.): any example suffices; HEAD stays review if unread."""
+        if len(tokens) < 4 or tokens[-1].type != "RPAR":
+            return None
+        depth = 0
+        open_at = None
+        for index in range(len(tokens) - 1, -1, -1):
+            kind = tokens[index].type
+            depth += kind == "RPAR"
+            depth -= kind == "LPAR"
+            if depth == 0:
+                open_at = index
+                break
+        if open_at is None or open_at == 0 or tokens[open_at + 1].type != "EG":
+            return None
+        head = tokens[:open_at]
+        if head[0].type in _NEGATIONS | {"QUALIFIER", "HISTORY"}:
+            return None
+        inner = [t for t in tokens[open_at + 2:-1] if t.type != "ETC"]
+        while inner and inner[0].type == "COMMA":
+            inner = inner[1:]
+        while inner and inner[-1].type in _SEPARATORS:
+            inner = inner[:-1]
+        if not inner:
+            return None
+        pieces, separators = _split(inner)
+        groups, _ = self.merge(pieces, separators)
+        example_rules = [self.parse(g) for g in groups]
+        if any(rule is None for rule in example_rules):
+            return None
+        head_rule = self.parse(head) or r.Review(self.span_text(head))
+        if isinstance(head_rule, r.Review):
+            self.reasons.append("the heading of the examples needs a person")
+        return r.disjunction([*(rule for rule in example_rules if rule is not None), head_rule])
+
+    def subject_prefix(self, tokens: list[Token]) -> r.Rule | None:
+        """'Women aged 25-60 <more>': the sex/age prefix and the rest as review."""
+        for cut in range(len(tokens) - 1, 0, -1):
+            rest = tokens[cut:]
+            if rest[0].type in _MEANING_CHANGERS | _SEPARATORS:
+                continue
+            prefix = self.parse(tokens[:cut])
+            if prefix is not None and all(
+                isinstance(leaf, r.Sex) or (isinstance(leaf, r.Compare | r.Between)
+                                            and isinstance(leaf.subject, r.Age))
+                for leaf in r.leaves(prefix)
+            ):
+                if _RESTRICTS_LIST.search(self.span_text(rest)):
+                    return None
+                return r.conjunction([prefix, self.review(rest, "a part the grammar does not cover")])
+        return None
+
+
+def _leading_scope(tokens: list[Token]) -> list[Token]:
+    scope: list[Token] = []
+    for token in tokens:
+        if token.type in _NEGATIONS | {"HISTORY", "QUALIFIER"}:
+            scope.append(token)
+        else:
+            break
+    return scope
+
+
+def _split(tokens: list[Token]) -> tuple[list[list[Token]], list[Separator]]:
+    """Pieces between top-level separators; runs of separators form one."""
+    pieces: list[list[Token]] = [[]]
+    separators: list[Separator] = []
+    depth = 0
+    pending: list[Token] = []
+    for token in tokens:
+        if token.type == "LPAR":
+            depth += 1
+        elif token.type == "RPAR":
+            depth = max(0, depth - 1)
+        if depth == 0 and token.type in _SEPARATORS:
+            pending.append(token)
+            continue
+        if pending:
+            if pieces[-1]:
+                separators.append(_separator(pending))
+                pieces.append([])
+            pending = []
+        pieces[-1].append(token)
+    if not pieces[-1]:
+        pieces.pop()
+    return (pieces or [[]]), separators[: max(0, len(pieces) - 1)]
+
+
+def _separator(tokens: list[Token]) -> Separator:
+    punctuation = ";" if any(t.type == "SEMI" for t in tokens) else (
+        "," if any(t.type == "COMMA" for t in tokens) else "")
+    types = {t.type for t in tokens}
+    conjunction = None
+    if types & {"OR", "ANDOR", "NOR"}:
+        conjunction = "or"
+    elif "AND" in types:
+        conjunction = "and"
+    # keep the raw tokens to rebuild a merged span
+    return _RawSeparator(punctuation, conjunction, tuple(tokens))
+
+
+@dataclass(frozen=True)
+class _RawSeparator(Separator):
+    tokens: tuple[Token, ...] = ()
+
+
+def _join(pieces: list[list[Token]], separators: list[Separator], i: int, j: int) -> list[Token]:
+    joined = list(pieces[i])
+    for k in range(i, j):
+        separator = separators[k]
+        if isinstance(separator, _RawSeparator):
+            joined.extend(separator.tokens)
+        joined.extend(pieces[k + 1])
+    return joined
+
+
+def _join_rules(rules: list[r.Rule], conjunction: str) -> r.Rule:
+    return r.conjunction(rules) if conjunction == "and" else r.disjunction(rules)

@@ -1,0 +1,183 @@
+"""Turn normalised criterion text into the tokens of grammar/criterion.lark.
+
+Phrases are matched longest first (so "no more than" is one comparator and
+"liver cirrhosis" one concept). Numbers take the unit that follows them. A word
+the lexicon does not know becomes WORD, which no grammar rule accepts: any text
+with an unknown word cannot be compiled whole, so nothing is silently skipped.
+"""
+
+from __future__ import annotations
+
+import re
+from functools import cache
+
+from lark import Token
+
+from screener import units
+from screener.compiler.lexicon import Entry, entries
+
+NUMBER_WORDS = {
+    "one": "1", "two": "2", "three": "3", "four": "4", "five": "5", "six": "6", "seven": "7",
+    "eight": "8", "nine": "9", "ten": "10", "eleven": "11", "twelve": "12",
+    "eighteen": "18", "twenty": "20", "thirty": "30",
+}
+ROMAN = {"i": "1", "ii": "2", "iii": "3", "iv": "4", "v": "5"}
+TIME_UNITS = {
+    "years": "years", "year": "years", "yrs": "years", "yr": "years", "y": "years",
+    "months": "months", "month": "months", "mo": "months", "mos": "months",
+    "weeks": "weeks", "week": "weeks", "wks": "weeks", "wk": "weeks",
+    "days": "days", "day": "days", "d": "days", "hours": "hours", "hour": "hours",
+    "hrs": "hours", "h": "hours",
+}
+
+_NUMBER = re.compile(r"\d+(?:,\d{3})+(?![\d,])|\d+(?:\.\d+)?|\.\d+")
+_ULN = re.compile(
+    r"\s*(?:(?:x|×|\*|times|-fold|fold)\s*)?(?:the\s+)?(?:institutional\s+)?"
+    r"(?:uln|upper limits? of (?:the )?normal(?: range| value| limit)?|upper normal limit)"
+    r"(?:\s*\(uln\))?(?![a-z])", re.IGNORECASE)
+_TIME_UNIT = re.compile(r"\s*-?\s*(" + "|".join(sorted(TIME_UNITS, key=len, reverse=True))
+                        + r")(?![a-z])", re.IGNORECASE)
+_UNIT = re.compile(
+    r"\s*(?:"
+    r"[x×*]\s*10\s*(?:\^|\*\*|\*|e)?\s*\d+\s*/\s*(?:[uμ]l|mm3|mm\^3|mcl|ml|l)\b"
+    r"|10\s*(?:\^|\*\*|\*)\s*\d+\s*/\s*(?:[uμ]l|mm3|mm\^3|mcl|ml|l)\b"
+    r"|%"
+    r"|(?:cells\s*)?/\s*(?:mm3|mm\^3|[uμ]l|mcl)\b"
+    r"|[a-zμ]+(?:\s*/\s*(?:[a-zμ0-9.]+|\{?1\.73\s*m\^?2\}?))*(?:\s*(?:per|/)\s*1\.73\s*m\^?2)?"
+    r")", re.IGNORECASE)
+_GRADE = re.compile(r"grade\s+(iv|v|i{1,3}|[0-4])(?![a-z0-9])", re.IGNORECASE)
+_WORD = re.compile(r"[^\s(),;:\[\]]+")
+_PUNCTUATION = {"(": "LPAR", ")": "RPAR", "[": "LPAR", "]": "RPAR", ",": "COMMA",
+                ";": "SEMI", ":": "COLON", "/": "SLASH", "-": "DASH"}
+
+
+@cache
+def _phrase_patterns() -> tuple[re.Pattern[str], re.Pattern[str], dict[str, Entry]]:
+    table = entries()
+    insensitive = sorted((p for p, e in table.items() if not e.case_sensitive), key=len,
+                         reverse=True)
+    sensitive = sorted((p for p, e in table.items() if e.case_sensitive), key=len, reverse=True)
+
+    def alternation(phrases: list[str], flags: int) -> re.Pattern[str]:
+        body = "|".join(re.escape(p).replace(r"\ ", r"\s+") for p in phrases)
+        return re.compile(rf"(?:{body})(?![a-z0-9])" if body else r"(?!x)x", flags)
+
+    lowered = {p.lower() if not e.case_sensitive else p: e for p, e in table.items()}
+    return (alternation(insensitive, re.IGNORECASE), alternation(sensitive, 0), lowered)
+
+
+def _unit_token(text: str, pos: int) -> tuple[str, int] | None:
+    """A unit right after a number: (canonical unit text, end position)."""
+    uln = _ULN.match(text, pos)
+    if uln:
+        return "xULN", uln.end()
+    time = _TIME_UNIT.match(text, pos)
+    if time:
+        return None
+    match = _UNIT.match(text, pos)
+    while match:
+        candidate = match.group(0).strip().replace("m^2", "m2").replace("mm^3", "mm3")
+        canonical = units.canonical_unit_text(candidate) if candidate else None
+        if canonical:
+            return canonical, match.end()
+        # try a shorter candidate: drop the last "/..." part
+        cut = match.group(0).rfind("/")
+        if cut <= 0:
+            return None
+        match = _UNIT.match(text[: pos + cut], pos)
+    return None
+
+
+def tokenize(text: str) -> list[Token]:
+    """Tokens of one normalised criterion; fillers are dropped."""
+    insensitive, sensitive, table = _phrase_patterns()
+    tokens: list[Token] = []
+    pos = 0
+    length = len(text)
+
+    def add(type_: str, value: str, start: int) -> None:
+        tokens.append(Token(type_, value, start_pos=start))
+
+    while pos < length:
+        char = text[pos]
+        if char.isspace():
+            pos += 1
+            continue
+        grade = _GRADE.match(text, pos)
+        if grade:
+            numeral = grade.group(1).lower()
+            add("GRADE", ROMAN.get(numeral, numeral), pos)
+            pos = grade.end()
+            continue
+        number = _NUMBER.match(text, pos)
+        if number and (pos == 0 or not text[pos - 1].isalpha()):
+            add("NUMBER", number.group(0).replace(",", ""), pos)
+            pos = number.end()
+            time = _TIME_UNIT.match(text, pos)
+            if time:
+                add("TIME_UNIT", TIME_UNITS[time.group(1).lower()], pos)
+                pos = time.end()
+                continue
+            unit = _unit_token(text, pos)
+            if unit:
+                add("UNIT", unit[0], pos)
+                pos = unit[1]
+            continue
+        best: tuple[int, Entry] | None = None
+        for pattern in (insensitive, sensitive):
+            found = pattern.match(text, pos)
+            if found and (best is None or found.end() > best[0]):
+                key = re.sub(r"\s+", " ", found.group(0))
+                entry = table.get(key if pattern is sensitive else key.lower())
+                if entry is not None:
+                    best = (found.end(), entry)
+        if best is not None and (pos == 0 or not text[pos - 1].isalnum()):
+            end, entry = best
+            if entry.type != "FILLER":
+                add(entry.type, entry.value, pos)
+            pos = end
+            continue
+        if text.startswith("uln", pos) or text.startswith("ULN", pos):
+            uln = _ULN.match(text, pos)
+            if uln:
+                add("NUMBER", "1", pos)
+                add("UNIT", "xULN", pos)
+                pos = uln.end()
+                continue
+        if char in _PUNCTUATION:
+            add(_PUNCTUATION[char], char, pos)
+            pos += 1
+            continue
+        word_match = _WORD.match(text, pos)
+        assert word_match is not None
+        word = word_match.group(0)
+        # split a trailing slash-separated or hyphenated tail off the word
+        piece = re.match(r"[^/]+", word)
+        chunk = piece.group(0) if piece and piece.group(0) != word else word
+        lowered = chunk.lower()
+        if lowered in NUMBER_WORDS:
+            add("NUMBER", NUMBER_WORDS[lowered], pos)
+            pos += len(chunk)
+            time = _TIME_UNIT.match(text, pos)
+            if time:
+                add("TIME_UNIT", TIME_UNITS[time.group(1).lower()], pos)
+                pos = time.end()
+            continue
+        if lowered in TIME_UNITS and len(lowered) > 1:
+            add("TIME_UNIT", TIME_UNITS[lowered], pos)
+        else:
+            add("WORD", chunk, pos)
+        pos += len(chunk)
+    return _with_ends(tokens, text)
+
+
+def _with_ends(tokens: list[Token], text: str) -> list[Token]:
+    """Each token ends where the next begins (trailing spaces trimmed): spans keep fillers."""
+    ended: list[Token] = []
+    for index, token in enumerate(tokens):
+        end = tokens[index + 1].start_pos if index + 1 < len(tokens) else len(text)
+        assert end is not None
+        while end > (token.start_pos or 0) + 1 and text[end - 1].isspace():
+            end -= 1
+        ended.append(Token(token.type, token.value, start_pos=token.start_pos, end_pos=end))
+    return ended

@@ -1,0 +1,224 @@
+"""Scores derived from a patient's data (MELD, MELD-Na, MELD 3.0, Child-Pugh), with inputs.
+
+A derived score lists its inputs with their dates. Inputs must be fresh and lie
+within the configured span of each other. When dialysis status is unknown,
+MELD is computed both ways: a criterion is decided only if both agree.
+A score given directly in the patient file is used when it cannot be computed.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
+
+from screener import analytes, concepts, scores
+from screener.facts import PatientFacts, Reading
+from screener.logic import Status
+from screener.patient import day_of
+from screener.results import Converted, ValueUsed
+
+if TYPE_CHECKING:
+    from screener.evaluate import Outcome
+
+LABELS = {"meld": "MELD", "meld_na": "MELD-Na", "meld3": "MELD 3.0",
+          "child_pugh": "Child-Pugh points", "child_pugh_class": "Child-Pugh class",
+          "ecog": "ECOG", "karnofsky": "Karnofsky"}
+_INPUTS = {
+    "meld": ("total_bilirubin", "inr", "creatinine"),
+    "meld_na": ("total_bilirubin", "inr", "creatinine", "sodium"),
+    "meld3": ("total_bilirubin", "inr", "creatinine", "sodium", "albumin"),
+    "child_pugh": ("total_bilirubin", "albumin", "inr"),
+}
+_DIALYSIS_WORDS = ("dialysis", "cvvhd", "cvvh", "crrt", "haemofiltration", "hemofiltration")
+
+
+@dataclass(frozen=True)
+class DerivedValue:
+    label: str
+    values: tuple[float | str, ...]  # more than one when an input is unknown (dialysis)
+    used: ValueUsed
+    note: str = ""
+    missing: tuple[str, ...] = field(default_factory=tuple)
+
+
+def conventional(reading: Reading) -> float:
+    """A reading in the conventional unit the score formulas take (mg/dL, g/dL)."""
+    analyte = analytes.ANALYTES[reading.analyte]
+    assert reading.value is not None
+    return reading.value / analyte.factor if analyte.factor else reading.value
+
+
+def _input_value(reading: Reading) -> ValueUsed:
+    analyte = analytes.ANALYTES[reading.analyte]
+    converted = None
+    if analyte.conventional_unit and analyte.factor and analyte.factor != 1:
+        converted = Converted(value=round(conventional(reading), 3),
+                              unit=analyte.conventional_unit)
+    return ValueUsed(name=analyte.name, value=reading.raw_value, unit=reading.raw_unit,
+                     date=reading.day, converted=converted, note=reading.note or None)
+
+
+def dialysis_status(facts: PatientFacts, before: dt.datetime) -> bool | None:
+    """Dialysis twice (or 24 h continuous) in the 7 days before `before`; None when unknown."""
+    week_start = before - dt.timedelta(days=7)
+    entries = [p for p in facts.patient.procedures
+               if any(w in (p.name or "").lower() for w in _DIALYSIS_WORDS)]
+    if not entries:
+        return None
+    known_absent = False
+    for entry in entries:
+        if entry.status == "absent":
+            known_absent = True
+            continue
+        sessions = [d if isinstance(d, dt.datetime) else dt.datetime.combine(d, dt.time(12))
+                    for d in entry.dates]
+        if sum(week_start <= s <= before for s in sessions) >= 2:
+            return True
+        if entry.start is not None:
+            start = entry.start if isinstance(entry.start, dt.datetime) else \
+                dt.datetime.combine(entry.start, dt.time(0))
+            end_raw = entry.end
+            end = before if end_raw is None else (
+                end_raw if isinstance(end_raw, dt.datetime)
+                else dt.datetime.combine(end_raw, dt.time(23, 59)))
+            overlap = min(end, before) - max(start, week_start)
+            if overlap >= dt.timedelta(hours=24):
+                return True
+        if sessions or entry.start is not None:
+            known_absent = True
+    return False if known_absent else None
+
+
+def _given(name: str, facts: PatientFacts) -> DerivedValue | None:
+    for entry in reversed(facts.patient.scores):
+        if entry.name == name and facts.counts(entry.date):
+            if facts.is_stale(entry.date, facts.rules.lab_horizon_days):
+                continue
+            used = ValueUsed(name=LABELS.get(name, name), value=entry.value,
+                             date=day_of(entry.date), note="as given in the patient file")
+            value = entry.value if isinstance(entry.value, str) else float(entry.value)
+            return DerivedValue(LABELS.get(name, name), (value,), used, "as recorded")
+    return None
+
+
+def derive_score(name: str, facts: PatientFacts) -> DerivedValue | Outcome:
+    """The score's possible value(s) with inputs, or an Outcome saying why it is unknown."""
+    from screener.evaluate import Outcome
+
+    label = LABELS.get(name, name)
+    if name in ("ecog", "karnofsky"):
+        return _performance(name, facts)
+    base = "child_pugh" if name == "child_pugh_class" else name
+    if base not in _INPUTS:
+        return Outcome(Status.REVIEW, f"no source for score '{name}'")
+    readings: dict[str, Reading] = {}
+    missing: list[str] = []
+    for analyte_id in _INPUTS[base]:
+        reading = facts.latest(analyte_id)
+        analyte_name = analytes.ANALYTES[analyte_id].name
+        if reading is None or reading.value is None or facts.is_stale(
+                reading.when, facts.rules.lab_horizon_days):
+            missing.append(analyte_name)
+        else:
+            readings[analyte_id] = reading
+    extra_missing: list[str] = []
+    if base == "child_pugh":
+        ascites = facts.patient.facts.ascites
+        if ascites is None or facts.is_stale(ascites.date, facts.rules.fact_horizon_days):
+            extra_missing.append("ascites")
+        if _he_grade(facts) is None:
+            extra_missing.append("hepatic encephalopathy grade")
+    if missing or extra_missing:
+        given = _given(name, facts) or (_given("child_pugh", facts)
+                                        if name == "child_pugh_class" else None)
+        if given is not None:
+            if name == "child_pugh_class" and given.label != label:
+                points = int(float(given.values[0]))
+                return DerivedValue(label, (scores.child_pugh_class(points),), given.used,
+                                    "from the recorded points")
+            return given
+        wanted = missing + extra_missing
+        return Outcome(Status.UNKNOWN, f"{label} needs {', '.join(wanted)}", (), tuple(wanted))
+    times = [x.when for x in readings.values()]
+    span = max(times) - min(times)
+    if span > dt.timedelta(hours=facts.rules.score_input_span_hours):
+        return Outcome(Status.UNKNOWN, f"{label} inputs are {span.days} days apart (more than "
+                       f"{facts.rules.score_input_span_hours:g} h)", (),
+                       (f"{label} inputs drawn together",))
+    inputs = [_input_value(x) for x in readings.values()]
+    value = {k: conventional(x) for k, x in readings.items()}
+    if base == "child_pugh":
+        ascites_fact = facts.patient.facts.ascites
+        grade = _he_grade(facts)
+        assert ascites_fact is not None and grade is not None
+        result = scores.child_pugh(value["total_bilirubin"], value["albumin"], value["inr"],
+                                   ascites_fact.value, grade)
+        inputs += [ValueUsed(name="ascites", value=ascites_fact.value, date=ascites_fact.date),
+                   ValueUsed(name="hepatic encephalopathy grade", value=float(grade))]
+        shown: float | str = result.cls if name == "child_pugh_class" else float(result.points)
+        used = ValueUsed(name=label, value=shown, derived_from=inputs)
+        return DerivedValue(label, (shown,), used)
+    creatinine_time = readings["creatinine"].when
+    dialysis = dialysis_status(facts, creatinine_time)
+    options = [dialysis] if dialysis is not None else [False, True]
+    results = [_meld_family(base, value, option, facts) for option in options]
+    if any(isinstance(x, str) for x in results):
+        reason = next(x for x in results if isinstance(x, str))
+        return Outcome(Status.UNKNOWN, f"{label}: {reason}", (), (reason,))
+    numbers = tuple(float(x) for x in results)
+    if dialysis is None:
+        note = (f"{numbers[0]:g} without dialysis, {numbers[1]:g} with dialysis: "
+                "dialysis in the week before the creatinine is not recorded")
+        inputs.append(ValueUsed(name="dialysis in the week before the creatinine",
+                                value="not recorded"))
+    else:
+        note = "dialysis recorded" if dialysis else "no dialysis in the week before the creatinine"
+        inputs.append(ValueUsed(name="dialysis in the week before the creatinine",
+                                value="yes" if dialysis else "no"))
+    distinct = tuple(dict.fromkeys(numbers))
+    used = ValueUsed(name=label, value=distinct[0] if len(distinct) == 1 else
+                     " or ".join(f"{n:g}" for n in distinct), derived_from=inputs)
+    return DerivedValue(label, distinct, used, note,
+                        ("dialysis in the week before the creatinine",) if dialysis is None
+                        else ())
+
+
+def _meld_family(name: str, value: dict[str, float], dialysis: bool,
+                 facts: PatientFacts) -> float | str:
+    bili, inr, creatinine = value["total_bilirubin"], value["inr"], value["creatinine"]
+    if name == "meld":
+        return scores.meld(creatinine, bili, inr, dialysis)
+    if name == "meld_na":
+        return scores.meld_na(creatinine, bili, inr, value["sodium"], dialysis)
+    age = facts.age_on("years")
+    if age is None:
+        return "age needed"
+    if facts.patient.sex == "unknown":
+        return "sex needed"
+    return scores.meld3(age[0], facts.patient.sex == "female", bili, value["sodium"], inr,
+                        creatinine, value["albumin"], dialysis)
+
+
+def _he_grade(facts: PatientFacts) -> int | None:
+    grade = facts.patient.facts.hepatic_encephalopathy_grade
+    if grade is not None and not facts.is_stale(grade.date, facts.rules.fact_horizon_days):
+        return grade.value
+    conditions = [c for c in facts.patient.conditions if facts.counts(c.onset or c.recorded)]
+    if concepts.match("hepatic_encephalopathy", conditions).absent:
+        return 0
+    return None
+
+
+def _performance(name: str, facts: PatientFacts) -> DerivedValue | Outcome:
+    from screener.evaluate import Outcome
+
+    recorded = getattr(facts.patient.facts, name)
+    other = "karnofsky" if name == "ecog" else "ecog"
+    if recorded is None or facts.is_stale(recorded.date, facts.rules.fact_horizon_days):
+        if getattr(facts.patient.facts, other) is not None:
+            return Outcome(Status.REVIEW, f"only {LABELS[other]} is recorded; the mapping to "
+                           f"{LABELS[name]} is approximate and is not used to decide")
+        return Outcome(Status.UNKNOWN, f"{LABELS[name]} not on file", (), (LABELS[name],))
+    used = ValueUsed(name=LABELS[name], value=float(recorded.value), date=recorded.date)
+    return DerivedValue(LABELS[name], (float(recorded.value),), used)

@@ -1,0 +1,439 @@
+"""Evaluate a compiled rule against a patient's facts.
+
+Every leaf gives an `Outcome`: a status, the reason in words, the patient
+values it used, and the data that would decide it when it is `unknown`.
+Compound nodes combine with Kleene logic (screener.logic).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable
+from dataclasses import dataclass
+from decimal import Decimal
+from functools import lru_cache
+
+from screener import analytes, concepts, timecalc
+from screener import rules as r
+from screener.derived import DerivedValue, derive_score
+from screener.facts import PatientFacts, Reading
+from screener.logic import Status, agree, all_of, any_of, negate
+from screener.results import Converted, ValueUsed
+
+_EPSILON = 1e-9
+_DAYS_PER = {"days": 1.0, "weeks": 7.0, "months": 30.4375, "years": 365.25, "hours": 1 / 24}
+
+
+@dataclass(frozen=True)
+class Outcome:
+    status: Status
+    reason: str
+    values: tuple[ValueUsed, ...] = ()
+    missing: tuple[str, ...] = ()
+
+
+def _unknown(reason: str, missing: str, values: tuple[ValueUsed, ...] = ()) -> Outcome:
+    return Outcome(Status.UNKNOWN, reason, values, (missing,))
+
+
+# ---------------------------------------------------------------- comparisons
+
+
+def compare_numbers(value: float, op: r.Op, threshold: float) -> Status:
+    """Compare two numbers in the same unit; `over`/`under` are review on the boundary."""
+    equal = abs(value - threshold) <= _EPSILON * max(1.0, abs(threshold))
+    if op is r.Op.EQ:
+        return Status.MET if equal else Status.NOT_MET
+    if equal:
+        if op in (r.Op.OVER, r.Op.UNDER):
+            return Status.REVIEW
+        return Status.MET if op in (r.Op.GE, r.Op.LE) else Status.NOT_MET
+    above = value > threshold
+    if op in (r.Op.GT, r.Op.GE, r.Op.OVER):
+        return Status.MET if above else Status.NOT_MET
+    return Status.NOT_MET if above else Status.MET
+
+
+def in_range(value: float, rule: r.Between, low: float, high: float) -> Status:
+    low_ok = compare_numbers(value, r.Op.GE if rule.low_inclusive else r.Op.GT, low)
+    high_ok = compare_numbers(value, r.Op.LE if rule.high_inclusive else r.Op.LT, high)
+    return all_of([low_ok, high_ok])
+
+
+def _describe_test(rule: r.Compare | r.Between) -> str:
+    text = rule.render()
+    return text[text.index(" ") + 1:] if " " in text else text
+
+
+def _test(rule: r.Compare | r.Between, value: float,
+          convert: Callable[[Decimal], float]) -> Status:
+    if isinstance(rule, r.Compare):
+        return compare_numbers(value, rule.op, convert(rule.value))
+    return in_range(value, rule, convert(rule.low), convert(rule.high))
+
+
+def _near_threshold(rule: r.Compare | r.Between, value: float, margin: float,
+                    convert: Callable[[Decimal], float]) -> bool:
+    bounds = [rule.value] if isinstance(rule, r.Compare) else [rule.low, rule.high]
+    return margin > 0 and any(abs(value - convert(b)) <= margin for b in bounds)
+
+
+@lru_cache(maxsize=4096)
+def threshold_in_canonical(analyte_id: str, value: Decimal, unit: str) -> float:
+    """A criterion threshold in the analyte's canonical unit (normalised once)."""
+    converted = analytes.convert(analyte_id, float(value), unit or None)
+    if isinstance(converted, analytes.UnitProblem):  # the compiler rejects these
+        raise ValueError(converted.reason)
+    return converted.value
+
+
+def _reading_value(reading: Reading, name: str) -> ValueUsed:
+    converted = None
+    if reading.value is not None and reading.note:
+        converted = Converted(value=round(reading.value, 4), unit=reading.unit)
+    note = reading.note or None
+    if reading.preliminary:
+        note = ((note + "; ") if note else "") + "preliminary result"
+    return ValueUsed(name=name, value=reading.raw_value, unit=reading.raw_unit,
+                     date=reading.day, converted=converted, note=note)
+
+
+# ---------------------------------------------------------------- leaves
+
+
+def _lab(rule: r.Compare | r.Between, subject: r.Lab, facts: PatientFacts) -> Outcome:
+    analyte = analytes.ANALYTES[subject.analyte]
+    reading = facts.latest(subject.analyte)
+    if reading is None:
+        return _unknown(f"{analyte.name} not on file", analyte.name)
+    used = (_reading_value(reading, analyte.name),)
+    if facts.is_stale(reading.when, facts.rules.lab_horizon_days):
+        return _unknown(f"{analyte.name} of {reading.day} is older than "
+                        f"{facts.rules.lab_horizon_days} days (stale)", analyte.name, used)
+    if reading.value is None:
+        return Outcome(Status.REVIEW, f"{analyte.name}: {reading.problem}", used)
+    unit = rule.unit
+    if unit == "xULN":
+        if reading.reference_high is None:
+            reason = reading.reference_problem or "no laboratory ULN on file"
+            return _unknown(f"{analyte.name}: {reason}", f"{analyte.name} upper limit of normal",
+                            used)
+        ratio = reading.value / reading.reference_high
+        status = _test(rule, ratio, float)
+        return Outcome(status, f"{analyte.name} {ratio:.2f} × ULN; criterion "
+                       f"{_describe_test(rule)}: {status.value}", used)
+
+    def convert(bound: Decimal) -> float:
+        return threshold_in_canonical(subject.analyte, bound, unit)
+
+    status = _test(rule, reading.value, convert)
+    shown = f"{reading.value:g} {reading.unit}".strip()
+    reason = f"{analyte.name} {shown} on {reading.day}; criterion {_describe_test(rule)}"
+    if _near_threshold(rule, reading.value, reading.uncertainty, convert):
+        reason += " (at threshold after conversion: decided with the published factor)"
+    return Outcome(status, f"{reason}: {status.value}", used)
+
+
+def _rise(rule: r.Compare | r.Between, subject: r.Rise, facts: PatientFacts) -> Outcome:
+    analyte = analytes.ANALYTES[subject.analyte]
+    series = [x for x in facts.readings.get(subject.analyte, []) if x.value is not None]
+    if len(series) < 2:
+        return _unknown(f"daily change of {analyte.name} needs two values",
+                        f"a second {analyte.name} value")
+    previous, latest = series[-2], series[-1]
+    used = (_reading_value(previous, analyte.name), _reading_value(latest, analyte.name))
+    hours = (latest.when - previous.when).total_seconds() / 3600
+    if not facts.rules.rise_min_hours <= hours <= facts.rules.rise_max_days * 24:
+        return _unknown(f"{analyte.name} values {hours:.0f} h apart (need "
+                        f"{facts.rules.rise_min_hours:g} h to {facts.rules.rise_max_days:g} days)",
+                        f"{analyte.name} values 12 h to 7 days apart", used)
+    if facts.is_stale(latest.when, facts.rules.lab_horizon_days):
+        return _unknown(f"{analyte.name} of {latest.day} is stale", analyte.name, used)
+    assert latest.value is not None and previous.value is not None
+    rate = (latest.value - previous.value) / (hours / _DAYS_PER_UNIT[subject.per] / 24)
+    status = _test(rule, rate, lambda b: threshold_in_canonical(subject.analyte, b, rule.unit))
+    return Outcome(status, f"{analyte.name} changed {rate:+.2f} {latest.unit} per {subject.per} "
+                   f"({previous.day} → {latest.day}); criterion {_describe_test(rule)}: "
+                   f"{status.value}", used)
+
+
+_DAYS_PER_UNIT = {"day": 1.0, "week": 7.0, "hour": 1 / 24}
+
+
+def _age(rule: r.Compare | r.Between, facts: PatientFacts) -> Outcome:
+    unit = rule.unit or "years"
+    interval = facts.age_on(unit)
+    if interval is None:
+        return _unknown("age not on file", "birth date")
+    low, high = interval
+    statuses = {_test(rule, float(age), float) for age in (low, high)}
+    shown = f"{low} {unit}" if low == high else f"{low}–{high} {unit}"
+    used = (ValueUsed(name="age", value=float(low) if low == high else shown, unit=unit,
+                      date=facts.on),)
+    if len(statuses) == 1:
+        status = statuses.pop()
+        return Outcome(status, f"age {shown} on {facts.on}; criterion {_describe_test(rule)}: "
+                       f"{status.value}", used)
+    return _unknown(f"age known only as {shown}", "exact birth date", used)
+
+
+def _fact(rule: r.Compare | r.Between, subject: r.Fact, facts: PatientFacts) -> Outcome:
+    patient_facts = facts.patient.facts
+    if subject.name == "life_expectancy":
+        fact = patient_facts.life_expectancy
+        if fact is None:
+            return _unknown("life expectancy not on file", "life expectancy")
+        used = (ValueUsed(name="life expectancy", value=fact.value, unit=fact.unit, date=fact.date),)
+        if facts.is_stale(fact.date, facts.rules.fact_horizon_days):
+            return _unknown(f"life expectancy of {fact.date} is stale", "life expectancy", used)
+        days = fact.value * _DAYS_PER[fact.unit]
+        status = _test(rule, days, lambda b: float(b) * _DAYS_PER[rule.unit])
+        return Outcome(status, f"life expectancy {fact.value:g} {fact.unit}; criterion "
+                       f"{_describe_test(rule)}: {status.value}", used)
+    if subject.name == "he_grade":
+        grade = patient_facts.hepatic_encephalopathy_grade
+        if grade is not None and not facts.is_stale(grade.date, facts.rules.fact_horizon_days):
+            used = (ValueUsed(name="hepatic encephalopathy grade", value=float(grade.value),
+                              date=grade.date),)
+            status = _test(rule, float(grade.value), float)
+            return Outcome(status, f"hepatic encephalopathy grade {grade.value}; criterion "
+                           f"{_describe_test(rule)}: {status.value}", used)
+        match = concepts.match("hepatic_encephalopathy", _conditions(facts))
+        if match.absent:
+            status = _test(rule, 0.0, float)
+            return Outcome(status, "hepatic encephalopathy recorded absent (grade 0); criterion "
+                           f"{_describe_test(rule)}: {status.value}")
+        return _unknown("hepatic encephalopathy grade not on file",
+                        "hepatic encephalopathy grade")
+    return Outcome(Status.REVIEW, f"no data source for '{subject.name}'")
+
+
+def _score(rule: r.Compare | r.Between | r.OneOf, subject: r.Score,
+           facts: PatientFacts) -> Outcome:
+    derived = derive_score(subject.name, facts)
+    if isinstance(derived, Outcome):
+        return derived
+    statuses: list[Status] = []
+    for value in derived.values:
+        if isinstance(rule, r.OneOf):
+            statuses.append(Status.MET if str(value).lower() in rule.values else Status.NOT_MET)
+        else:
+            statuses.append(_test(rule, float(value), float))
+    shown = " or ".join(f"{v}" for v in derived.values)
+    used = (derived.used,)
+    criterion = rule.render().split(" ", 1)[1]
+    if len(set(statuses)) == 1:
+        status = statuses[0]
+        note = f" ({derived.note})" if derived.note else ""
+        return Outcome(status, f"{derived.label} {shown}{note}; criterion {criterion}: "
+                       f"{status.value}", used)
+    return Outcome(Status.UNKNOWN, f"{derived.label} {shown} ({derived.note}); criterion "
+                   f"{criterion} depends on it", used, tuple(derived.missing))
+
+
+def _conditions(facts: PatientFacts) -> list[concepts.EntryLike]:
+    return [c for c in facts.patient.conditions if facts.counts(c.onset or c.recorded)]
+
+
+def _condition(rule: r.Condition, facts: PatientFacts) -> Outcome:
+    concept = concepts.CONCEPTS[rule.concept]
+    match = concepts.match(rule.concept, _conditions(facts))
+
+    def names(entries: list[concepts.EntryLike]) -> str:
+        return ", ".join(e.name or e.code or "?" for e in entries)
+
+    used = tuple(ValueUsed(name=e.name or e.code or "condition", value=e.status,
+                           date=getattr(e, "onset", None))
+                 for e in [*match.present, *match.suspected, *match.resolved])
+    label = concept.name
+    if rule.mode is r.ConditionMode.HISTORY:
+        if match.present or match.resolved:
+            return Outcome(Status.MET, f"history of {label}: {names(match.present + match.resolved)}",
+                           used)
+    elif match.present:
+        return Outcome(Status.MET, f"{label} present: {names(match.present)}", used)
+    if rule.mode is r.ConditionMode.PRESENT_OR_SUSPECTED and match.suspected:
+        return Outcome(Status.MET, f"{label} suspected: {names(match.suspected)}", used)
+    if match.suspected:
+        return _unknown(f"{label} only suspected: {names(match.suspected)}",
+                        f"confirmation of {label}", used)
+    if rule.mode is not r.ConditionMode.HISTORY and match.resolved:
+        return Outcome(Status.REVIEW, f"{label} resolved ({names(match.resolved)}); the "
+                       "criterion does not say whether a past one counts", used)
+    if match.absent:
+        return Outcome(Status.NOT_MET, f"{label} recorded absent", used)
+    return _unknown(f"{label} not recorded", label, used)
+
+
+def _pregnancy(name: str, facts: PatientFacts) -> Outcome:
+    patient = facts.patient
+    if patient.sex == "male":
+        return Outcome(Status.NOT_MET, f"sex at birth male: known not {name}")
+    fact = patient.pregnancy if name == "pregnant" else patient.lactation
+    if fact is None or not facts.counts(fact.date):
+        return _unknown(f"{name} status not on file", f"{name} status")
+    horizon = (facts.rules.pregnancy_horizon_days if name == "pregnant"
+               else facts.rules.fact_horizon_days)
+    used = (ValueUsed(name=f"{name} status", value=fact.status, date=fact.date),)
+    if facts.is_stale(fact.date, horizon):
+        return _unknown(f"{name} status of {fact.date} is older than {horizon} days",
+                        f"{name} status", used)
+    status = Status.MET if fact.status == "present" else Status.NOT_MET
+    return Outcome(status, f"{name}: {fact.status} on {fact.date}", used)
+
+
+def _window_start(on: dt.date, window: r.Window) -> dt.date:
+    return timecalc.add_calendar(on, -window.amount, window.unit)
+
+
+def _participation(rule: r.TrialParticipation, facts: PatientFacts) -> Outcome:
+    entries = [e for e in facts.patient.trial_participation if facts.counts(e.start)]
+    cutoff = _window_start(facts.on, rule.within) if rule.within else None
+    open_reasons: list[str] = []
+    for entry in entries:
+        if entry.status == "absent":
+            continue
+        label = entry.trial_id or "a trial"
+        if rule.types and entry.intervention_type is None:
+            open_reasons.append(f"intervention type of {label} not recorded")
+            continue
+        if rule.types and entry.intervention_type not in rule.types:
+            continue
+        ongoing = entry.ongoing if entry.ongoing is not None else (
+            False if entry.end is not None and entry.end <= facts.on else None)
+        if ongoing:
+            return Outcome(Status.MET, f"takes part in {label} (ongoing)")
+        if cutoff is not None and entry.end is not None:
+            if entry.end >= cutoff:
+                return Outcome(Status.MET, f"took part in {label} until {entry.end}, "
+                               f"within {rule.within.render() if rule.within else ''}")
+            continue
+        if ongoing is None:
+            open_reasons.append(f"whether {label} is ongoing or when it ended")
+    if open_reasons:
+        return Outcome(Status.UNKNOWN, "; ".join(open_reasons), (), tuple(open_reasons))
+    denied = any(e.status == "absent" and (not rule.types or e.intervention_type is None
+                                           or e.intervention_type in rule.types)
+                 for e in entries)
+    if denied:
+        return Outcome(Status.NOT_MET, "recorded: no participation in other trials")
+    return _unknown("participation in other trials not recorded", "participation in other trials")
+
+
+def _medication(rule: r.Medication, facts: PatientFacts) -> Outcome:
+    cutoff = _window_start(facts.on, rule.within) if rule.within else facts.on
+    label = rule.drug_class.replace("_", " ")
+    denied = False
+    for entry in facts.patient.medications:
+        classes = concepts.medication_classes(entry.name, entry.drug_class, entry.code)
+        if rule.drug_class not in classes or not facts.counts(entry.start):
+            continue
+        if entry.status == "absent":
+            denied = True
+            continue
+        end = entry.end.date() if isinstance(entry.end, dt.datetime) else entry.end
+        if end is None or end >= cutoff:
+            name = entry.name or entry.drug_class or entry.code
+            return Outcome(Status.MET, f"{label}: {name}",
+                           (ValueUsed(name=str(name), value="present",
+                                      date=entry.start if isinstance(entry.start, dt.date)
+                                      and not isinstance(entry.start, dt.datetime) else None),))
+    if denied:
+        return Outcome(Status.NOT_MET, f"{label}: recorded not taken")
+    return _unknown(f"{label} use not recorded", f"{label} use")
+
+
+def _sex(rule: r.Sex, facts: PatientFacts) -> Outcome:
+    sex = facts.patient.sex
+    if sex == "unknown":
+        return _unknown("sex not on file", "sex")
+    status = Status.MET if sex == rule.value else Status.NOT_MET
+    return Outcome(status, f"sex {sex}; criterion {rule.value}: {status.value}",
+                   (ValueUsed(name="sex", value=sex),))
+
+
+# ---------------------------------------------------------------- dispatch
+
+
+def evaluate(rule: r.Rule, facts: PatientFacts) -> Outcome:
+    """The outcome of a rule for one patient."""
+    if isinstance(rule, r.AllOf | r.AnyOf):
+        outcomes = [evaluate(item, facts) for item in rule.items]
+        combine = all_of if isinstance(rule, r.AllOf) else any_of
+        return _combined(combine([o.status for o in outcomes]), outcomes,
+                         "all of" if isinstance(rule, r.AllOf) else "any of")
+    if isinstance(rule, r.Not):
+        inner = evaluate(rule.item, facts)
+        return Outcome(negate(inner.status), f"not ({inner.reason})", inner.values, inner.missing)
+    if isinstance(rule, r.Implies):
+        condition = evaluate(rule.condition, facts)
+        then = evaluate(rule.then, facts)
+        status = any_of([negate(condition.status), then.status])
+        return Outcome(status, f"if ({condition.reason}) then ({then.reason})",
+                       condition.values + then.values, condition.missing + then.missing)
+    if isinstance(rule, r.Qualified):
+        inner = evaluate(rule.item, facts)
+        if inner.status is Status.MET:
+            return Outcome(Status.REVIEW, f"{inner.reason}; whether it is '{rule.qualifier}' needs "
+                           "a person", inner.values)
+        if inner.status is Status.NOT_MET:
+            return Outcome(Status.NOT_MET, f"{inner.reason}, so not '{rule.qualifier}' either",
+                           inner.values)
+        return inner
+    if isinstance(rule, r.Readings):
+        outcomes = [evaluate(item, facts) for item in rule.items]
+        status = agree([o.status for o in outcomes])
+        described = "; ".join(f"reading {i + 1}: {o.status.value}" for i, o in enumerate(outcomes))
+        verdict = "the readings agree" if status.definite else "the readings do not settle it"
+        return Outcome(status, f"ambiguous text, {verdict} ({described})",
+                       tuple(v for o in outcomes for v in o.values),
+                       tuple(m for o in outcomes for m in o.missing))
+    return _leaf(rule, facts)
+
+
+def _leaf(rule: r.Rule, facts: PatientFacts) -> Outcome:
+    if isinstance(rule, r.Review):
+        return Outcome(Status.REVIEW, f"needs a person: \"{rule.text}\"")
+    if isinstance(rule, r.Compare | r.Between | r.OneOf):
+        subject = rule.subject
+        if isinstance(subject, r.Score):
+            return _score(rule, subject, facts)
+        if isinstance(rule, r.OneOf):
+            return Outcome(Status.REVIEW, f"no categories for {subject.render()}")
+        if isinstance(subject, r.Lab):
+            return _lab(rule, subject, facts)
+        if isinstance(subject, r.Rise):
+            return _rise(rule, subject, facts)
+        if isinstance(subject, r.Age):
+            return _age(rule, facts)
+        return _fact(rule, subject, facts)
+    if isinstance(rule, r.Sex):
+        return _sex(rule, facts)
+    if isinstance(rule, r.Condition):
+        return _condition(rule, facts)
+    if isinstance(rule, r.Pregnant):
+        return _pregnancy("pregnant", facts)
+    if isinstance(rule, r.Lactating):
+        return _pregnancy("lactating", facts)
+    if isinstance(rule, r.TrialParticipation):
+        return _participation(rule, facts)
+    if isinstance(rule, r.Medication):
+        return _medication(rule, facts)
+    raise TypeError(f"no evaluation for {type(rule).__name__}")
+
+
+def _combined(status: Status, outcomes: list[Outcome], word: str) -> Outcome:
+    if status is Status.NOT_MET and word == "all of":
+        deciding = [o for o in outcomes if o.status is Status.NOT_MET]
+    elif status is Status.MET and word == "any of":
+        deciding = [o for o in outcomes if o.status is Status.MET]
+    else:
+        deciding = outcomes
+    reason = "; ".join(o.reason for o in deciding)
+    undetermined = [o for o in deciding if not o.status.definite]
+    missing = tuple(dict.fromkeys(m for o in undetermined for m in o.missing))
+    values = tuple(v for o in outcomes for v in o.values)
+    return Outcome(status, reason, values, missing)
+
+
+__all__ = ["DerivedValue", "Outcome", "evaluate"]

@@ -1,0 +1,140 @@
+"""A patient's data prepared once for screening: dated, filtered and in canonical units.
+
+Only data dated on or before the screening date count. Observations are
+resolved to analytes (by LOINC, else by name) and converted once into the
+analyte's canonical unit, so evaluation compares plain numbers. An observation
+whose unit cannot be read keeps its problem: the criteria that need it say why
+they cannot decide.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from functools import cached_property
+
+from screener import analytes
+from screener.patient import Observation, Patient, day_of
+
+USABLE_STATUSES = {"final", "amended", "corrected", "preliminary"}
+
+
+@dataclass(frozen=True)
+class TimeRules:
+    """How old a value may be and still decide (days)."""
+
+    lab_horizon_days: int = 90
+    pregnancy_horizon_days: int = 7
+    fact_horizon_days: int = 90
+    score_input_span_hours: float = 48
+    rise_min_hours: float = 12
+    rise_max_days: float = 7
+
+
+@dataclass(frozen=True)
+class Reading:
+    """One observation of an analyte, converted to the analyte's canonical unit."""
+
+    analyte: str
+    when: dt.datetime
+    raw_value: float | str
+    raw_unit: str | None
+    value: float | None  # canonical unit; None when not convertible
+    unit: str
+    problem: str | None
+    uncertainty: float
+    note: str
+    preliminary: bool
+    reference_high: float | None  # canonical unit
+    reference_problem: str | None
+
+    @property
+    def day(self) -> dt.date:
+        return self.when.date()
+
+
+def _moment(value: dt.date | dt.datetime) -> dt.datetime:
+    if isinstance(value, dt.datetime):
+        return value
+    return dt.datetime.combine(value, dt.time(12, 0))
+
+
+def _reading(analyte_id: str, observation: Observation) -> Reading:
+    analyte = analytes.ANALYTES[analyte_id]
+    raw = observation.value
+    value: float | None = None
+    problem: str | None = None
+    note = ""
+    uncertainty = 0.0
+    if isinstance(raw, str):
+        problem = f"qualitative result '{raw}'"
+    else:
+        converted = analytes.convert(analyte_id, float(raw), observation.unit, observation.decimals)
+        if isinstance(converted, analytes.UnitProblem):
+            problem = converted.reason
+        else:
+            value, note, uncertainty = converted.value, converted.note, converted.uncertainty
+    high: float | None = None
+    reference_problem: str | None = None
+    reference = observation.reference_range
+    if reference is not None and reference.high is not None:
+        ref_unit = reference.unit or observation.unit
+        converted_high = analytes.convert(analyte_id, reference.high, ref_unit)
+        if isinstance(converted_high, analytes.UnitProblem):
+            reference_problem = converted_high.reason
+        else:
+            high = converted_high.value
+    return Reading(
+        analyte=analyte_id, when=_moment(observation.date), raw_value=float(raw)
+        if not isinstance(raw, str) else raw, raw_unit=observation.unit, value=value,
+        unit=analyte.canonical_unit, problem=problem, uncertainty=uncertainty, note=note,
+        preliminary=observation.status == "preliminary", reference_high=high,
+        reference_problem=reference_problem,
+    )
+
+
+@dataclass
+class PatientFacts:
+    """Everything evaluation needs about one patient on one screening date."""
+
+    patient: Patient
+    on: dt.date
+    rules: TimeRules = field(default_factory=TimeRules)
+    warnings: list[str] = field(default_factory=list)
+
+    def counts(self, moment: dt.date | dt.datetime | None) -> bool:
+        return moment is None or day_of(moment) <= self.on
+
+    def age_days(self, moment: dt.date | dt.datetime) -> int:
+        return (self.on - day_of(moment)).days
+
+    @cached_property
+    def readings(self) -> dict[str, list[Reading]]:
+        """Readings per analyte id, oldest first, dated on or before the screening date."""
+        found: dict[str, list[Reading]] = {}
+        for index, observation in enumerate(self.patient.observations):
+            if observation.status not in USABLE_STATUSES or not self.counts(observation.date):
+                continue
+            analyte = None
+            if observation.loinc:
+                analyte = analytes.by_loinc(observation.loinc)
+            if analyte is None and observation.name:
+                analyte = analytes.by_name(observation.name)
+            if analyte is None:
+                label = observation.loinc or observation.name
+                self.warnings.append(f"observations[{index}]: '{label}' is not a known analyte")
+                continue
+            found.setdefault(analyte.id, []).append(_reading(analyte.id, observation))
+        for series in found.values():
+            series.sort(key=lambda reading: reading.when)
+        return found
+
+    def latest(self, analyte_id: str) -> Reading | None:
+        series = self.readings.get(analyte_id)
+        return series[-1] if series else None
+
+    def is_stale(self, moment: dt.date | dt.datetime, horizon_days: int) -> bool:
+        return self.age_days(moment) > horizon_days
+
+    def age_on(self, unit: str) -> tuple[int, int] | None:
+        return self.patient.age_on(self.on, unit)

@@ -1,0 +1,234 @@
+"""`TrialLibrary`: load and compile trials once, screen many patients.
+
+    from screener import TrialLibrary, load_patient
+    library = TrialLibrary.load()                 # the bundled trials, or paths
+    report = library.screen(load_patient("patient.json"))
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from decimal import Decimal
+from pathlib import Path
+
+from screener import __version__
+from screener import rules as r
+from screener.canonical import RuleSyntaxError, parse_rule
+from screener.compiler import compile_criterion
+from screener.errors import InputError
+from screener.evaluate import Outcome, evaluate
+from screener.facts import PatientFacts, TimeRules
+from screener.logic import Status
+from screener.patient import Patient
+from screener.resources import grammar_path
+from screener.results import (
+    Answer,
+    CriterionClass,
+    CriterionResult,
+    Effect,
+    Engine,
+    Kind,
+    OpenCounts,
+    Origin,
+    Rejected,
+    ScreeningReport,
+    TrialResult,
+    Verdict,
+)
+from screener.trials import TrialSpec, default_library_dir, load_trial_paths
+
+
+@dataclass(frozen=True)
+class CompiledCriterion:
+    id: str
+    kind: Kind
+    text: str
+    origin: Origin
+    class_: CriterionClass
+    rule: r.Rule
+    reasons: tuple[str, ...] = ()
+    context: str | None = None
+
+    @property
+    def coverage(self) -> str:
+        """full: no review leaf; none: nothing compiled; partial otherwise."""
+        found = r.leaves(self.rule)
+        reviews = sum(isinstance(leaf, r.Review) for leaf in found)
+        if reviews == 0:
+            return "full"
+        return "none" if reviews == len(found) else "partial"
+
+    @property
+    def canonical(self) -> str | None:
+        """The printed rule, or None when the whole criterion is review."""
+        return None if isinstance(self.rule, r.Review) else r.render(self.rule)
+
+
+@dataclass(frozen=True)
+class CompiledTrial:
+    spec: TrialSpec
+    criteria: tuple[CompiledCriterion, ...]
+    warnings: tuple[str, ...] = ()
+
+    @property
+    def id(self) -> str:
+        return self.spec.id
+
+
+def _structured(spec: TrialSpec) -> list[CompiledCriterion]:
+    """The registry's sex and age fields as rules of their own (origin: structured)."""
+    found: list[CompiledCriterion] = []
+
+    def add(id_: str, text: str, rule: r.Rule) -> None:
+        found.append(CompiledCriterion(id_, Kind.INCLUSION, text, Origin.STRUCTURED,
+                                       CriterionClass.CLINICAL, rule))
+
+    if spec.sex != "all":
+        add("sex", f"Sex: {spec.sex}", r.Sex(spec.sex))
+    if spec.minimum_age is not None:
+        limit = spec.minimum_age
+        add("minimum-age", f"Minimum age: {limit}",
+            r.Compare(r.Age(), r.Op.GE, Decimal(limit.value), limit.unit))
+    if spec.maximum_age is not None:
+        limit = spec.maximum_age
+        add("maximum-age", f"Maximum age: {limit}",
+            r.Compare(r.Age(), r.Op.LE, Decimal(limit.value), limit.unit))
+    return found
+
+
+def compile_trial(spec: TrialSpec) -> CompiledTrial:
+    """Compile every criterion of a trial (text, rewrite) plus its structured fields."""
+    criteria = _structured(spec)
+    warnings: list[str] = []
+    for index, criterion in enumerate(spec.criteria):
+        compiled = compile_criterion(criterion.text, criterion.kind)
+        rule, origin, reasons = compiled.rule, Origin.TEXT, compiled.reasons
+        if criterion.rewrite:
+            try:
+                rule, origin, reasons = parse_rule(criterion.rewrite), Origin.REWRITE, ()
+            except RuleSyntaxError as error:
+                warnings.append(f"{spec.id} {criterion.id}: rewrite ignored, {error.message}")
+        del index
+        criteria.append(CompiledCriterion(
+            criterion.id, Kind(criterion.kind), criterion.text, origin, compiled.class_, rule,
+            reasons, criterion.context))
+    return CompiledTrial(spec, tuple(criteria), tuple(warnings))
+
+
+def _effect(kind: Kind, status: Status) -> Effect:
+    if kind is Kind.UNCLASSIFIED or not status.definite:
+        return Effect.OPEN
+    passes = (status is Status.MET) == (kind is Kind.INCLUSION)
+    return Effect.PASS if passes else Effect.FAIL
+
+
+def _criterion_result(trial: CompiledTrial, criterion: CompiledCriterion,
+                      facts: PatientFacts) -> CriterionResult:
+    answer = next((a for a in facts.patient.answers
+                   if a.trial == trial.id and a.criterion == criterion.id), None)
+    outcome = evaluate(criterion.rule, facts)
+    recorded = None
+    if criterion.kind is Kind.UNCLASSIFIED and answer is None:
+        outcome = Outcome(Status.REVIEW, "unclassified item: not counted for either section",
+                          outcome.values)
+    if answer is not None:
+        status = Status(answer.answer)
+        recorded = Answer(status=status, by=answer.by, on=answer.date)
+        when = f" on {answer.date}" if answer.date else ""
+        note = f" ({answer.note})" if answer.note else ""
+        outcome = Outcome(status, f"answered {status.value} by {answer.by}{when}{note}; "
+                          f"engine: {outcome.reason}", outcome.values)
+    return CriterionResult(
+        id=criterion.id, kind=criterion.kind, class_=criterion.class_, origin=criterion.origin,
+        text=criterion.text, status=outcome.status, effect=_effect(criterion.kind, outcome.status),
+        rule=criterion.canonical, reason=outcome.reason, values=list(outcome.values),
+        missing=list(outcome.missing) if not outcome.status.definite else [],
+        answer=recorded, context=criterion.context,
+    )
+
+
+def _verdict(results: list[CriterionResult]) -> tuple[Verdict, OpenCounts, bool]:
+    if any(c.effect is Effect.FAIL for c in results):
+        return Verdict.INELIGIBLE, OpenCounts(), False
+    open_items = [c for c in results if c.effect is Effect.OPEN]
+    if not open_items:
+        return Verdict.ELIGIBLE, OpenCounts(), False
+    counts = OpenCounts(
+        missing_data=sum(c.status is Status.UNKNOWN for c in open_items),
+        judgement=sum(c.status is Status.REVIEW and c.class_ is not CriterionClass.ADMINISTRATIVE
+                      for c in open_items),
+        administrative=sum(c.status is Status.REVIEW and c.class_ is CriterionClass.ADMINISTRATIVE
+                           for c in open_items),
+    )
+    pending = all(c.class_ is not CriterionClass.CLINICAL for c in open_items)
+    return Verdict.NEEDS_REVIEW, counts, pending
+
+
+def _rank(trial: TrialResult) -> tuple[int, int, str]:
+    if trial.verdict is Verdict.ELIGIBLE:
+        return (0, 0, trial.id)
+    if trial.verdict is Verdict.INELIGIBLE:
+        return (3, 0, trial.id)
+    if trial.pending_confirmation:
+        return (1, 0, trial.id)
+    return (2, trial.open.missing_data, trial.id)
+
+
+def grammar_version() -> str:
+    """A short digest of the grammar files, so results name the grammar they came from."""
+    import hashlib
+
+    digest = hashlib.sha256()
+    for name in ("criterion.lark", "rule.lark"):
+        digest.update(grammar_path(name).read_bytes())
+    return digest.hexdigest()[:12]
+
+
+@dataclass
+class TrialLibrary:
+    """Compiled trials, ready to screen any number of patients."""
+
+    trials: list[CompiledTrial]
+    rejected: list[InputError] = field(default_factory=list)
+
+    @classmethod
+    def load(cls, paths: Path | str | Iterable[Path | str] | None = None) -> TrialLibrary:
+        """Load trial files and folders (default: the bundled library) and compile them."""
+        if paths is None:
+            chosen = [default_library_dir()]
+        elif isinstance(paths, Path | str):
+            chosen = [Path(paths)]
+        else:
+            chosen = [Path(p) for p in paths]
+        specs, errors = load_trial_paths(chosen)
+        return cls.from_specs(specs, errors)
+
+    @classmethod
+    def from_specs(cls, specs: Iterable[TrialSpec],
+                   rejected: Iterable[InputError] = ()) -> TrialLibrary:
+        return cls([compile_trial(spec) for spec in specs], list(rejected))
+
+    def screen(self, patient: Patient, on: dt.date | None = None,
+               time_rules: TimeRules | None = None) -> ScreeningReport:
+        """Screen one patient against every trial; `on` overrides the screening date."""
+        screening_date = on or patient.screening_date or dt.date.today()
+        facts = PatientFacts(patient, screening_date, time_rules or TimeRules())
+        results: list[TrialResult] = []
+        for trial in self.trials:
+            criteria = [_criterion_result(trial, c, facts) for c in trial.criteria]
+            verdict, counts, pending = _verdict(criteria)
+            results.append(TrialResult(
+                id=trial.id, title=trial.spec.title, status=trial.spec.status, verdict=verdict,
+                pending_confirmation=pending, open=counts, criteria=criteria))
+        results.sort(key=_rank)
+        warnings = [w for t in self.trials for w in t.warnings]
+        warnings += list(dict.fromkeys(facts.warnings))
+        return ScreeningReport(
+            engine=Engine(version=__version__, grammar=grammar_version()),
+            patient=patient.id, screened_on=screening_date, warnings=warnings,
+            rejected=[Rejected(source=e.source, field=e.field, message=e.message)
+                      for e in self.rejected],
+            trials=results,
+        )

@@ -1,0 +1,138 @@
+"""The screening results: typed models behind the versioned JSON contract.
+
+`ScreeningReport` is what `screen PATIENT --format json` prints and what
+`TrialLibrary.screen` returns. Its JSON Schema is checked in at
+`schema/screening-report.schema.json` (regenerate with
+`python -m screener.schema`).
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from enum import StrEnum
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from screener.logic import Status
+
+SCHEMA_VERSION = 1
+
+
+class Kind(StrEnum):
+    INCLUSION = "inclusion"
+    EXCLUSION = "exclusion"
+    UNCLASSIFIED = "unclassified"
+
+
+class CriterionClass(StrEnum):
+    CLINICAL = "clinical"
+    JUDGEMENT = "judgement"
+    ADMINISTRATIVE = "administrative"
+
+
+class Origin(StrEnum):
+    TEXT = "text"
+    STRUCTURED = "structured"
+    REWRITE = "rewrite"
+
+
+class Effect(StrEnum):
+    PASS = "pass"
+    FAIL = "fail"
+    OPEN = "open"
+
+
+class Verdict(StrEnum):
+    ELIGIBLE = "eligible"
+    INELIGIBLE = "ineligible"
+    NEEDS_REVIEW = "needs_review"
+
+
+class _Model(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+
+class Converted(_Model):
+    value: float
+    unit: str
+
+
+class ValueUsed(_Model):
+    """A patient value a decision used, as recorded and as compared."""
+
+    name: str
+    value: float | str | None
+    unit: str | None = None
+    date: date | None = None
+    converted: Converted | None = None
+    derived_from: list[ValueUsed] = Field(default_factory=list)
+    note: str | None = None
+
+
+class Answer(_Model):
+    """A coordinator's recorded decision on a criterion."""
+
+    status: Status
+    by: str
+    on: date | None = None
+
+
+class CriterionResult(_Model):
+    id: str
+    kind: Kind
+    class_: CriterionClass = Field(alias="class")
+    origin: Origin
+    text: str
+    status: Status
+    effect: Effect
+    rule: str | None
+    reason: str
+    values: list[ValueUsed] = Field(default_factory=list)
+    missing: list[str] = Field(default_factory=list, description="data that would decide it")
+    answer: Answer | None = None
+    context: str | None = None
+
+    model_config = ConfigDict(frozen=True, extra="forbid", populate_by_name=True)
+
+
+class OpenCounts(_Model):
+    missing_data: int = 0
+    judgement: int = 0
+    administrative: int = 0
+
+
+class TrialResult(_Model):
+    id: str
+    title: str
+    status: str | None = Field(description="recruitment status of the trial")
+    verdict: Verdict
+    pending_confirmation: bool = Field(
+        default=False,
+        description="needs_review with only judgement and administrative items open",
+    )
+    open: OpenCounts
+    criteria: list[CriterionResult]
+
+
+class Rejected(_Model):
+    source: str
+    field: str
+    message: str
+
+
+class Engine(_Model):
+    version: str
+    grammar: str
+
+
+class ScreeningReport(_Model):
+    schema_version: int = SCHEMA_VERSION
+    engine: Engine
+    patient: str
+    screened_on: date
+    warnings: list[str] = Field(default_factory=list)
+    rejected: list[Rejected] = Field(default_factory=list)
+    trials: list[TrialResult]
+
+    def to_json(self) -> str:
+        return self.model_dump_json(by_alias=True, indent=2)
