@@ -219,7 +219,7 @@ def _score(rule: r.Compare | r.Between | r.OneOf, subject: r.Score,
             statuses.append(Status.MET if str(value).lower() in rule.values else Status.NOT_MET)
         else:
             statuses.append(_test(rule, float(value), float))
-    shown = " or ".join(f"{v}" for v in derived.values)
+    shown = " or ".join(f"{v:g}" if isinstance(v, float) else v for v in derived.values)
     used = (derived.used,)
     criterion = rule.render().split(" ", 1)[1]
     if len(set(statuses)) == 1:

@@ -8,7 +8,7 @@
 
 from __future__ import annotations
 
-from datetime import date
+import datetime as dt
 from enum import StrEnum
 
 from pydantic import BaseModel, ConfigDict, Field
@@ -63,7 +63,7 @@ class ValueUsed(_Model):
     name: str
     value: float | str | None
     unit: str | None = None
-    date: date | None = None
+    date: dt.date | None = None
     converted: Converted | None = None
     derived_from: list[ValueUsed] = Field(default_factory=list)
     note: str | None = None
@@ -74,7 +74,7 @@ class Answer(_Model):
 
     status: Status
     by: str
-    on: date | None = None
+    on: dt.date | None = None
 
 
 class CriterionResult(_Model):
@@ -129,7 +129,7 @@ class ScreeningReport(_Model):
     schema_version: int = SCHEMA_VERSION
     engine: Engine
     patient: str
-    screened_on: date
+    screened_on: dt.date
     warnings: list[str] = Field(default_factory=list)
     rejected: list[Rejected] = Field(default_factory=list)
     trials: list[TrialResult]

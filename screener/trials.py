@@ -14,6 +14,7 @@ means "absent".
 
 from __future__ import annotations
 
+import difflib
 import re
 from collections.abc import Callable, Iterable, Mapping
 from pathlib import Path
@@ -417,8 +418,9 @@ def _yaml_message(exc: yaml.MarkedYAMLError) -> str:
     return f"invalid YAML{where}: {what}"
 
 
-_FILE_FIELDS = ", ".join(name for name in TrialSpec.model_fields)
-_ITEM_FIELDS = "text, id, rewrite, context"
+_FILE_FIELDS = list(TrialSpec.model_fields)
+_ITEM_FIELDS = ["text", "id", "rewrite", "context"]
+_AGE_FIELDS = ["value", "unit"]
 
 
 def _problem(error: ErrorDetails) -> Problem:
@@ -432,9 +434,11 @@ def _problem(error: ErrorDetails) -> Problem:
         message = "required, but missing"
     elif kind == "extra_forbidden":
         allowed = {"inclusion": _ITEM_FIELDS, "exclusion": _ITEM_FIELDS}.get(
-            str(loc[0]), "value, unit" if len(loc) > 1 else _FILE_FIELDS
+            str(loc[0]), _AGE_FIELDS if len(loc) > 1 else _FILE_FIELDS
         )
-        message = f"unknown field (allowed: {allowed})"
+        guess = difflib.get_close_matches(str(loc[-1]), allowed, n=1)
+        hint = f"did you mean {guess[0]!r}? " if guess else ""
+        message = f"unknown field ({hint}allowed: {', '.join(allowed)})"
     elif kind in ("string_type", "string_sub_type"):
         message = f"expected text, got {found}"
     elif kind == "list_type":
@@ -499,7 +503,9 @@ def dump_trial(spec: TrialSpec) -> str:
             lines.append(_entry(name, value))
     for kind, criteria in (("inclusion", spec.inclusion), ("exclusion", spec.exclusion)):
         if criteria:
-            lines += ["", f"{kind}:"]
+            if not lines[-1].endswith("\n"):  # else a kept block scalar (`|+`) ends it
+                lines.append("")
+            lines.append(f"{kind}:")
             for position, criterion in enumerate(criteria, start=1):
                 lines += _criterion_lines(criterion, position)
     return "\n".join(lines) + "\n"

@@ -35,7 +35,7 @@ class _Base:
     spellings: tuple[str, ...]  # the first one is canonical
     name: str  # the pint unit name
     prefixes: tuple[str, ...] = ()  # prefix symbols allowed besides none
-    rank: int = 2  # printing order: counts, amounts, volumes, lengths, times
+    rank: int = 2  # printing order: 10^n, cells, amounts, volumes, lengths, times, 1.73m2
 
 
 _BASES = (
@@ -94,11 +94,16 @@ def _vocabulary() -> tuple[dict[str, str], dict[str, str], dict[str, int]]:
     return atoms, symbols, ranks
 
 
+def _caseless(atoms: dict[str, str]) -> dict[str, str]:
+    """Lower-cased spelling → pint name where still unambiguous (for all-caps lab feeds)."""
+    names: dict[str, set[str]] = {}
+    for spelling, name in atoms.items():
+        names.setdefault(spelling.lower(), set()).add(name)
+    return {key: found.pop() for key, found in names.items() if len(found) == 1}
+
+
 _ATOMS, _SYMBOLS, _RANKS = _vocabulary()
-_ATOMS_CASELESS = {
-    key: name for key, name in ((s.lower(), n) for s, n in _ATOMS.items())
-    if all(n2 == name for s2, n2 in _ATOMS.items() if s2.lower() == key)
-}
+_ATOMS_CASELESS = _caseless(_ATOMS)
 _TIME_ATOMS = {spelling: name for name, spellings, _a, _c in _TIMES for spelling in spellings}
 _TIME_ALONE = {name: alone for name, _s, alone, _c in _TIMES}
 
@@ -117,9 +122,11 @@ _REWRITES = (
     (re.compile(r"\[IU\]", re.I), "IU"),  # UCUM u[IU]/mL
     (re.compile(r"mm ?hg", re.I), "mmHg"),
     (re.compile(r"^(m?g) ?%$"), r"\1/dL"),  # mg% = mg/100 mL
-    # powers of ten: x10^9, × 10⁹, 10*9 (UCUM), 10E9, 10**9
-    (re.compile(r"(?:(?<![A-Za-z0-9])x ?|(?<![A-Za-z0-9.]))10 ?(?:\^|\*\*?|[eE]) ?(\d+)"),
+    # powers of ten: x10^9, × 10⁹, 10*9 (UCUM), 10E9, 10**9, and "x109/L", the flattened
+    # superscript of registry text (only after "x", only 10^3, 10^6, 10^9, 10^12)
+    (re.compile(r"(?:^\*|(?<![A-Za-z0-9])x) ?10 ?(?:\^|\*\*?|[eE])? ?(3|6|9|12)(?![0-9])"),
      r"{e\1}"),
+    (re.compile(r"(?<![A-Za-z0-9.])10 ?(?:\^|\*\*?|[eE]) ?(\d+)"), r"{e\1}"),
     (re.compile(r"^[Kk](?=/)"), "{e3}"),  # K/uL of US lab feeds
     (re.compile(r"^G(?=/L$)"), "{e9}"),  # G/L of French criteria (giga per litre)
     (re.compile(r"(?<![A-Za-z])(?:cu\.? ?mm|cumm|cmm)(?![A-Za-z])"), "mm3"),

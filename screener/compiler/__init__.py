@@ -34,4 +34,6 @@ def compile_criterion(text: str, kind: str = "inclusion") -> Compiled:
         return Compiled(r.Review(normalised), class_, ("too long to compile",))
     builder = Builder(normalised, kind)
     rule = builder.build(tokenize(normalised))
+    if isinstance(rule, r.Review):  # nothing compiled: show the whole text, not a trimmed span
+        rule = r.Review(normalised)
     return Compiled(rule, class_, tuple(builder.reasons))

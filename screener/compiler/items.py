@@ -189,6 +189,10 @@ class _ToRule(Transformer[Token, r.Rule]):
         return r.Compare(r.Fact("he_grade"), op, Decimal(str(grade)))
 
     # ------------------------------------------------------------ who
+    def age(self, *parts: AnyType) -> r.Rule:
+        rule: r.Rule = parts[-1]
+        return rule
+
     def age_unit(self, unit: Token, *_: Token) -> str:
         return str(unit)
 
@@ -234,12 +238,17 @@ class _ToRule(Transformer[Token, r.Rule]):
         return r.Lactating()
 
     # ------------------------------------------------------------ trials
-    def trial_ongoing(self, *parts: Token) -> r.Rule:
-        _only_other(parts)
-        return r.TrialParticipation()
+    def participation(self, *parts: Token) -> frozenset[str]:
+        return frozenset(t.type for t in parts if t.type != "OR")
 
-    def participation_any(self, *parts: Token) -> str:
-        return "any"
+    def trial_plain(self, tenses: frozenset[str], types: tuple[str, ...], *rest: Token) -> r.Rule:
+        if rest or tenses == {"PARTICIPATING"}:
+            return r.TrialParticipation(types)
+        raise _Reject("participation in other trials without saying when")
+
+    def trial_concurrent(self, _word: Token, _tenses: frozenset[str],
+                         types: tuple[str, ...]) -> r.Rule:
+        return r.TrialParticipation(types)
 
     def trial_target(self, *parts: Token) -> tuple[str, ...]:
         _only_other(parts)
@@ -247,7 +256,7 @@ class _ToRule(Transformer[Token, r.Rule]):
             return ("drug", "biological")
         return ()
 
-    def trial_within(self, _p: str, types: tuple[str, ...], _w: Token, number: Token,
+    def trial_within(self, _p: frozenset[str], types: tuple[str, ...], _w: Token, number: Token,
                      unit: Token) -> r.Rule:
         return r.TrialParticipation(types, r.Window(int(_number(number)), str(unit)))
 
@@ -255,11 +264,13 @@ class _ToRule(Transformer[Token, r.Rule]):
     def negated(self, _word: Token, item: r.Rule) -> r.Rule:
         return r.Not(item)
 
-    def or_alternative(self, first: r.Rule, _l: Token, _or: Token, second: r.Rule,
-                       _r: Token) -> r.Rule:
+    def or_alternative(self, first: r.Rule, _open: Token, second: r.Rule, _r: Token) -> r.Rule:
         return r.AnyOf((first, second))
 
     def start(self, item: r.Rule) -> r.Rule:
+        return item
+
+    def unit(self, item: r.Rule) -> r.Rule:
         return item
 
 

@@ -13,7 +13,7 @@ from functools import cache
 
 from lark import Token
 
-from screener import units
+from screener import concepts, units
 from screener.compiler.lexicon import Entry, entries
 
 NUMBER_WORDS = {
@@ -59,8 +59,14 @@ def _phrase_patterns() -> tuple[re.Pattern[str], re.Pattern[str], dict[str, Entr
     sensitive = sorted((p for p, e in table.items() if e.case_sensitive), key=len, reverse=True)
 
     def alternation(phrases: list[str], flags: int) -> re.Pattern[str]:
-        body = "|".join(re.escape(p).replace(r"\ ", r"\s+") for p in phrases)
-        return re.compile(rf"(?:{body})(?![a-z0-9])" if body else r"(?!x)x", flags)
+        def one(phrase: str) -> str:
+            body = re.escape(phrase).replace(r"\ ", r"\s+")
+            start = r"(?<![A-Za-z0-9])" if phrase[0].isalnum() else ""
+            end = r"(?![A-Za-z0-9])" if phrase[-1].isalnum() or phrase[-1] == "." else ""
+            return start + body + end
+
+        body = "|".join(one(p) for p in phrases)
+        return re.compile(f"(?:{body})" if body else r"(?!x)x", flags)
 
     lowered = {p.lower() if not e.case_sensitive else p: e for p, e in table.items()}
     return (alternation(insensitive, re.IGNORECASE), alternation(sensitive, 0), lowered)
@@ -131,7 +137,7 @@ def tokenize(text: str) -> list[Token]:
                 entry = table.get(key if pattern is sensitive else key.lower())
                 if entry is not None:
                     best = (found.end(), entry)
-        if best is not None and (pos == 0 or not text[pos - 1].isalnum()):
+        if best is not None:
             end, entry = best
             if entry.type != "FILLER":
                 add(entry.type, entry.value, pos)
@@ -171,8 +177,44 @@ def tokenize(text: str) -> list[Token]:
     return _with_ends(tokens, text)
 
 
+_LETTER_LINKS = {"COMMA", "OR", "AND", "ANDOR", "SLASH"}
+
+
+def _contextual_letters(tokens: list[Token]) -> list[Token]:
+    """Single letters after "hepatitis B" ("hepatitis B, C") or "Child-Pugh" ("B/C")."""
+    result: list[Token] = []
+    context: str | None = None  # "hepatitis" or "child_pugh"
+    for token in tokens:
+        letter = str(token).lower() if token.type == "WORD" and len(str(token)) == 1 else None
+        if letter and context == "hepatitis" and letter in "abcde":
+            concept = f"hepatitis_{letter}"
+            if concept in concepts.CONCEPTS:
+                token = Token("CONCEPT", concept, start_pos=token.start_pos)
+        elif letter and context == "child_pugh" and letter in "abc":
+            token = Token("CP_CLASS", letter, start_pos=token.start_pos)
+        if token.type == "CONCEPT" and re.fullmatch(r"hepatitis_[a-e]", str(token)):
+            context = "hepatitis"
+        elif token.type == "SCORE" and str(token) == "child_pugh":
+            context = "child_pugh"
+        elif token.type not in _LETTER_LINKS | {"CP_CLASS", "CLASS_WORD"}:
+            context = None
+        result.append(token)
+    return result
+
+
 def _with_ends(tokens: list[Token], text: str) -> list[Token]:
-    """Each token ends where the next begins (trailing spaces trimmed): spans keep fillers."""
+    """Each token ends where the next begins (trailing spaces trimmed): spans keep fillers.
+
+    "(" followed by "or" becomes one PAREN_OR token: the grammar then tells a
+    parenthesised alternative from a parenthesised note with one token of lookahead.
+    """
+    merged: list[Token] = []
+    for token in _contextual_letters(tokens):
+        if token.type == "OR" and merged and merged[-1].type == "LPAR":
+            opening = merged.pop()
+            token = Token("PAREN_OR", "(or", start_pos=opening.start_pos)
+        merged.append(token)
+    tokens = merged
     ended: list[Token] = []
     for index, token in enumerate(tokens):
         end = tokens[index + 1].start_pos if index + 1 < len(tokens) else len(text)

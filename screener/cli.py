@@ -1,0 +1,435 @@
+"""The `screen` command line.
+
+    screen PATIENT.json... [--trials PATH]... [--date YYYY-MM-DD] [--format table|json]
+    screen compile [--trials PATH]... [--format table|json]
+
+`screen PATIENT.json` is the default command; a first argument that names a
+subcommand (`compile`, ...) runs that subcommand instead (`ScreenGroup`).
+Write `screen -- compile` (or `./compile`) to screen a patient file named `compile`.
+
+Exit codes: 0 when every input was read and screened, whatever the verdicts;
+1 when screening ran but some input (a trial file, one patient of several) was
+rejected; 2 on a usage error or when nothing could be screened. Problems are
+reported on stderr as `file: field: message`, never as a traceback (set
+SCREENER_DEBUG=1 to let unexpected exceptions through). Patient data are never
+logged; the command makes no network access.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import os
+import re
+from collections.abc import Callable, Iterable, Sequence
+from enum import StrEnum
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+from rich.console import Console
+from rich.text import Text
+from typer._click import Context, HelpFormatter
+from typer.core import TyperGroup
+
+from screener.errors import InputError
+from screener.library import CompiledTrial, TrialLibrary
+from screener.patient import Patient, load_patient
+from screener.results import (
+    CriterionResult,
+    Effect,
+    Origin,
+    Rejected,
+    ScreeningReport,
+    TrialResult,
+    Verdict,
+)
+
+EXIT_OK = 0
+EXIT_REJECTED = 1
+EXIT_UNUSABLE = 2
+
+DEFAULT_COMMAND = "screen"
+"""The hidden command that `screen ARGS` runs when ARGS name no subcommand."""
+
+DEBUG_VARIABLE = "SCREENER_DEBUG"
+
+
+class OutputFormat(StrEnum):
+    TABLE = "table"
+    JSON = "json"
+
+
+# ---------------------------------------------------------------------------
+# routing: `screen PATIENT.json` and `screen compile` side by side
+
+
+class _DefaultContext(typer.Context):
+    """Context of the default command: its usage reads `screen ...`, not `screen screen ...`."""
+
+    @property
+    def command_path(self) -> str:
+        return self.parent.command_path if self.parent is not None else super().command_path
+
+
+class ScreenGroup(TyperGroup):
+    """A group whose first non-option argument picks a subcommand if it names one;
+    otherwise every argument goes to the default (patient screening) command."""
+
+    def __init__(self, **attrs: Any) -> None:
+        super().__init__(**attrs)
+        default = self.commands.get(DEFAULT_COMMAND)
+        if default is not None:
+            default.context_class = _DefaultContext
+
+    def parse_args(self, ctx: Context, args: list[str]) -> list[str]:
+        return super().parse_args(ctx, self.route(ctx, args))
+
+    def route(self, ctx: Context, args: Sequence[str]) -> list[str]:
+        """`args` with the command to run first."""
+        if args and all(arg in ctx.help_option_names for arg in args):
+            return list(args)  # `screen --help`: the group's own help
+        index = self._first_argument(ctx, args)
+        if index is not None:
+            name = args[index]
+            command = self.commands.get(name)
+            if command is not None and not command.hidden:
+                return [name, *args[:index], *args[index + 1 :]]
+        return [DEFAULT_COMMAND, *args]
+
+    def _first_argument(self, ctx: Context, args: Sequence[str]) -> int | None:
+        """The position of the first argument that is neither an option nor its value."""
+        takes_value = self._value_options(ctx)
+        skip = False
+        for index, arg in enumerate(args):
+            if skip:
+                skip = False
+            elif arg == "--":
+                return None  # what follows is patient files, whatever their names
+            elif arg.startswith("-") and arg != "-":
+                skip = arg in takes_value
+            else:
+                return index
+        return None
+
+    def _value_options(self, ctx: Context) -> set[str]:
+        """Option names (of any command) followed by a value: --trials, --format, ..."""
+        names: set[str] = set()
+        for command in self.commands.values():
+            for param in command.get_params(ctx):
+                if param.param_type_name == "option" and not (
+                    getattr(param, "is_flag", False) or getattr(param, "count", False)
+                ):
+                    names.update(param.opts)
+        return names
+
+    def format_usage(self, ctx: Context, formatter: HelpFormatter) -> None:
+        formatter.write_usage(ctx.command_path, "[OPTIONS] PATIENT.json...")
+        formatter.write_usage(ctx.command_path, "COMMAND [ARGS]...", prefix="   or: ")
+
+    def format_options(self, ctx: Context, formatter: HelpFormatter) -> None:
+        default = self.commands.get(DEFAULT_COMMAND)
+        if default is not None:
+            default.format_options(ctx, formatter)
+        self.format_commands(ctx, formatter)
+
+
+app = typer.Typer(
+    cls=ScreenGroup,
+    name="screen",
+    help="Pre-screen patients against clinical-trial eligibility criteria.\n\n"
+    "Screens each PATIENT.json against every trial of the bundled library "
+    "(or of --trials). Exit status: 0 all inputs screened, 1 some input rejected, "
+    "2 usage error or nothing screened.",
+    add_completion=False,
+    rich_markup_mode=None,
+    pretty_exceptions_enable=False,
+    context_settings={"help_option_names": ["--help", "-h"]},
+)
+
+
+# ---------------------------------------------------------------------------
+# options
+
+
+def _parse_date(text: str) -> dt.date:
+    try:
+        if re.fullmatch(r"\d{4}-\d{2}-\d{2}", text.strip()):
+            return dt.date.fromisoformat(text.strip())
+    except ValueError:
+        raise typer.BadParameter(f"{text!r} is not a calendar date") from None
+    raise typer.BadParameter(f"expected a date YYYY-MM-DD, got {text!r}")
+
+
+TrialsOption = Annotated[
+    list[Path] | None,
+    typer.Option(
+        "--trials",
+        "-t",
+        metavar="PATH",
+        show_default=False,
+        help="A trial file or folder of them, instead of the bundled library (repeatable).",
+    ),
+]
+FormatOption = Annotated[
+    OutputFormat, typer.Option("--format", "-f", help="Output: a readable table or JSON.")
+]
+DateOption = Annotated[
+    dt.date | None,
+    typer.Option(
+        "--date",
+        metavar="YYYY-MM-DD",
+        parser=_parse_date,
+        show_default=False,
+        help="Screening date, instead of the patient's screening_date (default: today).",
+    ),
+]
+PatientsArgument = Annotated[
+    list[Path],
+    typer.Argument(metavar="PATIENT.json...", show_default=False,
+                   help="Patient files (docs/patient-format.md)."),
+]
+
+
+# ---------------------------------------------------------------------------
+# commands
+
+
+@app.command(DEFAULT_COMMAND, hidden=True)
+def screen_command(
+    patients: PatientsArgument,
+    trials: TrialsOption = None,
+    date: DateOption = None,
+    output: FormatOption = OutputFormat.TABLE,
+) -> None:
+    """Screen each PATIENT.json against every trial."""
+    raise typer.Exit(_guarded(lambda: screen_patients(patients, trials, date, output)))
+
+
+@app.command("compile")
+def compile_command(trials: TrialsOption = None,
+                    output: FormatOption = OutputFormat.TABLE) -> None:
+    """Show each criterion's compiled rule, or why it needs review, and the coverage."""
+    raise typer.Exit(_guarded(lambda: compile_trials(trials, output)))
+
+
+def main() -> None:
+    """Entry point of the `screen` script and of `python -m screener`."""
+    app(prog_name="screen")
+
+
+def _guarded(action: Callable[[], int]) -> int:
+    """Run a command body; an escaping error is reported in one line, exit status 2."""
+    try:
+        return action()
+    except Exception as error:
+        if os.environ.get(DEBUG_VARIABLE, "") not in ("", "0"):
+            raise
+        if isinstance(error, InputError):
+            _complain(str(error))
+        else:
+            _complain(f"screen: internal error: {type(error).__name__}: {error}")
+        return EXIT_UNUSABLE
+
+
+def _complain(message: str) -> None:
+    typer.echo(message, err=True)
+
+
+def _load_library(paths: Iterable[Path] | None) -> TrialLibrary:
+    """The trials of `paths` (default: the bundled library); rejected files on stderr."""
+    chosen = list(paths or [])
+    library = TrialLibrary.load(chosen or None)
+    for error in library.rejected:
+        _complain(str(error))
+    if not library.trials:
+        _complain("screen: no usable trial file, nothing to screen against")
+    return library
+
+
+def screen_patients(paths: Sequence[Path], trial_paths: Iterable[Path] | None,
+                    on: dt.date | None, output: OutputFormat) -> int:
+    """Screen every patient file; print the reports; return the exit status."""
+    patients: list[Patient] = []
+    bad_patients: list[InputError] = []
+    for path in paths:
+        try:
+            patients.append(load_patient(path))
+        except InputError as error:
+            bad_patients.append(error)
+            _complain(str(error))
+    if not patients:
+        return EXIT_UNUSABLE
+    library = _load_library(trial_paths)
+    if not library.trials:
+        return EXIT_UNUSABLE
+    extra = [Rejected(source=e.source, field=e.field, message=e.message) for e in bad_patients]
+    console = _console()
+    for position, patient in enumerate(patients):
+        report = library.screen(patient, on=on)
+        if extra:
+            report = report.model_copy(update={"rejected": [*report.rejected, *extra]})
+        if output is OutputFormat.JSON:
+            single = len(paths) == 1
+            typer.echo(report.to_json() if single else report.model_dump_json(by_alias=True))
+        else:
+            if position:
+                console.print()
+            for line in report_lines(report):
+                console.print(line)
+    if output is OutputFormat.TABLE:
+        for line in rejected_lines([*library.rejected, *bad_patients]):
+            console.print(line)
+    return EXIT_REJECTED if library.rejected or bad_patients else EXIT_OK
+
+
+def compile_trials(trial_paths: Iterable[Path] | None, output: OutputFormat) -> int:
+    """Print the compiled library; return the exit status."""
+    library = _load_library(trial_paths)
+    if not library.trials:
+        return EXIT_UNUSABLE
+    if output is OutputFormat.JSON:
+        typer.echo(json.dumps(compile_document(library.trials), indent=2, ensure_ascii=False))
+    else:
+        console = _console()
+        for line in compile_lines(library.trials):
+            console.print(line)
+        for line in rejected_lines(library.rejected):
+            console.print(line)
+    return EXIT_REJECTED if library.rejected else EXIT_OK
+
+
+# ---------------------------------------------------------------------------
+# compile output
+
+
+def compile_document(trials: Sequence[CompiledTrial]) -> dict[str, Any]:
+    """The JSON of `screen compile`: per trial and criterion its rule or review reason."""
+    document: list[dict[str, Any]] = []
+    for trial in trials:
+        document.append({"id": trial.id, "criteria": [
+            {
+                "id": c.id,
+                "kind": c.kind.value,
+                "text": c.text,
+                "coverage": c.coverage,
+                "origin": c.origin.value,
+                "rule": c.canonical,
+                "reason": "; ".join(c.reasons) or None,
+            }
+            for c in trial.criteria
+        ]})
+    return {"trials": document, "summary": coverage_summary(trials)}
+
+
+def coverage_summary(trials: Sequence[CompiledTrial]) -> dict[str, int]:
+    """How many published (origin: text) criteria compiled fully, partly or not at all."""
+    texts = [c for t in trials for c in t.criteria if c.origin is Origin.TEXT]
+    summary = {"criteria": len(texts), "full": 0, "partial": 0, "none": 0}
+    for criterion in texts:
+        summary[criterion.coverage] += 1
+    return summary
+
+
+def compile_lines(trials: Sequence[CompiledTrial]) -> list[Text]:
+    lines: list[Text] = []
+    for trial in trials:
+        lines.append(Text.assemble((trial.id, "bold"), "  ", trial.spec.title))
+        width = max((len(c.id) for c in trial.criteria), default=0)
+        for c in trial.criteria:
+            if c.canonical is not None:
+                reading = Text(c.canonical)
+                if c.reasons:
+                    reading.append(f"  (review: {'; '.join(c.reasons)})", "yellow")
+            else:
+                reading = Text(f"review: {'; '.join(c.reasons) or 'not compiled'}", "yellow")
+            lines.append(Text.assemble(
+                f"  {c.id:<{width}}  {c.kind.value:<12} ",
+                (f"{c.coverage:<8}", _COVERAGE_STYLE[c.coverage]), " ",
+                reading, ("  « " + _shorten(c.text, 80) + " »", "dim"),
+            ))
+        lines += [Text(f"  warning: {w}", "yellow") for w in trial.warnings]
+    s = coverage_summary(trials)
+    lines.append(Text(f"coverage: {s['full']} of {s['criteria']} text criteria full, "
+                      f"{s['partial']} partial, {s['none']} none"))
+    return lines
+
+
+_COVERAGE_STYLE = {"full": "green", "partial": "yellow", "none": "red"}
+
+
+# ---------------------------------------------------------------------------
+# screening output
+
+
+def verdict_label(trial: TrialResult) -> str:
+    if trial.pending_confirmation:
+        return "eligible pending confirmation"
+    return trial.verdict.value.replace("_", " ")
+
+
+_VERDICT_STYLE = {Verdict.ELIGIBLE: "green", Verdict.INELIGIBLE: "red",
+                  Verdict.NEEDS_REVIEW: "yellow"}
+
+
+def report_lines(report: ScreeningReport) -> list[Text]:
+    """One line per trial, then its failed and open criteria, then warnings."""
+    lines = [Text(f"patient {report.patient}, screened on {report.screened_on}, "
+                  f"{len(report.trials)} trials", "bold")]
+    id_width = max((len(t.id) for t in report.trials), default=0)
+    verdict_width = max((len(verdict_label(t)) for t in report.trials), default=0)
+    for trial in report.trials:
+        counts = {effect: sum(c.effect is effect for c in trial.criteria) for effect in Effect}
+        style = "green" if trial.pending_confirmation else _VERDICT_STYLE[trial.verdict]
+        lines.append(Text.assemble(
+            (f"{trial.id:<{id_width}}", "bold"), "  ",
+            (f"{verdict_label(trial):<{verdict_width}}", style),
+            f"  pass {counts[Effect.PASS]:>2}  fail {counts[Effect.FAIL]:>2}"
+            f"  open {counts[Effect.OPEN]:>2}  {trial.title}",
+        ))
+        lines += [_criterion_line(c) for c in _noteworthy(trial.criteria)]
+    if report.warnings:
+        lines.append(Text("warnings:"))
+        lines += [Text(f"  {_one_line(w)}", "yellow") for w in report.warnings]
+    return lines
+
+
+def _noteworthy(criteria: Iterable[CriterionResult]) -> list[CriterionResult]:
+    """Failed criteria, then open ones waiting for data, then open ones needing a person."""
+    order = {(Effect.FAIL, True): 0, (Effect.FAIL, False): 0,
+             (Effect.OPEN, True): 1, (Effect.OPEN, False): 2}
+    shown = [c for c in criteria if c.effect is not Effect.PASS]
+    return sorted(shown, key=lambda c: order[c.effect, bool(c.missing)])
+
+
+def _criterion_line(criterion: CriterionResult) -> Text:
+    reason = _one_line(criterion.reason)
+    if criterion.missing:
+        reason = f"missing: {', '.join(criterion.missing)}; {reason}"
+    style = "red" if criterion.effect is Effect.FAIL else "yellow"
+    return Text.assemble("    ", (f"{criterion.effect.value:<4}", style),
+                         f"  {criterion.id}  {reason}")
+
+
+def rejected_lines(errors: Sequence[InputError]) -> list[Text]:
+    if not errors:
+        return []
+    return [Text("rejected inputs:", "bold red")] + [Text(f"  {e}") for e in errors]
+
+
+# ---------------------------------------------------------------------------
+# helpers
+
+
+def _console() -> Console:
+    """Standard output; styled on a terminal only, never wrapped or highlighted."""
+    return Console(highlight=False, soft_wrap=True, emoji=False)
+
+
+def _one_line(text: str) -> str:
+    return " ".join(text.split())
+
+
+def _shorten(text: str, limit: int) -> str:
+    flat = _one_line(text)
+    return flat if len(flat) <= limit else flat[: limit - 1] + "…"

@@ -1,0 +1,750 @@
+"""Condition and drug-class vocabulary (screener/data/concepts.yaml) and patient matching.
+
+The vocabulary is data: concepts with phrases, ICD-10-CM codes, history codes and
+broader concepts; drug classes with phrases, ATC codes and member drug names. It is
+loaded and checked once, at import; an inconsistent file raises `VocabularyError`.
+
+Code semantics (see the head of concepts.yaml):
+- "K72.0" is a code and everything below it; "C00-C96" is a range of 3-character
+  categories. Codes are accepted dotted or undotted, in any case.
+- A code denotes the concepts whose own codes contain it, plus their ancestors.
+- History codes (Z85 personal history of malignancy, Z94 transplant status, "in
+  remission") denote the concept as past: they count as `resolved`.
+
+Matching a concept against a patient's condition entries (`match`):
+- an entry matches when it denotes the concept or one of its descendants;
+- the concept is known absent when an `absent` entry denotes the concept itself or an
+  ancestor of it: by name (the phrase's concept), or by code when the code covers every
+  code of that concept ("no infection" rules out sepsis; "no sepsis" does not rule out
+  infection; absent B20 does not rule out HIV, which Z21 also codes);
+- a present entry never makes another concept absent.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Generic, NoReturn, Protocol, TypeVar
+
+import yaml
+
+from screener.errors import InputError
+from screener.resources import data_path
+
+__all__ = [
+    "CONCEPTS",
+    "DRUG_CLASSES",
+    "STATUSES",
+    "VOCABULARY",
+    "CodePattern",
+    "Concept",
+    "DrugClass",
+    "EntryLike",
+    "MatchResult",
+    "Vocabulary",
+    "VocabularyError",
+    "ancestors",
+    "by_phrase",
+    "code_concepts",
+    "descendants",
+    "drug_class_by_phrase",
+    "drug_class_phrases",
+    "entry_concepts",
+    "history_concepts",
+    "is_history_code",
+    "load_vocabulary",
+    "match",
+    "medication_classes",
+    "normalize_code",
+    "phrases",
+]
+
+STATUSES = ("present", "suspected", "absent", "resolved")
+
+_ID = re.compile(r"[a-z][a-z0-9]*(?:_[a-z0-9]+)*")
+_DATA_CODE = re.compile(r"[A-Z][0-9][0-9A-Z](?:\.[0-9A-Z]{1,4})?")
+_CATEGORY = re.compile(r"[A-Z][0-9][0-9A-Z]")
+_UNDOTTED = re.compile(r"[A-Z][0-9][0-9A-Z][0-9A-Z]{0,4}")
+_ATC = re.compile(r"[A-Z](?:[0-9]{2}(?:[A-Z](?:[A-Z](?:[0-9]{2})?)?)?)?")
+_ICD_SYSTEMS = frozenset({"icd10cm", "icd-10-cm", "icd10", "icd-10"})
+
+
+class VocabularyError(InputError):
+    """The vocabulary file is malformed or inconsistent."""
+
+
+def normalize_phrase(text: str) -> str:
+    """Case-folded, with runs of whitespace collapsed to one space."""
+    return " ".join(text.casefold().split())
+
+
+def normalize_code(code: str) -> str | None:
+    """An ICD-10-CM code, upper-case and undotted ("k72.01" → "K7201"); None if malformed."""
+    text = code.strip().upper()
+    if "." in text:
+        head, _, tail = text.partition(".")
+        if len(head) != 3 or not tail or "." in tail:
+            return None
+        text = head + tail
+    return text if _UNDOTTED.fullmatch(text) else None
+
+
+# ---------------------------------------------------------------- code patterns
+
+
+@dataclass(frozen=True)
+class CodePattern:
+    """A code with everything below it ("K72.0"), or a range of categories ("C00-C96")."""
+
+    text: str
+    first: str  # undotted prefix, or the first category of a range
+    last: str  # equal to `first` for a prefix
+    is_range: bool
+
+    @classmethod
+    def parse(cls, text: str) -> CodePattern:
+        """Parse the data form; raises ValueError with the reason."""
+        if "-" in text:
+            low, _, high = text.partition("-")
+            if not (_CATEGORY.fullmatch(low) and _CATEGORY.fullmatch(high)):
+                raise ValueError(
+                    f"malformed code range {text!r}: a range joins two 3-character "
+                    "categories, as in C00-C96"
+                )
+            if low > high:
+                raise ValueError(f"code range {text!r} runs backwards")
+            return cls(text, low, high, True)
+        if not _DATA_CODE.fullmatch(text):
+            raise ValueError(
+                f"malformed ICD-10-CM code {text!r}: write it upper-case and dotted, as in K72.0"
+            )
+        prefix = text.replace(".", "")
+        return cls(text, prefix, prefix, False)
+
+    def contains(self, code: str) -> bool:
+        """Whether an undotted, upper-case code lies inside this pattern."""
+        if self.is_range:
+            return self.first <= code[:3] <= self.last
+        return code.startswith(self.first)
+
+    def covered_by(self, code: str) -> bool:
+        """Whether every code of this pattern lies inside the undotted `code`."""
+        if self.is_range:
+            return self.first == self.last == code
+        return self.first.startswith(code)
+
+    def within(self, other: CodePattern) -> bool:
+        """Whether every code of this pattern lies inside `other`."""
+        if not self.is_range:
+            return other.contains(self.first)
+        if other.is_range:
+            return other.first <= self.first and self.last <= other.last
+        return self.first == self.last == other.first
+
+    def overlaps(self, other: CodePattern) -> bool:
+        """Whether some code lies inside both patterns."""
+        if not self.is_range and not other.is_range:
+            return self.first.startswith(other.first) or other.first.startswith(self.first)
+        if not self.is_range:
+            return other.contains(self.first)
+        if not other.is_range:
+            return self.contains(other.first)
+        return not (self.last < other.first or other.last < self.first)
+
+
+# ---------------------------------------------------------------- vocabulary items
+
+
+@dataclass(frozen=True)
+class Concept:
+    """A condition concept of the vocabulary."""
+
+    id: str
+    name: str
+    phrases: tuple[str, ...]
+    icd10: tuple[CodePattern, ...] = ()
+    exclude: tuple[CodePattern, ...] = ()
+    history_codes: tuple[CodePattern, ...] = ()
+    broader: tuple[str, ...] = ()
+    source: str = ""
+    note: str = ""
+
+    def has_code(self, code: str) -> bool:
+        """Whether the concept's own codes (not its descendants') contain `code`."""
+        norm = normalize_code(code)
+        return norm is not None and self._has(norm)
+
+    def has_history_code(self, code: str) -> bool:
+        """Whether `code` is one of the concept's own history codes."""
+        norm = normalize_code(code)
+        return norm is not None and any(p.contains(norm) for p in self.history_codes)
+
+    def _has(self, code: str) -> bool:
+        return any(p.contains(code) for p in self.icd10) and not any(
+            p.contains(code) for p in self.exclude
+        )
+
+
+@dataclass(frozen=True)
+class DrugClass:
+    """A drug class: ATC groups, member drug names, phrases of criterion text."""
+
+    id: str
+    name: str
+    phrases: tuple[str, ...]
+    atc: tuple[str, ...] = ()
+    members: tuple[str, ...] = ()
+    broader: tuple[str, ...] = ()
+    local_form: str | None = None
+    note: str = ""
+
+
+class EntryLike(Protocol):
+    """What `match` reads of a patient's condition entry (patient.ConditionEntry fits)."""
+
+    @property
+    def name(self) -> str | None: ...
+
+    @property
+    def code(self) -> str | None: ...
+
+    @property
+    def status(self) -> str: ...
+
+
+E = TypeVar("E", bound=EntryLike)
+
+
+@dataclass(frozen=True)
+class MatchResult(Generic[E]):
+    """The entries that bear on one concept, by what they say about it."""
+
+    concept: str
+    present: tuple[E, ...] = ()
+    suspected: tuple[E, ...] = ()
+    resolved: tuple[E, ...] = ()  # resolved entries and history codes (Z85, Z94, in remission)
+    absent: tuple[E, ...] = ()  # absent entries that rule the concept out
+
+    @property
+    def known_absent(self) -> bool:
+        return bool(self.absent)
+
+
+# ---------------------------------------------------------------- the vocabulary
+
+
+def _closure(graph: Mapping[str, tuple[str, ...]]) -> dict[str, frozenset[str]]:
+    """Transitive successors of every node; raises ValueError naming a cycle."""
+    done: dict[str, frozenset[str]] = {}
+
+    def visit(node: str, path: tuple[str, ...]) -> frozenset[str]:
+        if node in done:
+            return done[node]
+        if node in path:
+            cycle = " → ".join((*path[path.index(node) :], node))
+            raise ValueError(f"broader concepts form a cycle: {cycle}")
+        found: set[str] = set()
+        for parent in graph[node]:
+            found.add(parent)
+            found |= visit(parent, (*path, node))
+        done[node] = frozenset(found)
+        return done[node]
+
+    for node in graph:
+        visit(node, ())
+    return done
+
+
+def _inverse(closure: Mapping[str, frozenset[str]]) -> dict[str, frozenset[str]]:
+    inverse: dict[str, set[str]] = {node: set() for node in closure}
+    for node, ups in closure.items():
+        for up in ups:
+            inverse[up].add(node)
+    return {node: frozenset(downs) for node, downs in inverse.items()}
+
+
+def _word_pattern(words: Iterable[str]) -> re.Pattern[str]:
+    alternatives = sorted(words, key=len, reverse=True)
+    body = "|".join(re.escape(word) for word in alternatives) or r"(?!)"
+    return re.compile(rf"(?<![a-z0-9])(?:{body})(?![a-z0-9])")
+
+
+class Vocabulary:
+    """Concepts and drug classes, checked for consistency and indexed."""
+
+    def __init__(
+        self,
+        concepts: Sequence[Concept],
+        drug_classes: Sequence[DrugClass] = (),
+        local_form_words: Sequence[str] = (),
+        source: str = "concepts.yaml",
+    ) -> None:
+        self.source = source
+        self.concepts: dict[str, Concept] = {}
+        self.drug_classes: dict[str, DrugClass] = {}
+        self._phrase_index: dict[str, Concept] = {}
+        self._class_phrase_index: dict[str, DrugClass] = {}
+        seen_phrases: dict[str, str] = {}
+
+        for index, concept in enumerate(concepts):
+            where = f"concepts[{index}] ({concept.id})"
+            if concept.id in self.concepts:
+                self._fail(where, f"duplicate concept id {concept.id!r}")
+            self.concepts[concept.id] = concept
+            for phrase in concept.phrases:
+                self._claim(seen_phrases, phrase, f"concept {concept.id}", where)
+                self._phrase_index[phrase] = concept
+        for index, drug_class in enumerate(drug_classes):
+            where = f"drug_classes[{index}] ({drug_class.id})"
+            if drug_class.id in self.drug_classes:
+                self._fail(where, f"duplicate drug class id {drug_class.id!r}")
+            self.drug_classes[drug_class.id] = drug_class
+            for phrase in drug_class.phrases:
+                self._claim(seen_phrases, phrase, f"drug class {drug_class.id}", where)
+                self._class_phrase_index[phrase] = drug_class
+
+        self._ancestors = self._hierarchy(
+            "concepts", [(c.id, c.broader) for c in concepts], "concept"
+        )
+        self._descendants = _inverse(self._ancestors)
+        self._class_ancestors = self._hierarchy(
+            "drug_classes", [(d.id, d.broader) for d in drug_classes], "drug class"
+        )
+        self._check_drug_classes(drug_classes)
+
+        # Every concept's codes: its own and its descendants'.
+        self._extension: dict[str, tuple[tuple[CodePattern, ...], tuple[CodePattern, ...]]] = {}
+        for cid, concept in self.concepts.items():
+            family = [concept, *(self.concepts[d] for d in sorted(self._descendants[cid]))]
+            self._extension[cid] = (
+                tuple(p for c in family for p in c.icd10),
+                tuple(p for c in family for p in c.history_codes),
+            )
+
+        self._local_words = _word_pattern(local_form_words)
+        self._local_classes = frozenset(d.local_form for d in drug_classes if d.local_form)
+        self._member_patterns = {d.id: _word_pattern(d.members) for d in drug_classes if d.members}
+        self._code_cache: dict[str, tuple[frozenset[str], frozenset[str]]] = {}
+
+    # ------------------------------------------------------------ construction checks
+
+    def _fail(self, field_path: str, message: str) -> NoReturn:
+        raise VocabularyError(self.source, field_path, message)
+
+    def _claim(self, seen: dict[str, str], phrase: str, owner: str, where: str) -> None:
+        if phrase in seen:
+            self._fail(f"{where}.phrases", f"phrase {phrase!r} already belongs to {seen[phrase]}")
+        seen[phrase] = owner
+
+    def _hierarchy(
+        self, section: str, items: list[tuple[str, tuple[str, ...]]], kind: str
+    ) -> dict[str, frozenset[str]]:
+        known = {item_id for item_id, _ in items}
+        for index, (item_id, broader) in enumerate(items):
+            for parent in broader:
+                if parent == item_id:
+                    self._fail(f"{section}[{index}] ({item_id}).broader", "names itself")
+                if parent not in known:
+                    self._fail(
+                        f"{section}[{index}] ({item_id}).broader", f"unknown {kind} {parent!r}"
+                    )
+        try:
+            return _closure(dict(items))
+        except ValueError as exc:
+            raise VocabularyError(self.source, section, str(exc)) from None
+
+    def _check_drug_classes(self, drug_classes: Sequence[DrugClass]) -> None:
+        members: dict[str, str] = {}
+        for index, drug_class in enumerate(drug_classes):
+            where = f"drug_classes[{index}] ({drug_class.id})"
+            if drug_class.local_form is not None and drug_class.local_form not in self.drug_classes:
+                self._fail(f"{where}.local_form", f"unknown drug class {drug_class.local_form!r}")
+            for member in drug_class.members:
+                if member in members:
+                    self._fail(
+                        f"{where}.members",
+                        f"{member!r} is already a member of {members[member]} "
+                        "(list a drug once, in its most specific class)",
+                    )
+                members[member] = drug_class.id
+
+    # ------------------------------------------------------------ phrases
+
+    def by_phrase(self, text: str) -> Concept | None:
+        """The concept a phrase denotes (exact match, case and spacing ignored)."""
+        return self._phrase_index.get(normalize_phrase(text))
+
+    def phrases(self) -> list[tuple[str, str]]:
+        """(phrase, concept id) pairs, longest phrase first, for tokenizers."""
+        pairs = [(phrase, concept.id) for phrase, concept in self._phrase_index.items()]
+        return sorted(pairs, key=lambda pair: (-len(pair[0]), pair[0]))
+
+    def drug_class_by_phrase(self, text: str) -> DrugClass | None:
+        """The drug class a phrase denotes (exact match, case and spacing ignored)."""
+        return self._class_phrase_index.get(normalize_phrase(text))
+
+    def drug_class_phrases(self) -> list[tuple[str, str]]:
+        """(phrase, drug class id) pairs, longest phrase first."""
+        pairs = [(phrase, dc.id) for phrase, dc in self._class_phrase_index.items()]
+        return sorted(pairs, key=lambda pair: (-len(pair[0]), pair[0]))
+
+    # ------------------------------------------------------------ hierarchy
+
+    def _concept(self, concept_id: str) -> Concept:
+        try:
+            return self.concepts[concept_id]
+        except KeyError:
+            raise KeyError(f"unknown concept {concept_id!r}") from None
+
+    def ancestors(self, concept_id: str) -> set[str]:
+        """All broader concepts, transitively, without the concept itself."""
+        self._concept(concept_id)
+        return set(self._ancestors[concept_id])
+
+    def descendants(self, concept_id: str) -> set[str]:
+        """All narrower concepts, transitively, without the concept itself."""
+        self._concept(concept_id)
+        return set(self._descendants[concept_id])
+
+    def _with_ancestors(self, ids: Iterable[str]) -> frozenset[str]:
+        found = set(ids)
+        for cid in list(found):
+            found |= self._ancestors[cid]
+        return frozenset(found)
+
+    # ------------------------------------------------------------ codes
+
+    def _code_index(self, code: str) -> tuple[frozenset[str], frozenset[str]]:
+        """(concepts the code denotes, concepts it is a history code of), with ancestors."""
+        cached = self._code_cache.get(code)
+        if cached is None:
+            current = [c.id for c in self.concepts.values() if c._has(code)]
+            history = [
+                c.id
+                for c in self.concepts.values()
+                if any(p.contains(code) for p in c.history_codes)
+            ]
+            cached = (self._with_ancestors(current), self._with_ancestors(history))
+            self._code_cache[code] = cached
+        return cached
+
+    def code_concepts(self, code: str) -> set[str]:
+        """Concepts whose codes contain an ICD-10-CM code, with their ancestors.
+
+        Empty for a malformed code.
+        """
+        norm = normalize_code(code)
+        return set(self._code_index(norm)[0]) if norm else set()
+
+    def history_concepts(self, code: str) -> set[str]:
+        """Concepts the code is a history code of (Z94.4: transplant_liver), with ancestors."""
+        norm = normalize_code(code)
+        return set(self._code_index(norm)[1]) if norm else set()
+
+    def is_history_code(self, code: str, concept_id: str) -> bool:
+        """Whether the code says the concept (or a narrower one) is in the past."""
+        self._concept(concept_id)
+        return concept_id in self.history_concepts(code)
+
+    # ------------------------------------------------------------ patient entries
+
+    def _denotations(
+        self, name: str | None, code: str | None
+    ) -> tuple[frozenset[str], frozenset[str]]:
+        """(current concepts, history-only concepts) of an entry, with ancestors.
+
+        A history code outranks the name: "breast cancer" coded Z85.3 is a history.
+        """
+        current: frozenset[str] = frozenset()
+        history: frozenset[str] = frozenset()
+        norm = normalize_code(code) if code else None
+        if norm:
+            current, history = self._code_index(norm)
+        concept = self.by_phrase(name) if name else None
+        if concept is not None:
+            current |= self._with_ancestors([concept.id]) - history
+        return current, history - current
+
+    def entry_concepts(self, name: str | None, code: str | None) -> set[str]:
+        """Every concept a condition entry denotes, by code and/or name, with ancestors.
+
+        Includes the concepts its code is a history code of.
+        """
+        current, history = self._denotations(name, code)
+        return set(current | history)
+
+    def _covers(self, code: str, concept_id: str) -> bool:
+        """Whether the code includes every code of the concept (so its absence rules it out)."""
+        icd10, history = self._extension[concept_id]
+        return any(
+            patterns and all(p.covered_by(code) for p in patterns) for patterns in (icd10, history)
+        )
+
+    def _rules_out(self, name: str | None, code: str | None, concept_id: str) -> bool:
+        targets = {concept_id} | self._ancestors[concept_id]
+        concept = self.by_phrase(name) if name else None
+        if concept is not None and concept.id in targets:
+            return True
+        norm = normalize_code(code) if code else None
+        return norm is not None and any(self._covers(norm, target) for target in targets)
+
+    def match(self, concept_id: str, entries: Iterable[E]) -> MatchResult[E]:
+        """The entries that say a concept is present, suspected, past, or absent."""
+        self._concept(concept_id)
+        buckets: dict[str, list[E]] = {status: [] for status in STATUSES}
+        for entry in entries:
+            status = _status(entry)
+            code = _icd_code(entry)
+            if status == "absent":
+                if self._rules_out(entry.name, code, concept_id):
+                    buckets["absent"].append(entry)
+                continue
+            current, history = self._denotations(entry.name, code)
+            if concept_id in current:
+                buckets[status].append(entry)
+            elif concept_id in history and status in ("present", "resolved"):
+                buckets["resolved"].append(entry)
+        return MatchResult(
+            concept=concept_id,
+            present=tuple(buckets["present"]),
+            suspected=tuple(buckets["suspected"]),
+            resolved=tuple(buckets["resolved"]),
+            absent=tuple(buckets["absent"]),
+        )
+
+    # ------------------------------------------------------------ medications
+
+    def medication_classes(
+        self, name: str | None, drug_class: str | None = None, atc_code: str | None = None
+    ) -> set[str]:
+        """The drug classes of a medication entry, with their broader classes.
+
+        An ATC code, when given and well formed, decides the ATC-defined classes and the
+        name is not read (the code also tells the route). Otherwise a member drug named as
+        a whole word of the name counts; a local form ("cream", "eye drops") moves it to
+        the class's `local_form` class, or out of the class (a
+        local form class itself keeps it). A recorded drug class counts
+        by id or phrase.
+        """
+        found: set[str] = set()
+        atc = "".join(atc_code.split()).upper() if atc_code else ""
+        if atc and _ATC.fullmatch(atc):
+            found |= {d.id for d in self.drug_classes.values() if atc.startswith(d.atc)}
+        elif name:
+            text = normalize_phrase(name)
+            local = self._local_words.search(text) is not None
+            for class_id, pattern in self._member_patterns.items():
+                if pattern.search(text) is None:
+                    continue
+                local_form = self.drug_classes[class_id].local_form
+                if not local or class_id in self._local_classes:
+                    found.add(class_id)
+                elif local_form is not None:
+                    found.add(local_form)
+            named = self.drug_class_by_phrase(name)
+            if named is not None:
+                found.add(named.id)
+        if drug_class:
+            key = normalize_phrase(drug_class)
+            recorded = self.drug_classes.get(key.replace(" ", "_")) or self.drug_class_by_phrase(
+                key
+            )
+            if recorded is not None:
+                found.add(recorded.id)
+        for class_id in list(found):
+            found |= self._class_ancestors[class_id]
+        return found
+
+
+def _status(entry: EntryLike) -> str:
+    raw: Any = entry.status
+    value = raw.value if hasattr(raw, "value") else raw
+    if value not in STATUSES:
+        raise ValueError(f"condition status {value!r} is not one of {', '.join(STATUSES)}")
+    return str(value)
+
+
+def _icd_code(entry: EntryLike) -> str | None:
+    """The entry's code when it is an ICD-10-CM code (an entry may name its code system)."""
+    system = getattr(entry, "system", None)
+    if system is not None and str(system).casefold() not in _ICD_SYSTEMS:
+        return None
+    return entry.code
+
+
+# ---------------------------------------------------------------- loading
+
+
+_CONCEPT_KEYS = {
+    "id",
+    "name",
+    "phrases",
+    "icd10",
+    "exclude",
+    "history_codes",
+    "broader",
+    "source",
+    "note",
+}
+_CLASS_KEYS = {"id", "name", "phrases", "atc", "members", "broader", "local_form", "note"}
+
+
+class _Reader:
+    """Reads the YAML structure, raising VocabularyError that names the field."""
+
+    def __init__(self, source: str) -> None:
+        self.source = source
+
+    def fail(self, field_path: str, message: str) -> VocabularyError:
+        return VocabularyError(self.source, field_path, message)
+
+    def items(self, raw: dict[str, Any], key: str) -> list[dict[str, Any]]:
+        value = raw.get(key, [])
+        if not isinstance(value, list) or not all(isinstance(item, dict) for item in value):
+            raise self.fail(key, "must be a list of mappings")
+        return value
+
+    def text(self, item: dict[str, Any], key: str, where: str, required: bool = True) -> str:
+        value = item.get(key)
+        if value is None and not required:
+            return ""
+        if not isinstance(value, str) or not value.strip():
+            raise self.fail(f"{where}.{key}", "must be a non-empty string")
+        return " ".join(value.split())
+
+    def texts(self, item: dict[str, Any], key: str, where: str) -> tuple[str, ...]:
+        value = item.get(key, [])
+        if value is None:
+            value = []
+        if not isinstance(value, list):
+            raise self.fail(f"{where}.{key}", "must be a list")
+        for entry in value:
+            if not isinstance(entry, str):
+                raise self.fail(f"{where}.{key}", f"{entry!r} is not a string (quote it)")
+        if len(set(value)) != len(value):
+            raise self.fail(f"{where}.{key}", "lists an entry twice")
+        return tuple(value)
+
+    def phrases(self, item: dict[str, Any], where: str) -> tuple[str, ...]:
+        phrases = self.texts(item, "phrases", where)
+        if not phrases:
+            raise self.fail(f"{where}.phrases", "needs at least one phrase")
+        for phrase in phrases:
+            if phrase != normalize_phrase(phrase):
+                raise self.fail(
+                    f"{where}.phrases", f"{phrase!r} must be lower-case with single spaces"
+                )
+        return phrases
+
+    def codes(self, item: dict[str, Any], key: str, where: str) -> tuple[CodePattern, ...]:
+        patterns = []
+        for text in self.texts(item, key, where):
+            try:
+                patterns.append(CodePattern.parse(text))
+            except ValueError as exc:
+                raise self.fail(f"{where}.{key}", str(exc)) from None
+        return tuple(patterns)
+
+    def check_keys(self, item: dict[str, Any], allowed: set[str], where: str) -> None:
+        unknown = sorted(set(item) - allowed)
+        if unknown:
+            raise self.fail(where, f"unknown field {unknown[0]!r}")
+
+    def concept(self, index: int, item: dict[str, Any]) -> Concept:
+        where = f"concepts[{index}]"
+        self.check_keys(item, _CONCEPT_KEYS, where)
+        cid = self.text(item, "id", where)
+        if not _ID.fullmatch(cid):
+            raise self.fail(f"{where}.id", f"{cid!r} is not a snake_case id")
+        where = f"{where} ({cid})"
+        if "icd10" not in item:
+            raise self.fail(where, "needs an icd10 list (empty when no code denotes it)")
+        concept = Concept(
+            id=cid,
+            name=self.text(item, "name", where),
+            phrases=self.phrases(item, where),
+            icd10=self.codes(item, "icd10", where),
+            exclude=self.codes(item, "exclude", where),
+            history_codes=self.codes(item, "history_codes", where),
+            broader=self.texts(item, "broader", where),
+            source=self.text(item, "source", where, required=False),
+            note=self.text(item, "note", where, required=False),
+        )
+        for pattern in concept.exclude:
+            if not any(pattern.within(own) for own in concept.icd10):
+                raise self.fail(
+                    f"{where}.exclude", f"{pattern.text} lies outside the concept's icd10 codes"
+                )
+        for pattern in concept.history_codes:
+            overlapping = [own for own in concept.icd10 if own.overlaps(pattern)]
+            if overlapping and not any(pattern.within(x) for x in concept.exclude):
+                raise self.fail(
+                    f"{where}.history_codes",
+                    f"{pattern.text} is also a present code ({overlapping[0].text}); exclude it",
+                )
+        return concept
+
+    def drug_class(self, index: int, item: dict[str, Any]) -> DrugClass:
+        where = f"drug_classes[{index}]"
+        self.check_keys(item, _CLASS_KEYS, where)
+        cid = self.text(item, "id", where)
+        if not _ID.fullmatch(cid):
+            raise self.fail(f"{where}.id", f"{cid!r} is not a snake_case id")
+        where = f"{where} ({cid})"
+        atc = self.texts(item, "atc", where)
+        for code in atc:
+            if not _ATC.fullmatch(code):
+                raise self.fail(f"{where}.atc", f"malformed ATC code {code!r}")
+        members = self.texts(item, "members", where)
+        for member in members:
+            if member != normalize_phrase(member):
+                raise self.fail(f"{where}.members", f"{member!r} must be lower-case")
+        local_form = self.text(item, "local_form", where, required=False)
+        return DrugClass(
+            id=cid,
+            name=self.text(item, "name", where),
+            phrases=self.phrases(item, where),
+            atc=atc,
+            members=members,
+            broader=self.texts(item, "broader", where),
+            local_form=local_form or None,
+            note=self.text(item, "note", where, required=False),
+        )
+
+
+def load_vocabulary(path: Path) -> Vocabulary:
+    """Read and check a vocabulary file; raises VocabularyError naming the field."""
+    reader = _Reader(path.name)
+    try:
+        raw = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except yaml.YAMLError as exc:
+        raise reader.fail("", f"not valid YAML: {exc}") from None
+    if not isinstance(raw, dict):
+        raise reader.fail("", "must be a mapping with 'concepts' and 'drug_classes'")
+    reader.check_keys(raw, {"concepts", "drug_classes", "local_form_words"}, "")
+    concepts = [reader.concept(i, item) for i, item in enumerate(reader.items(raw, "concepts"))]
+    classes = [
+        reader.drug_class(i, item) for i, item in enumerate(reader.items(raw, "drug_classes"))
+    ]
+    words = reader.texts(raw, "local_form_words", "local_form_words")
+    return Vocabulary(concepts, classes, words, source=path.name)
+
+
+VOCABULARY = load_vocabulary(data_path("concepts.yaml"))
+CONCEPTS: dict[str, Concept] = VOCABULARY.concepts
+DRUG_CLASSES: dict[str, DrugClass] = VOCABULARY.drug_classes
+
+by_phrase = VOCABULARY.by_phrase
+phrases = VOCABULARY.phrases
+drug_class_by_phrase = VOCABULARY.drug_class_by_phrase
+drug_class_phrases = VOCABULARY.drug_class_phrases
+ancestors = VOCABULARY.ancestors
+descendants = VOCABULARY.descendants
+code_concepts = VOCABULARY.code_concepts
+history_concepts = VOCABULARY.history_concepts
+is_history_code = VOCABULARY.is_history_code
+entry_concepts = VOCABULARY.entry_concepts
+match = VOCABULARY.match
+medication_classes = VOCABULARY.medication_classes
