@@ -30,7 +30,7 @@ import typer
 from rich.console import Console
 from rich.text import Text
 from typer._click import Context, HelpFormatter
-from typer.core import TyperGroup
+from typer.core import TyperCommand, TyperGroup
 
 from screener.errors import InputError
 from screener.library import CompiledTrial, TrialLibrary
@@ -64,6 +64,9 @@ class OutputFormat(StrEnum):
 # routing: `screen PATIENT.json` and `screen compile` side by side
 
 
+PATIENTS_USAGE = "[OPTIONS] PATIENT.json..."
+
+
 class _DefaultContext(typer.Context):
     """Context of the default command: its usage reads `screen ...`, not `screen screen ...`."""
 
@@ -72,15 +75,18 @@ class _DefaultContext(typer.Context):
         return self.parent.command_path if self.parent is not None else super().command_path
 
 
+class DefaultCommand(TyperCommand):
+    """The patient screening command, run by `screen ARGS` without a subcommand name."""
+
+    context_class = _DefaultContext
+
+    def format_usage(self, ctx: Context, formatter: HelpFormatter) -> None:
+        formatter.write_usage(ctx.command_path, PATIENTS_USAGE)
+
+
 class ScreenGroup(TyperGroup):
     """A group whose first non-option argument picks a subcommand if it names one;
     otherwise every argument goes to the default (patient screening) command."""
-
-    def __init__(self, **attrs: Any) -> None:
-        super().__init__(**attrs)
-        default = self.commands.get(DEFAULT_COMMAND)
-        if default is not None:
-            default.context_class = _DefaultContext
 
     def parse_args(self, ctx: Context, args: list[str]) -> list[str]:
         return super().parse_args(ctx, self.route(ctx, args))
@@ -124,7 +130,7 @@ class ScreenGroup(TyperGroup):
         return names
 
     def format_usage(self, ctx: Context, formatter: HelpFormatter) -> None:
-        formatter.write_usage(ctx.command_path, "[OPTIONS] PATIENT.json...")
+        formatter.write_usage(ctx.command_path, PATIENTS_USAGE)
         formatter.write_usage(ctx.command_path, "COMMAND [ARGS]...", prefix="   or: ")
 
     def format_options(self, ctx: Context, formatter: HelpFormatter) -> None:
@@ -186,7 +192,7 @@ DateOption = Annotated[
 ]
 PatientsArgument = Annotated[
     list[Path],
-    typer.Argument(metavar="PATIENT.json...", show_default=False,
+    typer.Argument(metavar="PATIENT.json", show_default=False,
                    help="Patient files (docs/patient-format.md)."),
 ]
 
@@ -195,7 +201,7 @@ PatientsArgument = Annotated[
 # commands
 
 
-@app.command(DEFAULT_COMMAND, hidden=True)
+@app.command(DEFAULT_COMMAND, cls=DefaultCommand, hidden=True)
 def screen_command(
     patients: PatientsArgument,
     trials: TrialsOption = None,
@@ -374,8 +380,9 @@ _VERDICT_STYLE = {Verdict.ELIGIBLE: "green", Verdict.INELIGIBLE: "red",
 
 def report_lines(report: ScreeningReport) -> list[Text]:
     """One line per trial, then its failed and open criteria, then warnings."""
+    count = len(report.trials)
     lines = [Text(f"patient {report.patient}, screened on {report.screened_on}, "
-                  f"{len(report.trials)} trials", "bold")]
+                  f"{count} trial{'' if count == 1 else 's'}", "bold")]
     id_width = max((len(t.id) for t in report.trials), default=0)
     verdict_width = max((len(verdict_label(t)) for t in report.trials), default=0)
     for trial in report.trials:

@@ -521,8 +521,8 @@ def _criterion_lines(criterion: CriterionSpec, position: int) -> list[str]:
         if value is not None
     ]
     return [
-        ("  - " if first else "    ") + _entry(name, value, _CRITERION_FIELD)
-        for first, (name, value) in zip([True] + [False] * len(fields), fields, strict=False)
+        ("    " if index else "  - ") + _entry(name, value, _CRITERION_FIELD)
+        for index, (name, value) in enumerate(fields)
     ]
 
 

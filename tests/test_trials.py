@@ -111,14 +111,16 @@ def test_sepsis_sub_items_carry_their_heading() -> None:
     [
         ("NCT01342250", "inc-3",
          "Decompensated liver cirrhosis, Child-Pugh B/C (7-12 points); or Meld score≦21."),
-        ("NCT01342250", "exc-2", "Severe problems in other vital organs(e.g. the heart, renal or lungs)"),
+        ("NCT01342250", "exc-2",
+         "Severe problems in other vital organs(e.g. the heart, renal or lungs)"),
         ("NCT01342250", "exc-3",
          "Severe problems in psychiatric disease,such as Schizophrenia,et al"),
         ("LOCAL-liver-failure-mscs", "exc-4", "Patients with a MELD score \\> 30;"),
         ("LOCAL-liver-failure-mscs", "inc-3",
          "Total bilirubin (TBil) ≥ 171μmol/L or an increase of ≥ 17.1μmol/L per day;"),
         ("NCT06882811", "inc-1", "Age: 0-65 years old, diagnosed with sepsis"),
-        ("NCT06882811", "exc-8", "Imminent terminal status (e.g., septic shock, life expectancy <7 days)"),
+        ("NCT06882811", "exc-8",
+         "Imminent terminal status (e.g., septic shock, life expectancy <7 days)"),
         ("NCT06610773", "inc-2",
          "Confirmed HPV infection by HPV-24 test;Patients diagnosed with high-risk human "
          "papillomavirus (HR-HPV) persistent infection; (note: the HR HPV: HPV "
@@ -135,7 +137,7 @@ def test_seed_texts_are_verbatim(trial_id: str, criterion_id: str, text: str) ->
 LIST_MARKER = r"(?:- )?(?: *• )?(?: *\d+\. )?"
 
 
-@pytest.mark.skipif(not SEEDS.is_dir(), reason="the seed pages (shared/seeds) are not beside the repo")
+@pytest.mark.skipif(not SEEDS.is_dir(), reason="no seed pages (shared/seeds) beside the repo")
 @pytest.mark.parametrize("trial_id", SEED_COUNTS)
 def test_seed_criteria_match_the_page_line_by_line(trial_id: str) -> None:
     trial = seed_trials()[trial_id]
@@ -251,7 +253,8 @@ def test_the_model_rejects_duplicate_ids_when_built_directly() -> None:
         ("id: T\ntitle: t\ninclusion:\n  - [a]\n", "inclusion[0]", "expected a criterion"),
         ("id: T\ntitle: t\ninclusion:\n  - text: a\n  - text: '  '\n",
          "inclusion[1].text", "is empty"),
-        ("id: T\ntitle: t\nexclusion:\n  - text:\n", "exclusion[0].text", "expected text, got nothing"),
+        ("id: T\ntitle: t\nexclusion:\n  - text:\n", "exclusion[0].text",
+         "expected text, got nothing"),
         ("id: T\ntitle: t\ninclusion:\n  - id: a\n", "inclusion[0].text", "required, but missing"),
         ("id: T\ntitle: t\ninclusion:\n  - text: a\n    txet: b\n",
          "inclusion[0].txet", "did you mean 'text'"),
