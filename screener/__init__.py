@@ -9,10 +9,10 @@ from __future__ import annotations
 
 __version__ = "0.1.0"
 
-from screener.library import CompiledTrial, TrialLibrary  # noqa: E402
-from screener.logic import Status  # noqa: E402
-from screener.patient import Patient, load_patient, patient_from_dict  # noqa: E402
-from screener.results import ScreeningReport, TrialResult, Verdict  # noqa: E402
+from screener.library import CompiledTrial, TrialLibrary
+from screener.logic import Status
+from screener.patient import Patient, load_patient, patient_from_dict
+from screener.results import ScreeningReport, TrialResult, Verdict
 
 __all__ = [
     "CompiledTrial",

@@ -25,8 +25,9 @@ class RuleSyntaxError(ValueError):
 @cache
 def _parser() -> Lark:
     path = grammar_path("rule.lark")
-    return Lark(path.read_text(encoding="utf-8"), parser="lalr", strict=True,
-                maybe_placeholders=True)
+    return Lark(
+        path.read_text(encoding="utf-8"), parser="lalr", strict=True, maybe_placeholders=True
+    )
 
 
 @v_args(inline=True)
@@ -53,8 +54,15 @@ class _ToRule(Transformer[Token, r.Rule]):
     def compare(self, subject: r.Subject, op: r.Op, number: Token, unit: Token | None) -> r.Rule:
         return r.Compare(subject, op, Decimal(number), str(unit or ""))
 
-    def between(self, subject: r.Subject, low_incl: bool, low: Token, high: Token,
-                high_incl: bool, unit: Token | None) -> r.Rule:
+    def between(
+        self,
+        subject: r.Subject,
+        low_incl: bool,
+        low: Token,
+        high: Token,
+        high_incl: bool,
+        unit: Token | None,
+    ) -> r.Rule:
         return r.Between(subject, Decimal(low), Decimal(high), str(unit or ""), low_incl, high_incl)
 
     def one_of(self, subject: r.Subject, *names: Token) -> r.Rule:
@@ -158,7 +166,7 @@ def parse_rule(text: str) -> r.Rule:
         context = ""
         column = getattr(error, "column", None)
         if isinstance(column, int) and column > 0:
-            context = f" at column {column}: {text[max(0, column - 20):column + 20]!r}"
+            context = f" at column {column}: {text[max(0, column - 20) : column + 20]!r}"
         raise RuleSyntaxError(text, f"not a valid rule{context}") from None
     result: r.Rule = _ToRule().transform(tree)
     return result

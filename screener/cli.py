@@ -343,12 +343,13 @@ def compile_lines(trials: Sequence[CompiledTrial]) -> list[Text]:
         lines.append(Text.assemble((trial.id, "bold"), "  ", trial.spec.title))
         width = max((len(c.id) for c in trial.criteria), default=0)
         for c in trial.criteria:
+            reasons = "; ".join(dict.fromkeys(c.reasons))
             if c.canonical is not None:
                 reading = Text(c.canonical)
-                if c.reasons:
-                    reading.append(f"  (review: {'; '.join(c.reasons)})", "yellow")
+                if reasons:
+                    reading.append(f"  (review: {reasons})", "yellow")
             else:
-                reading = Text(f"review: {'; '.join(c.reasons) or 'not compiled'}", "yellow")
+                reading = Text(f"review: {reasons or 'not compiled'}", "yellow")
             lines.append(Text.assemble(
                 f"  {c.id:<{width}}  {c.kind.value:<12} ",
                 (f"{c.coverage:<8}", _COVERAGE_STYLE[c.coverage]), " ",
@@ -412,7 +413,7 @@ def _noteworthy(criteria: Iterable[CriterionResult]) -> list[CriterionResult]:
 def _criterion_line(criterion: CriterionResult) -> Text:
     reason = _one_line(criterion.reason)
     if criterion.missing:
-        reason = f"missing: {', '.join(criterion.missing)}; {reason}"
+        reason = f"missing: {', '.join(dict.fromkeys(criterion.missing))}; {reason}"
     style = "red" if criterion.effect is Effect.FAIL else "yellow"
     return Text.assemble("    ", (f"{criterion.effect.value:<4}", style),
                          f"  {criterion.id}  {reason}")

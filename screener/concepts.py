@@ -524,9 +524,8 @@ class Vocabulary:
         An ATC code, when given and well formed, decides the ATC-defined classes and the
         name is not read (the code also tells the route). Otherwise a member drug named as
         a whole word of the name counts; a local form ("cream", "eye drops") moves it to
-        the class's `local_form` class, or out of the class (a
-        local form class itself keeps it). A recorded drug class counts
-        by id or phrase.
+        the class's `local_form` class, or out of the class (a local class keeps it).
+        A recorded drug class counts by id or phrase.
         """
         found: set[str] = set()
         atc = "".join(atc_code.split()).upper() if atc_code else ""
@@ -548,9 +547,8 @@ class Vocabulary:
                 found.add(named.id)
         if drug_class:
             key = normalize_phrase(drug_class)
-            recorded = self.drug_classes.get(key.replace(" ", "_")) or self.drug_class_by_phrase(
-                key
-            )
+            by_id = self.drug_classes.get(key.replace(" ", "_"))
+            recorded = by_id or self.drug_class_by_phrase(key)
             if recorded is not None:
                 found.add(recorded.id)
         for class_id in list(found):

@@ -12,7 +12,7 @@ import datetime as dt
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
-from screener import analytes, concepts, scores
+from screener import analytes, concepts, scores, units
 from screener.facts import PatientFacts, Reading
 from screener.logic import Status
 from screener.patient import day_of
@@ -21,9 +21,15 @@ from screener.results import Converted, ValueUsed
 if TYPE_CHECKING:
     from screener.evaluate import Outcome
 
-LABELS = {"meld": "MELD", "meld_na": "MELD-Na", "meld3": "MELD 3.0",
-          "child_pugh": "Child-Pugh points", "child_pugh_class": "Child-Pugh class",
-          "ecog": "ECOG", "karnofsky": "Karnofsky"}
+LABELS = {
+    "meld": "MELD",
+    "meld_na": "MELD-Na",
+    "meld3": "MELD 3.0",
+    "child_pugh": "Child-Pugh points",
+    "child_pugh_class": "Child-Pugh class",
+    "ecog": "ECOG",
+    "karnofsky": "Karnofsky",
+}
 _INPUTS = {
     "meld": ("total_bilirubin", "inr", "creatinine"),
     "meld_na": ("total_bilirubin", "inr", "creatinine", "sodium"),
@@ -50,20 +56,33 @@ def conventional(reading: Reading) -> float:
 
 
 def _input_value(reading: Reading) -> ValueUsed:
+    """A score input as recorded, with its value in the formula's unit when that differs."""
     analyte = analytes.ANALYTES[reading.analyte]
     converted = None
-    if analyte.conventional_unit and analyte.factor and analyte.factor != 1:
-        converted = Converted(value=round(conventional(reading), 3),
-                              unit=analyte.conventional_unit)
-    return ValueUsed(name=analyte.name, value=reading.raw_value, unit=reading.raw_unit,
-                     date=reading.day, converted=converted, note=reading.note or None)
+    note = None
+    formula_unit = analyte.conventional_unit
+    recorded = units.canonical_unit_text(reading.raw_unit) if reading.raw_unit else None
+    if formula_unit and recorded != units.canonical_unit_text(formula_unit):
+        converted = Converted(value=round(conventional(reading), 3), unit=formula_unit)
+        note = f"in {formula_unit} for the score formula"
+    return ValueUsed(
+        name=analyte.name,
+        value=reading.raw_value,
+        unit=reading.raw_unit,
+        date=reading.day,
+        converted=converted,
+        note=note,
+    )
 
 
 def dialysis_status(facts: PatientFacts, before: dt.datetime) -> bool | None:
     """Dialysis twice (or 24 h continuous) in the 7 days before `before`; None when unknown."""
     week_start = before - dt.timedelta(days=7)
-    entries = [p for p in facts.patient.procedures
-               if any(w in (p.name or "").lower() for w in _DIALYSIS_WORDS)]
+    entries = [
+        p
+        for p in facts.patient.procedures
+        if any(w in (p.name or "").lower() for w in _DIALYSIS_WORDS)
+    ]
     if not entries:
         return None
     known_absent = False
@@ -71,17 +90,28 @@ def dialysis_status(facts: PatientFacts, before: dt.datetime) -> bool | None:
         if entry.status == "absent":
             known_absent = True
             continue
-        sessions = [d if isinstance(d, dt.datetime) else dt.datetime.combine(d, dt.time(12))
-                    for d in entry.dates]
+        sessions = [
+            d if isinstance(d, dt.datetime) else dt.datetime.combine(d, dt.time(12))
+            for d in entry.dates
+        ]
         if sum(week_start <= s <= before for s in sessions) >= 2:
             return True
         if entry.start is not None:
-            start = entry.start if isinstance(entry.start, dt.datetime) else \
-                dt.datetime.combine(entry.start, dt.time(0))
+            start = (
+                entry.start
+                if isinstance(entry.start, dt.datetime)
+                else dt.datetime.combine(entry.start, dt.time(0))
+            )
             end_raw = entry.end
-            end = before if end_raw is None else (
-                end_raw if isinstance(end_raw, dt.datetime)
-                else dt.datetime.combine(end_raw, dt.time(23, 59)))
+            end = (
+                before
+                if end_raw is None
+                else (
+                    end_raw
+                    if isinstance(end_raw, dt.datetime)
+                    else dt.datetime.combine(end_raw, dt.time(23, 59))
+                )
+            )
             overlap = min(end, before) - max(start, week_start)
             if overlap >= dt.timedelta(hours=24):
                 return True
@@ -95,8 +125,12 @@ def _given(name: str, facts: PatientFacts) -> DerivedValue | None:
         if entry.name == name and facts.counts(entry.date):
             if facts.is_stale(entry.date, facts.rules.lab_horizon_days):
                 continue
-            used = ValueUsed(name=LABELS.get(name, name), value=entry.value,
-                             date=day_of(entry.date), note="as given in the patient file")
+            used = ValueUsed(
+                name=LABELS.get(name, name),
+                value=entry.value,
+                date=day_of(entry.date),
+                note="as given in the patient file",
+            )
             value = entry.value if isinstance(entry.value, str) else float(entry.value)
             return DerivedValue(LABELS.get(name, name), (value,), used, "as recorded")
     return None
@@ -117,8 +151,11 @@ def derive_score(name: str, facts: PatientFacts) -> DerivedValue | Outcome:
     for analyte_id in _INPUTS[base]:
         reading = facts.latest(analyte_id)
         analyte_name = analytes.ANALYTES[analyte_id].name
-        if reading is None or reading.value is None or facts.is_stale(
-                reading.when, facts.rules.lab_horizon_days):
+        if (
+            reading is None
+            or reading.value is None
+            or facts.is_stale(reading.when, facts.rules.lab_horizon_days)
+        ):
             missing.append(analyte_name)
         else:
             readings[analyte_id] = reading
@@ -130,32 +167,44 @@ def derive_score(name: str, facts: PatientFacts) -> DerivedValue | Outcome:
         if _he_grade(facts) is None:
             extra_missing.append("hepatic encephalopathy grade")
     if missing or extra_missing:
-        given = _given(name, facts) or (_given("child_pugh", facts)
-                                        if name == "child_pugh_class" else None)
+        given = _given(name, facts) or (
+            _given("child_pugh", facts) if name == "child_pugh_class" else None
+        )
         if given is not None:
             if name == "child_pugh_class" and given.label != label:
                 points = int(float(given.values[0]))
-                return DerivedValue(label, (scores.child_pugh_class(points),), given.used,
-                                    "from the recorded points")
+                return DerivedValue(
+                    label,
+                    (scores.child_pugh_class(points),),
+                    given.used,
+                    "from the recorded points",
+                )
             return given
         wanted = missing + extra_missing
         return Outcome(Status.UNKNOWN, f"{label} needs {', '.join(wanted)}", (), tuple(wanted))
     times = [x.when for x in readings.values()]
     span = max(times) - min(times)
     if span > dt.timedelta(hours=facts.rules.score_input_span_hours):
-        return Outcome(Status.UNKNOWN, f"{label} inputs are {span.days} days apart (more than "
-                       f"{facts.rules.score_input_span_hours:g} h)", (),
-                       (f"{label} inputs drawn together",))
+        return Outcome(
+            Status.UNKNOWN,
+            f"{label} inputs are {span.days} days apart (more than "
+            f"{facts.rules.score_input_span_hours:g} h)",
+            (),
+            (f"{label} inputs drawn together",),
+        )
     inputs = [_input_value(x) for x in readings.values()]
     value = {k: conventional(x) for k, x in readings.items()}
     if base == "child_pugh":
         ascites_fact = facts.patient.facts.ascites
         grade = _he_grade(facts)
         assert ascites_fact is not None and grade is not None
-        result = scores.child_pugh(value["total_bilirubin"], value["albumin"], value["inr"],
-                                   ascites_fact.value, grade)
-        inputs += [ValueUsed(name="ascites", value=ascites_fact.value, date=ascites_fact.date),
-                   ValueUsed(name="hepatic encephalopathy grade", value=float(grade))]
+        result = scores.child_pugh(
+            value["total_bilirubin"], value["albumin"], value["inr"], ascites_fact.value, grade
+        )
+        inputs += [
+            ValueUsed(name="ascites", value=ascites_fact.value, date=ascites_fact.date),
+            ValueUsed(name="hepatic encephalopathy grade", value=float(grade)),
+        ]
         shown: float | str = result.cls if name == "child_pugh_class" else float(result.points)
         used = ValueUsed(name=label, value=shown, derived_from=inputs)
         return DerivedValue(label, (shown,), used)
@@ -168,24 +217,38 @@ def derive_score(name: str, facts: PatientFacts) -> DerivedValue | Outcome:
         return Outcome(Status.UNKNOWN, f"{label}: {reason}", (), (reason,))
     numbers = tuple(float(x) for x in results)
     if dialysis is None:
-        note = (f"{numbers[0]:g} without dialysis, {numbers[1]:g} with dialysis: "
-                "dialysis in the week before the creatinine is not recorded")
-        inputs.append(ValueUsed(name="dialysis in the week before the creatinine",
-                                value="not recorded"))
+        note = (
+            f"{numbers[0]:g} without dialysis, {numbers[1]:g} with dialysis: "
+            "dialysis in the week before the creatinine is not recorded"
+        )
+        inputs.append(
+            ValueUsed(name="dialysis in the week before the creatinine", value="not recorded")
+        )
     else:
         note = "dialysis recorded" if dialysis else "no dialysis in the week before the creatinine"
-        inputs.append(ValueUsed(name="dialysis in the week before the creatinine",
-                                value="yes" if dialysis else "no"))
+        inputs.append(
+            ValueUsed(
+                name="dialysis in the week before the creatinine", value="yes" if dialysis else "no"
+            )
+        )
     distinct = tuple(dict.fromkeys(numbers))
-    used = ValueUsed(name=label, value=distinct[0] if len(distinct) == 1 else
-                     " or ".join(f"{n:g}" for n in distinct), derived_from=inputs)
-    return DerivedValue(label, distinct, used, note,
-                        ("dialysis in the week before the creatinine",) if dialysis is None
-                        else ())
+    used = ValueUsed(
+        name=label,
+        value=distinct[0] if len(distinct) == 1 else " or ".join(f"{n:g}" for n in distinct),
+        derived_from=inputs,
+    )
+    return DerivedValue(
+        label,
+        distinct,
+        used,
+        note,
+        ("dialysis in the week before the creatinine",) if dialysis is None else (),
+    )
 
 
-def _meld_family(name: str, value: dict[str, float], dialysis: bool,
-                 facts: PatientFacts) -> float | str:
+def _meld_family(
+    name: str, value: dict[str, float], dialysis: bool, facts: PatientFacts
+) -> float | str:
     bili, inr, creatinine = value["total_bilirubin"], value["inr"], value["creatinine"]
     if name == "meld":
         return scores.meld(creatinine, bili, inr, dialysis)
@@ -196,8 +259,16 @@ def _meld_family(name: str, value: dict[str, float], dialysis: bool,
         return "age needed"
     if facts.patient.sex == "unknown":
         return "sex needed"
-    return scores.meld3(age[0], facts.patient.sex == "female", bili, value["sodium"], inr,
-                        creatinine, value["albumin"], dialysis)
+    return scores.meld3(
+        age[0],
+        facts.patient.sex == "female",
+        bili,
+        value["sodium"],
+        inr,
+        creatinine,
+        value["albumin"],
+        dialysis,
+    )
 
 
 def _he_grade(facts: PatientFacts) -> int | None:
@@ -217,8 +288,11 @@ def _performance(name: str, facts: PatientFacts) -> DerivedValue | Outcome:
     other = "karnofsky" if name == "ecog" else "ecog"
     if recorded is None or facts.is_stale(recorded.date, facts.rules.fact_horizon_days):
         if getattr(facts.patient.facts, other) is not None:
-            return Outcome(Status.REVIEW, f"only {LABELS[other]} is recorded; the mapping to "
-                           f"{LABELS[name]} is approximate and is not used to decide")
+            return Outcome(
+                Status.REVIEW,
+                f"only {LABELS[other]} is recorded; the mapping to "
+                f"{LABELS[name]} is approximate and is not used to decide",
+            )
         return Outcome(Status.UNKNOWN, f"{LABELS[name]} not on file", (), (LABELS[name],))
     used = ValueUsed(name=LABELS[name], value=float(recorded.value), date=recorded.date)
     return DerivedValue(LABELS[name], (float(recorded.value),), used)

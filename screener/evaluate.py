@@ -62,18 +62,18 @@ def in_range(value: float, rule: r.Between, low: float, high: float) -> Status:
 
 def _describe_test(rule: r.Compare | r.Between) -> str:
     text = rule.render()
-    return text[text.index(" ") + 1:] if " " in text else text
+    return text[text.index(" ") + 1 :] if " " in text else text
 
 
-def _test(rule: r.Compare | r.Between, value: float,
-          convert: Callable[[Decimal], float]) -> Status:
+def _test(rule: r.Compare | r.Between, value: float, convert: Callable[[Decimal], float]) -> Status:
     if isinstance(rule, r.Compare):
         return compare_numbers(value, rule.op, convert(rule.value))
     return in_range(value, rule, convert(rule.low), convert(rule.high))
 
 
-def _near_threshold(rule: r.Compare | r.Between, value: float, margin: float,
-                    convert: Callable[[Decimal], float]) -> bool:
+def _near_threshold(
+    rule: r.Compare | r.Between, value: float, margin: float, convert: Callable[[Decimal], float]
+) -> bool:
     bounds = [rule.value] if isinstance(rule, r.Compare) else [rule.low, rule.high]
     return margin > 0 and any(abs(value - convert(b)) <= margin for b in bounds)
 
@@ -94,8 +94,14 @@ def _reading_value(reading: Reading, name: str) -> ValueUsed:
     note = reading.note or None
     if reading.preliminary:
         note = ((note + "; ") if note else "") + "preliminary result"
-    return ValueUsed(name=name, value=reading.raw_value, unit=reading.raw_unit,
-                     date=reading.day, converted=converted, note=note)
+    return ValueUsed(
+        name=name,
+        value=reading.raw_value,
+        unit=reading.raw_unit,
+        date=reading.day,
+        converted=converted,
+        note=note,
+    )
 
 
 # ---------------------------------------------------------------- leaves
@@ -108,20 +114,28 @@ def _lab(rule: r.Compare | r.Between, subject: r.Lab, facts: PatientFacts) -> Ou
         return _unknown(f"{analyte.name} not on file", analyte.name)
     used = (_reading_value(reading, analyte.name),)
     if facts.is_stale(reading.when, facts.rules.lab_horizon_days):
-        return _unknown(f"{analyte.name} of {reading.day} is older than "
-                        f"{facts.rules.lab_horizon_days} days (stale)", analyte.name, used)
+        return _unknown(
+            f"{analyte.name} of {reading.day} is older than "
+            f"{facts.rules.lab_horizon_days} days (stale)",
+            analyte.name,
+            used,
+        )
     if reading.value is None:
         return Outcome(Status.REVIEW, f"{analyte.name}: {reading.problem}", used)
     unit = rule.unit
     if unit == "xULN":
         if reading.reference_high is None:
             reason = reading.reference_problem or "no laboratory ULN on file"
-            return _unknown(f"{analyte.name}: {reason}", f"{analyte.name} upper limit of normal",
-                            used)
+            return _unknown(
+                f"{analyte.name}: {reason}", f"{analyte.name} upper limit of normal", used
+            )
         ratio = reading.value / reading.reference_high
         status = _test(rule, ratio, float)
-        return Outcome(status, f"{analyte.name} {ratio:.2f} × ULN; criterion "
-                       f"{_describe_test(rule)}: {status.value}", used)
+        return Outcome(
+            status,
+            f"{analyte.name} {ratio:.2f} × ULN; criterion {_describe_test(rule)}: {status.value}",
+            used,
+        )
 
     def convert(bound: Decimal) -> float:
         return threshold_in_canonical(subject.analyte, bound, unit)
@@ -138,23 +152,31 @@ def _rise(rule: r.Compare | r.Between, subject: r.Rise, facts: PatientFacts) -> 
     analyte = analytes.ANALYTES[subject.analyte]
     series = [x for x in facts.readings.get(subject.analyte, []) if x.value is not None]
     if len(series) < 2:
-        return _unknown(f"daily change of {analyte.name} needs two values",
-                        f"a second {analyte.name} value")
+        return _unknown(
+            f"daily change of {analyte.name} needs two values", f"a second {analyte.name} value"
+        )
     previous, latest = series[-2], series[-1]
     used = (_reading_value(previous, analyte.name), _reading_value(latest, analyte.name))
     hours = (latest.when - previous.when).total_seconds() / 3600
     if not facts.rules.rise_min_hours <= hours <= facts.rules.rise_max_days * 24:
-        return _unknown(f"{analyte.name} values {hours:.0f} h apart (need "
-                        f"{facts.rules.rise_min_hours:g} h to {facts.rules.rise_max_days:g} days)",
-                        f"{analyte.name} values 12 h to 7 days apart", used)
+        return _unknown(
+            f"{analyte.name} values {hours:.0f} h apart (need "
+            f"{facts.rules.rise_min_hours:g} h to {facts.rules.rise_max_days:g} days)",
+            f"{analyte.name} values 12 h to 7 days apart",
+            used,
+        )
     if facts.is_stale(latest.when, facts.rules.lab_horizon_days):
         return _unknown(f"{analyte.name} of {latest.day} is stale", analyte.name, used)
     assert latest.value is not None and previous.value is not None
     rate = (latest.value - previous.value) / (hours / _DAYS_PER_UNIT[subject.per] / 24)
     status = _test(rule, rate, lambda b: threshold_in_canonical(subject.analyte, b, rule.unit))
-    return Outcome(status, f"{analyte.name} changed {rate:+.2f} {latest.unit} per {subject.per} "
-                   f"({previous.day} → {latest.day}); criterion {_describe_test(rule)}: "
-                   f"{status.value}", used)
+    return Outcome(
+        status,
+        f"{analyte.name} changed {rate:+.2f} {latest.unit} per {subject.per} "
+        f"({previous.day} → {latest.day}); criterion {_describe_test(rule)}: "
+        f"{status.value}",
+        used,
+    )
 
 
 _DAYS_PER_UNIT = {"day": 1.0, "week": 7.0, "hour": 1 / 24}
@@ -168,12 +190,16 @@ def _age(rule: r.Compare | r.Between, facts: PatientFacts) -> Outcome:
     low, high = interval
     statuses = {_test(rule, float(age), float) for age in (low, high)}
     shown = f"{low} {unit}" if low == high else f"{low}–{high} {unit}"
-    used = (ValueUsed(name="age", value=float(low) if low == high else shown, unit=unit,
-                      date=facts.on),)
+    used = (
+        ValueUsed(name="age", value=float(low) if low == high else shown, unit=unit, date=facts.on),
+    )
     if len(statuses) == 1:
         status = statuses.pop()
-        return Outcome(status, f"age {shown} on {facts.on}; criterion {_describe_test(rule)}: "
-                       f"{status.value}", used)
+        return Outcome(
+            status,
+            f"age {shown} on {facts.on}; criterion {_describe_test(rule)}: {status.value}",
+            used,
+        )
     return _unknown(f"age known only as {shown}", "exact birth date", used)
 
 
@@ -183,33 +209,47 @@ def _fact(rule: r.Compare | r.Between, subject: r.Fact, facts: PatientFacts) -> 
         fact = patient_facts.life_expectancy
         if fact is None:
             return _unknown("life expectancy not on file", "life expectancy")
-        used = (ValueUsed(name="life expectancy", value=fact.value, unit=fact.unit, date=fact.date),)
+        used = (
+            ValueUsed(name="life expectancy", value=fact.value, unit=fact.unit, date=fact.date),
+        )
         if facts.is_stale(fact.date, facts.rules.fact_horizon_days):
             return _unknown(f"life expectancy of {fact.date} is stale", "life expectancy", used)
         days = fact.value * _DAYS_PER[fact.unit]
         status = _test(rule, days, lambda b: float(b) * _DAYS_PER[rule.unit])
-        return Outcome(status, f"life expectancy {fact.value:g} {fact.unit}; criterion "
-                       f"{_describe_test(rule)}: {status.value}", used)
+        return Outcome(
+            status,
+            f"life expectancy {fact.value:g} {fact.unit}; criterion "
+            f"{_describe_test(rule)}: {status.value}",
+            used,
+        )
     if subject.name == "he_grade":
         grade = patient_facts.hepatic_encephalopathy_grade
         if grade is not None and not facts.is_stale(grade.date, facts.rules.fact_horizon_days):
-            used = (ValueUsed(name="hepatic encephalopathy grade", value=float(grade.value),
-                              date=grade.date),)
+            used = (
+                ValueUsed(
+                    name="hepatic encephalopathy grade", value=float(grade.value), date=grade.date
+                ),
+            )
             status = _test(rule, float(grade.value), float)
-            return Outcome(status, f"hepatic encephalopathy grade {grade.value}; criterion "
-                           f"{_describe_test(rule)}: {status.value}", used)
+            return Outcome(
+                status,
+                f"hepatic encephalopathy grade {grade.value}; criterion "
+                f"{_describe_test(rule)}: {status.value}",
+                used,
+            )
         match = concepts.match("hepatic_encephalopathy", _conditions(facts))
         if match.absent:
             status = _test(rule, 0.0, float)
-            return Outcome(status, "hepatic encephalopathy recorded absent (grade 0); criterion "
-                           f"{_describe_test(rule)}: {status.value}")
-        return _unknown("hepatic encephalopathy grade not on file",
-                        "hepatic encephalopathy grade")
+            return Outcome(
+                status,
+                "hepatic encephalopathy recorded absent (grade 0); criterion "
+                f"{_describe_test(rule)}: {status.value}",
+            )
+        return _unknown("hepatic encephalopathy grade not on file", "hepatic encephalopathy grade")
     return Outcome(Status.REVIEW, f"no data source for '{subject.name}'")
 
 
-def _score(rule: r.Compare | r.Between | r.OneOf, subject: r.Score,
-           facts: PatientFacts) -> Outcome:
+def _score(rule: r.Compare | r.Between | r.OneOf, subject: r.Score, facts: PatientFacts) -> Outcome:
     derived = derive_score(subject.name, facts)
     if isinstance(derived, Outcome):
         return derived
@@ -225,10 +265,15 @@ def _score(rule: r.Compare | r.Between | r.OneOf, subject: r.Score,
     if len(set(statuses)) == 1:
         status = statuses[0]
         note = f" ({derived.note})" if derived.note else ""
-        return Outcome(status, f"{derived.label} {shown}{note}; criterion {criterion}: "
-                       f"{status.value}", used)
-    return Outcome(Status.UNKNOWN, f"{derived.label} {shown} ({derived.note}); criterion "
-                   f"{criterion} depends on it", used, tuple(derived.missing))
+        return Outcome(
+            status, f"{derived.label} {shown}{note}; criterion {criterion}: {status.value}", used
+        )
+    return Outcome(
+        Status.UNKNOWN,
+        f"{derived.label} {shown} ({derived.note}); criterion {criterion} depends on it",
+        used,
+        tuple(derived.missing),
+    )
 
 
 def _conditions(facts: PatientFacts) -> list[concepts.EntryLike]:
@@ -239,27 +284,36 @@ def _condition(rule: r.Condition, facts: PatientFacts) -> Outcome:
     concept = concepts.CONCEPTS[rule.concept]
     match = concepts.match(rule.concept, _conditions(facts))
 
-    def names(entries: list[concepts.EntryLike]) -> str:
+    def names(entries: tuple[concepts.EntryLike, ...]) -> str:
         return ", ".join(e.name or e.code or "?" for e in entries)
 
-    used = tuple(ValueUsed(name=e.name or e.code or "condition", value=e.status,
-                           date=getattr(e, "onset", None))
-                 for e in [*match.present, *match.suspected, *match.resolved])
+    used = tuple(
+        ValueUsed(
+            name=e.name or e.code or "condition", value=e.status, date=getattr(e, "onset", None)
+        )
+        for e in [*match.present, *match.suspected, *match.resolved]
+    )
     label = concept.name
     if rule.mode is r.ConditionMode.HISTORY:
         if match.present or match.resolved:
-            return Outcome(Status.MET, f"history of {label}: {names(match.present + match.resolved)}",
-                           used)
+            return Outcome(
+                Status.MET, f"history of {label}: {names(match.present + match.resolved)}", used
+            )
     elif match.present:
         return Outcome(Status.MET, f"{label} present: {names(match.present)}", used)
     if rule.mode is r.ConditionMode.PRESENT_OR_SUSPECTED and match.suspected:
         return Outcome(Status.MET, f"{label} suspected: {names(match.suspected)}", used)
     if match.suspected:
-        return _unknown(f"{label} only suspected: {names(match.suspected)}",
-                        f"confirmation of {label}", used)
+        return _unknown(
+            f"{label} only suspected: {names(match.suspected)}", f"confirmation of {label}", used
+        )
     if rule.mode is not r.ConditionMode.HISTORY and match.resolved:
-        return Outcome(Status.REVIEW, f"{label} resolved ({names(match.resolved)}); the "
-                       "criterion does not say whether a past one counts", used)
+        return Outcome(
+            Status.REVIEW,
+            f"{label} resolved ({names(match.resolved)}); the "
+            "criterion does not say whether a past one counts",
+            used,
+        )
     if match.absent:
         return Outcome(Status.NOT_MET, f"{label} recorded absent", used)
     return _unknown(f"{label} not recorded", label, used)
@@ -272,12 +326,14 @@ def _pregnancy(name: str, facts: PatientFacts) -> Outcome:
     fact = patient.pregnancy if name == "pregnant" else patient.lactation
     if fact is None or not facts.counts(fact.date):
         return _unknown(f"{name} status not on file", f"{name} status")
-    horizon = (facts.rules.pregnancy_horizon_days if name == "pregnant"
-               else facts.rules.fact_horizon_days)
+    horizon = (
+        facts.rules.pregnancy_horizon_days if name == "pregnant" else facts.rules.fact_horizon_days
+    )
     used = (ValueUsed(name=f"{name} status", value=fact.status, date=fact.date),)
     if facts.is_stale(fact.date, horizon):
-        return _unknown(f"{name} status of {fact.date} is older than {horizon} days",
-                        f"{name} status", used)
+        return _unknown(
+            f"{name} status of {fact.date} is older than {horizon} days", f"{name} status", used
+        )
     status = Status.MET if fact.status == "present" else Status.NOT_MET
     return Outcome(status, f"{name}: {fact.status} on {fact.date}", used)
 
@@ -299,22 +355,30 @@ def _participation(rule: r.TrialParticipation, facts: PatientFacts) -> Outcome:
             continue
         if rule.types and entry.intervention_type not in rule.types:
             continue
-        ongoing = entry.ongoing if entry.ongoing is not None else (
-            False if entry.end is not None and entry.end <= facts.on else None)
+        ongoing = (
+            entry.ongoing
+            if entry.ongoing is not None
+            else (False if entry.end is not None and entry.end <= facts.on else None)
+        )
         if ongoing:
             return Outcome(Status.MET, f"takes part in {label} (ongoing)")
         if cutoff is not None and entry.end is not None:
             if entry.end >= cutoff:
-                return Outcome(Status.MET, f"took part in {label} until {entry.end}, "
-                               f"within {rule.within.render() if rule.within else ''}")
+                return Outcome(
+                    Status.MET,
+                    f"took part in {label} until {entry.end}, "
+                    f"within {rule.within.render() if rule.within else ''}",
+                )
             continue
         if ongoing is None:
             open_reasons.append(f"whether {label} is ongoing or when it ended")
     if open_reasons:
         return Outcome(Status.UNKNOWN, "; ".join(open_reasons), (), tuple(open_reasons))
-    denied = any(e.status == "absent" and (not rule.types or e.intervention_type is None
-                                           or e.intervention_type in rule.types)
-                 for e in entries)
+    denied = any(
+        e.status == "absent"
+        and (not rule.types or e.intervention_type is None or e.intervention_type in rule.types)
+        for e in entries
+    )
     if denied:
         return Outcome(Status.NOT_MET, "recorded: no participation in other trials")
     return _unknown("participation in other trials not recorded", "participation in other trials")
@@ -334,10 +398,20 @@ def _medication(rule: r.Medication, facts: PatientFacts) -> Outcome:
         end = entry.end.date() if isinstance(entry.end, dt.datetime) else entry.end
         if end is None or end >= cutoff:
             name = entry.name or entry.drug_class or entry.code
-            return Outcome(Status.MET, f"{label}: {name}",
-                           (ValueUsed(name=str(name), value="present",
-                                      date=entry.start if isinstance(entry.start, dt.date)
-                                      and not isinstance(entry.start, dt.datetime) else None),))
+            return Outcome(
+                Status.MET,
+                f"{label}: {name}",
+                (
+                    ValueUsed(
+                        name=str(name),
+                        value="present",
+                        date=entry.start
+                        if isinstance(entry.start, dt.date)
+                        and not isinstance(entry.start, dt.datetime)
+                        else None,
+                    ),
+                ),
+            )
     if denied:
         return Outcome(Status.NOT_MET, f"{label}: recorded not taken")
     return _unknown(f"{label} use not recorded", f"{label} use")
@@ -348,8 +422,11 @@ def _sex(rule: r.Sex, facts: PatientFacts) -> Outcome:
     if sex == "unknown":
         return _unknown("sex not on file", "sex")
     status = Status.MET if sex == rule.value else Status.NOT_MET
-    return Outcome(status, f"sex {sex}; criterion {rule.value}: {status.value}",
-                   (ValueUsed(name="sex", value=sex),))
+    return Outcome(
+        status,
+        f"sex {sex}; criterion {rule.value}: {status.value}",
+        (ValueUsed(name="sex", value=sex),),
+    )
 
 
 # ---------------------------------------------------------------- dispatch
@@ -360,8 +437,11 @@ def evaluate(rule: r.Rule, facts: PatientFacts) -> Outcome:
     if isinstance(rule, r.AllOf | r.AnyOf):
         outcomes = [evaluate(item, facts) for item in rule.items]
         combine = all_of if isinstance(rule, r.AllOf) else any_of
-        return _combined(combine([o.status for o in outcomes]), outcomes,
-                         "all of" if isinstance(rule, r.AllOf) else "any of")
+        return _combined(
+            combine([o.status for o in outcomes]),
+            outcomes,
+            "all of" if isinstance(rule, r.AllOf) else "any of",
+        )
     if isinstance(rule, r.Not):
         inner = evaluate(rule.item, facts)
         return Outcome(negate(inner.status), f"not ({inner.reason})", inner.values, inner.missing)
@@ -369,31 +449,42 @@ def evaluate(rule: r.Rule, facts: PatientFacts) -> Outcome:
         condition = evaluate(rule.condition, facts)
         then = evaluate(rule.then, facts)
         status = any_of([negate(condition.status), then.status])
-        return Outcome(status, f"if ({condition.reason}) then ({then.reason})",
-                       condition.values + then.values, condition.missing + then.missing)
+        return Outcome(
+            status,
+            f"if ({condition.reason}) then ({then.reason})",
+            condition.values + then.values,
+            condition.missing + then.missing,
+        )
     if isinstance(rule, r.Qualified):
         inner = evaluate(rule.item, facts)
         if inner.status is Status.MET:
-            return Outcome(Status.REVIEW, f"{inner.reason}; whether it is '{rule.qualifier}' needs "
-                           "a person", inner.values)
+            return Outcome(
+                Status.REVIEW,
+                f"{inner.reason}; whether it is '{rule.qualifier}' needs a person",
+                inner.values,
+            )
         if inner.status is Status.NOT_MET:
-            return Outcome(Status.NOT_MET, f"{inner.reason}, so not '{rule.qualifier}' either",
-                           inner.values)
+            return Outcome(
+                Status.NOT_MET, f"{inner.reason}, so not '{rule.qualifier}' either", inner.values
+            )
         return inner
     if isinstance(rule, r.Readings):
         outcomes = [evaluate(item, facts) for item in rule.items]
         status = agree([o.status for o in outcomes])
         described = "; ".join(f"reading {i + 1}: {o.status.value}" for i, o in enumerate(outcomes))
         verdict = "the readings agree" if status.definite else "the readings do not settle it"
-        return Outcome(status, f"ambiguous text, {verdict} ({described})",
-                       tuple(v for o in outcomes for v in o.values),
-                       tuple(m for o in outcomes for m in o.missing))
+        return Outcome(
+            status,
+            f"ambiguous text, {verdict} ({described})",
+            tuple(v for o in outcomes for v in o.values),
+            tuple(m for o in outcomes for m in o.missing),
+        )
     return _leaf(rule, facts)
 
 
 def _leaf(rule: r.Rule, facts: PatientFacts) -> Outcome:
     if isinstance(rule, r.Review):
-        return Outcome(Status.REVIEW, f"needs a person: \"{rule.text}\"")
+        return Outcome(Status.REVIEW, f'needs a person: "{rule.text}"')
     if isinstance(rule, r.Compare | r.Between | r.OneOf):
         subject = rule.subject
         if isinstance(subject, r.Score):

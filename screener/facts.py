@@ -85,10 +85,17 @@ def _reading(analyte_id: str, observation: Observation) -> Reading:
         else:
             high = converted_high.value
     return Reading(
-        analyte=analyte_id, when=_moment(observation.date), raw_value=float(raw)
-        if not isinstance(raw, str) else raw, raw_unit=observation.unit, value=value,
-        unit=analyte.canonical_unit, problem=problem, uncertainty=uncertainty, note=note,
-        preliminary=observation.status == "preliminary", reference_high=high,
+        analyte=analyte_id,
+        when=_moment(observation.date),
+        raw_value=float(raw) if not isinstance(raw, str) else raw,
+        raw_unit=observation.unit,
+        value=value,
+        unit=analyte.canonical_unit,
+        problem=problem,
+        uncertainty=uncertainty,
+        note=note,
+        preliminary=observation.status == "preliminary",
+        reference_high=high,
         reference_problem=reference_problem,
     )
 

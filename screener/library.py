@@ -1,8 +1,8 @@
 """`TrialLibrary`: load and compile trials once, screen many patients.
 
-    from screener import TrialLibrary, load_patient
-    library = TrialLibrary.load()                 # the bundled trials, or paths
-    report = library.screen(load_patient("patient.json"))
+from screener import TrialLibrary, load_patient
+library = TrialLibrary.load()                 # the bundled trials, or paths
+report = library.screen(load_patient("patient.json"))
 """
 
 from __future__ import annotations
@@ -82,19 +82,28 @@ def _structured(spec: TrialSpec) -> list[CompiledCriterion]:
     found: list[CompiledCriterion] = []
 
     def add(id_: str, text: str, rule: r.Rule) -> None:
-        found.append(CompiledCriterion(id_, Kind.INCLUSION, text, Origin.STRUCTURED,
-                                       CriterionClass.CLINICAL, rule))
+        found.append(
+            CompiledCriterion(
+                id_, Kind.INCLUSION, text, Origin.STRUCTURED, CriterionClass.CLINICAL, rule
+            )
+        )
 
     if spec.sex != "all":
         add("sex", f"Sex: {spec.sex}", r.Sex(spec.sex))
     if spec.minimum_age is not None:
         limit = spec.minimum_age
-        add("minimum-age", f"Minimum age: {limit}",
-            r.Compare(r.Age(), r.Op.GE, Decimal(limit.value), limit.unit))
+        add(
+            "minimum-age",
+            f"Minimum age: {limit}",
+            r.Compare(r.Age(), r.Op.GE, Decimal(limit.value), limit.unit),
+        )
     if spec.maximum_age is not None:
         limit = spec.maximum_age
-        add("maximum-age", f"Maximum age: {limit}",
-            r.Compare(r.Age(), r.Op.LE, Decimal(limit.value), limit.unit))
+        add(
+            "maximum-age",
+            f"Maximum age: {limit}",
+            r.Compare(r.Age(), r.Op.LE, Decimal(limit.value), limit.unit),
+        )
     return found
 
 
@@ -102,7 +111,7 @@ def compile_trial(spec: TrialSpec) -> CompiledTrial:
     """Compile every criterion of a trial (text, rewrite) plus its structured fields."""
     criteria = _structured(spec)
     warnings: list[str] = []
-    for index, criterion in enumerate(spec.criteria):
+    for criterion in spec.criteria:
         compiled = compile_criterion(criterion.text, criterion.kind)
         rule, origin, reasons = compiled.rule, Origin.TEXT, compiled.reasons
         if criterion.rewrite:
@@ -110,10 +119,18 @@ def compile_trial(spec: TrialSpec) -> CompiledTrial:
                 rule, origin, reasons = parse_rule(criterion.rewrite), Origin.REWRITE, ()
             except RuleSyntaxError as error:
                 warnings.append(f"{spec.id} {criterion.id}: rewrite ignored, {error.message}")
-        del index
-        criteria.append(CompiledCriterion(
-            criterion.id, Kind(criterion.kind), criterion.text, origin, compiled.class_, rule,
-            reasons, criterion.context))
+        criteria.append(
+            CompiledCriterion(
+                criterion.id,
+                Kind(criterion.kind),
+                criterion.text,
+                origin,
+                compiled.class_,
+                rule,
+                tuple(dict.fromkeys(reasons)),
+                criterion.context,
+            )
+        )
     return CompiledTrial(spec, tuple(criteria), tuple(warnings))
 
 
@@ -124,28 +141,43 @@ def _effect(kind: Kind, status: Status) -> Effect:
     return Effect.PASS if passes else Effect.FAIL
 
 
-def _criterion_result(trial: CompiledTrial, criterion: CompiledCriterion,
-                      facts: PatientFacts) -> CriterionResult:
-    answer = next((a for a in facts.patient.answers
-                   if a.trial == trial.id and a.criterion == criterion.id), None)
+def _criterion_result(
+    trial: CompiledTrial, criterion: CompiledCriterion, facts: PatientFacts
+) -> CriterionResult:
+    answer = next(
+        (a for a in facts.patient.answers if a.trial == trial.id and a.criterion == criterion.id),
+        None,
+    )
     outcome = evaluate(criterion.rule, facts)
     recorded = None
     if criterion.kind is Kind.UNCLASSIFIED and answer is None:
-        outcome = Outcome(Status.REVIEW, "unclassified item: not counted for either section",
-                          outcome.values)
+        outcome = Outcome(
+            Status.REVIEW, "unclassified item: not counted for either section", outcome.values
+        )
     if answer is not None:
         status = Status(answer.answer)
         recorded = Answer(status=status, by=answer.by, on=answer.date)
         when = f" on {answer.date}" if answer.date else ""
         note = f" ({answer.note})" if answer.note else ""
-        outcome = Outcome(status, f"answered {status.value} by {answer.by}{when}{note}; "
-                          f"engine: {outcome.reason}", outcome.values)
+        outcome = Outcome(
+            status,
+            f"answered {status.value} by {answer.by}{when}{note}; engine: {outcome.reason}",
+            outcome.values,
+        )
     return CriterionResult(
-        id=criterion.id, kind=criterion.kind, class_=criterion.class_, origin=criterion.origin,
-        text=criterion.text, status=outcome.status, effect=_effect(criterion.kind, outcome.status),
-        rule=criterion.canonical, reason=outcome.reason, values=list(outcome.values),
-        missing=list(outcome.missing) if not outcome.status.definite else [],
-        answer=recorded, context=criterion.context,
+        id=criterion.id,
+        kind=criterion.kind,
+        class_=criterion.class_,
+        origin=criterion.origin,
+        text=criterion.text,
+        status=outcome.status,
+        effect=_effect(criterion.kind, outcome.status),
+        rule=criterion.canonical,
+        reason=outcome.reason,
+        values=list(outcome.values),
+        missing=list(dict.fromkeys(outcome.missing)) if not outcome.status.definite else [],
+        answer=recorded,
+        context=criterion.context,
     )
 
 
@@ -157,10 +189,14 @@ def _verdict(results: list[CriterionResult]) -> tuple[Verdict, OpenCounts, bool]
         return Verdict.ELIGIBLE, OpenCounts(), False
     counts = OpenCounts(
         missing_data=sum(c.status is Status.UNKNOWN for c in open_items),
-        judgement=sum(c.status is Status.REVIEW and c.class_ is not CriterionClass.ADMINISTRATIVE
-                      for c in open_items),
-        administrative=sum(c.status is Status.REVIEW and c.class_ is CriterionClass.ADMINISTRATIVE
-                           for c in open_items),
+        judgement=sum(
+            c.status is Status.REVIEW and c.class_ is not CriterionClass.ADMINISTRATIVE
+            for c in open_items
+        ),
+        administrative=sum(
+            c.status is Status.REVIEW and c.class_ is CriterionClass.ADMINISTRATIVE
+            for c in open_items
+        ),
     )
     pending = all(c.class_ is not CriterionClass.CLINICAL for c in open_items)
     return Verdict.NEEDS_REVIEW, counts, pending
@@ -206,12 +242,14 @@ class TrialLibrary:
         return cls.from_specs(specs, errors)
 
     @classmethod
-    def from_specs(cls, specs: Iterable[TrialSpec],
-                   rejected: Iterable[InputError] = ()) -> TrialLibrary:
+    def from_specs(
+        cls, specs: Iterable[TrialSpec], rejected: Iterable[InputError] = ()
+    ) -> TrialLibrary:
         return cls([compile_trial(spec) for spec in specs], list(rejected))
 
-    def screen(self, patient: Patient, on: dt.date | None = None,
-               time_rules: TimeRules | None = None) -> ScreeningReport:
+    def screen(
+        self, patient: Patient, on: dt.date | None = None, time_rules: TimeRules | None = None
+    ) -> ScreeningReport:
         """Screen one patient against every trial; `on` overrides the screening date."""
         screening_date = on or patient.screening_date or dt.date.today()
         facts = PatientFacts(patient, screening_date, time_rules or TimeRules())
@@ -219,16 +257,27 @@ class TrialLibrary:
         for trial in self.trials:
             criteria = [_criterion_result(trial, c, facts) for c in trial.criteria]
             verdict, counts, pending = _verdict(criteria)
-            results.append(TrialResult(
-                id=trial.id, title=trial.spec.title, status=trial.spec.status, verdict=verdict,
-                pending_confirmation=pending, open=counts, criteria=criteria))
+            results.append(
+                TrialResult(
+                    id=trial.id,
+                    title=trial.spec.title,
+                    status=trial.spec.status,
+                    verdict=verdict,
+                    pending_confirmation=pending,
+                    open=counts,
+                    criteria=criteria,
+                )
+            )
         results.sort(key=_rank)
         warnings = [w for t in self.trials for w in t.warnings]
         warnings += list(dict.fromkeys(facts.warnings))
         return ScreeningReport(
             engine=Engine(version=__version__, grammar=grammar_version()),
-            patient=patient.id, screened_on=screening_date, warnings=warnings,
-            rejected=[Rejected(source=e.source, field=e.field, message=e.message)
-                      for e in self.rejected],
+            patient=patient.id,
+            screened_on=screening_date,
+            warnings=warnings,
+            rejected=[
+                Rejected(source=e.source, field=e.field, message=e.message) for e in self.rejected
+            ],
             trials=results,
         )

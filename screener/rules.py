@@ -297,8 +297,16 @@ class Readings:
 
 
 Leaf: TypeAlias = (
-    Compare | Between | OneOf | Sex | Condition | Pregnant | Lactating
-    | TrialParticipation | Medication | Review
+    Compare
+    | Between
+    | OneOf
+    | Sex
+    | Condition
+    | Pregnant
+    | Lactating
+    | TrialParticipation
+    | Medication
+    | Review
 )
 Rule: TypeAlias = Leaf | AllOf | AnyOf | Not | Implies | Qualified | Readings
 

@@ -20,8 +20,9 @@ def patient(**fields: Any) -> Patient:
     return patient_from_dict(data, "test")
 
 
-def lab(name: str, value: float, unit: str | None, date: str = "2026-11-20T08:00",
-        **extra: Any) -> dict[str, Any]:
+def lab(
+    name: str, value: float, unit: str | None, date: str = "2026-11-20T08:00", **extra: Any
+) -> dict[str, Any]:
     entry: dict[str, Any] = {"name": name, "value": value, "date": date, **extra}
     if unit is not None:
         entry["unit"] = unit

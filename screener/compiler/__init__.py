@@ -27,7 +27,9 @@ def compile_criterion(text: str, kind: str = "inclusion") -> Compiled:
     normalised = normalise(text)
     class_ = classify(normalised)
     if class_ is not CriterionClass.CLINICAL:
-        return Compiled(r.Review(normalised), class_, (f"{class_.value} item: a person confirms it",))
+        return Compiled(
+            r.Review(normalised), class_, (f"{class_.value} item: a person confirms it",)
+        )
     if not normalised:
         return Compiled(r.Review(text), class_, ("empty criterion",))
     if len(normalised) > MAX_LENGTH:

@@ -10,11 +10,15 @@ _ADMINISTRATIVE = re.compile(
     r"\b(?:informed consent|consent form|consent|willing(?:ness)?|unwilling|agrees?|agreement"
     r"|comply|compliance|cooperate|sign(?:ed|s)?\b|voluntar(?:y|ily)|contracepti(?:on|ve)"
     r"|able to communicate|complete the study|follow-up schedule|follow up schedule"
-    r"|understand)", re.IGNORECASE)
+    r"|understand)",
+    re.IGNORECASE,
+)
 _JUDGEMENT = re.compile(
     r"\b(?:investigators?|researchers?|physician|doctor|in the opinion|judge?ment|considered"
     r"|deemed|inappropriate|unsuitable|not suitable|ethics|ethical|adherence|confounding"
-    r"|bias|foreseeable|disputes?|medical errors?)\b", re.IGNORECASE)
+    r"|bias|foreseeable|disputes?|medical errors?)\b",
+    re.IGNORECASE,
+)
 
 
 def classify(text: str) -> CriterionClass:

@@ -53,8 +53,15 @@ def item_parser() -> Lark:
     return Lark(text, parser="lalr", lexer=_TokenListLexer, strict=True)
 
 
-_OPS = {"GE": r.Op.GE, "LE": r.Op.LE, "GT": r.Op.GT, "LT": r.Op.LT, "EQ": r.Op.EQ,
-        "OVER": r.Op.OVER, "UNDER": r.Op.UNDER}
+_OPS = {
+    "GE": r.Op.GE,
+    "LE": r.Op.LE,
+    "GT": r.Op.GT,
+    "LT": r.Op.LT,
+    "EQ": r.Op.EQ,
+    "OVER": r.Op.OVER,
+    "UNDER": r.Op.UNDER,
+}
 
 
 @dataclass(frozen=True)
@@ -101,7 +108,7 @@ class _ToRule(Transformer[Token, r.Rule]):
         return r.Qualified(" ".join(words), item) if words else item
 
     def conditional_medication(self, *parts: Token) -> r.Rule:
-        conditions = [r.Condition(str(t)) for t in parts if t.type == "CONCEPT"]
+        conditions: list[r.Rule] = [r.Condition(str(t)) for t in parts if t.type == "CONCEPT"]
         drug_class = next(str(t) for t in parts if t.type == "DRUG_CLASS")
         return r.Implies(r.conjunction(conditions), r.Medication(drug_class))
 
@@ -139,11 +146,16 @@ class _ToRule(Transformer[Token, r.Rule]):
     def lab_compare(self, analyte: str, comparison: _Comparison) -> r.Rule:
         return _lab_rule(r.Lab(analyte), analyte, comparison)
 
-    def lab_or_rise(self, analyte: str, comparison: _Comparison, _or: Token,
-                    rise: tuple[_Comparison, str]) -> r.Rule:
+    def lab_or_rise(
+        self, analyte: str, comparison: _Comparison, _or: Token, rise: tuple[_Comparison, str]
+    ) -> r.Rule:
         rise_comparison, per = rise
-        return r.AnyOf((_lab_rule(r.Lab(analyte), analyte, comparison),
-                        _lab_rule(r.Rise(analyte, per), analyte, rise_comparison)))
+        return r.AnyOf(
+            (
+                _lab_rule(r.Lab(analyte), analyte, comparison),
+                _lab_rule(r.Rise(analyte, per), analyte, rise_comparison),
+            )
+        )
 
     def rise(self, _word: Token, comparison: _Comparison, *rest: Token) -> tuple[_Comparison, str]:
         per = rest[-1]
@@ -227,8 +239,9 @@ class _ToRule(Transformer[Token, r.Rule]):
     def life_expectancy(self, _word: Token, op: r.Op, number: Token, unit: Token) -> r.Rule:
         return r.Compare(r.Fact("life_expectancy"), op, _number(number), str(unit))
 
-    def life_expectancy_at_least(self, _word: Token, number: Token, unit: Token,
-                                 _more: Token) -> r.Rule:
+    def life_expectancy_at_least(
+        self, _word: Token, number: Token, unit: Token, _more: Token
+    ) -> r.Rule:
         return r.Compare(r.Fact("life_expectancy"), r.Op.GE, _number(number), str(unit))
 
     def pregnant(self, _token: Token) -> r.Rule:
@@ -246,8 +259,9 @@ class _ToRule(Transformer[Token, r.Rule]):
             return r.TrialParticipation(types)
         raise _Reject("participation in other trials without saying when")
 
-    def trial_concurrent(self, _word: Token, _tenses: frozenset[str],
-                         types: tuple[str, ...]) -> r.Rule:
+    def trial_concurrent(
+        self, _word: Token, _tenses: frozenset[str], types: tuple[str, ...]
+    ) -> r.Rule:
         return r.TrialParticipation(types)
 
     def trial_target(self, *parts: Token) -> tuple[str, ...]:
@@ -256,8 +270,9 @@ class _ToRule(Transformer[Token, r.Rule]):
             return ("drug", "biological")
         return ()
 
-    def trial_within(self, _p: frozenset[str], types: tuple[str, ...], _w: Token, number: Token,
-                     unit: Token) -> r.Rule:
+    def trial_within(
+        self, _p: frozenset[str], types: tuple[str, ...], _w: Token, number: Token, unit: Token
+    ) -> r.Rule:
         return r.TrialParticipation(types, r.Window(int(_number(number)), str(unit)))
 
     # ------------------------------------------------------------ combinators
@@ -324,7 +339,7 @@ def parse_item(tokens: list[Token]) -> r.Rule | Unaccounted:
     if unknown:
         return Unaccounted(f"words the grammar does not cover: {', '.join(unknown[:4])}")
     try:
-        tree = item_parser().parse(tokens)  # type: ignore[arg-type]
+        tree = item_parser().parse(tokens)
         rule: r.Rule = _ToRule().transform(tree)
     except VisitError as error:
         if isinstance(error.orig_exc, _Reject):

@@ -6,18 +6,45 @@ import re
 import unicodedata
 
 _REPLACEMENTS = {
-    "≦": "≤", "≧": "≥", "⩽": "≤", "⩾": "≥", "＞": ">", "＜": "<", "＝": "=",
-    "–": "-", "—": "-", "‐": "-", "‑": "-", "−": "-", "～": "-", "~": "-",
-    "\u00a0": " ", "\u2009": " ", "\u202f": " ", "\u3000": " ",
-    "µ": "μ", "，": ",", "；": ";", "：": ":", "（": "(", "）": ")",
-    "’": "'", "‘": "'", "“": '"', "”": '"', "•": " ", "·": ".",
+    "≦": "≤",
+    "≧": "≥",
+    "⩽": "≤",
+    "⩾": "≥",
+    "＞": ">",
+    "＜": "<",
+    "＝": "=",
+    "–": "-",
+    "—": "-",
+    "‐": "-",
+    "‑": "-",
+    "−": "-",
+    "～": "-",
+    "~": "-",
+    "\u00a0": " ",
+    "\u2009": " ",
+    "\u202f": " ",
+    "\u3000": " ",
+    "µ": "μ",
+    "，": ",",
+    "；": ";",
+    "：": ":",
+    "（": "(",
+    "）": ")",
+    "’": "'",
+    "‘": "'",
+    "“": '"',
+    "”": '"',
+    "•": " ",
+    "·": ".",
 }
 _SUPERSCRIPTS = str.maketrans("⁰¹²³⁴⁵⁶⁷⁸⁹", "0123456789")
 _MARKDOWN_ESCAPE = re.compile(r"\\([<>*\[\]_#\\~`|-])")
 _SPACES = re.compile(r"\s+")
 _TWO_CHAR_COMPARATORS = (
-    (re.compile(r">\s*=|=\s*>"), "≥"), (re.compile(r"<\s*=|=\s*<"), "≤"),
-    (re.compile(r"≥\s*="), "≥"), (re.compile(r"≤\s*="), "≤"),
+    (re.compile(r">\s*=|=\s*>"), "≥"),
+    (re.compile(r"<\s*=|=\s*<"), "≤"),
+    (re.compile(r"≥\s*="), "≥"),
+    (re.compile(r"≤\s*="), "≤"),
 )
 
 
@@ -26,8 +53,9 @@ def normalise(text: str) -> str:
     text = _MARKDOWN_ESCAPE.sub(r"\1", text)
     text = "".join(_REPLACEMENTS.get(ch, ch) for ch in text)
     # full-width digits and letters fold to ASCII; superscript digits follow a caret
-    text = "".join(unicodedata.normalize("NFKC", ch) if "\uff01" <= ch <= "\uff5e" else ch
-                   for ch in text)
+    text = "".join(
+        unicodedata.normalize("NFKC", ch) if "\uff01" <= ch <= "\uff5e" else ch for ch in text
+    )
     text = re.sub(r"([⁰¹²³⁴⁵⁶⁷⁸⁹]+)", lambda m: "^" + m.group(1).translate(_SUPERSCRIPTS), text)
     text = text.replace("^^", "^")
     for pattern, replacement in _TWO_CHAR_COMPARATORS:

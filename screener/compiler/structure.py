@@ -36,7 +36,9 @@ _NEGATIONS = {"NO", "NOT", "WITHOUT", "NEITHER"}
 _RESTRICTS_LIST = re.compile(
     r"\b(?:(?:in|for|among) (?:the )?(?:patients|subjects|participants|those|people|women|men"
     r"|individuals|cases)|if|unless|except|when|whereas|respectively|only|otherwise|excluding"
-    r"|other than|apart from|provided|whichever)\b", re.IGNORECASE)
+    r"|other than|apart from|provided|whichever)\b",
+    re.IGNORECASE,
+)
 _MEANING_CHANGERS = {"NO", "NOT", "WITHOUT", "NOR", "NEITHER"}
 
 
@@ -100,8 +102,9 @@ class Builder:
         return self.review(tokens, reason)
 
     # ------------------------------------------------------------ lists
-    def build_list(self, tokens: list[Token], pieces: list[list[Token]],
-                   separators: list[Separator]) -> r.Rule:
+    def build_list(
+        self, tokens: list[Token], pieces: list[list[Token]], separators: list[Separator]
+    ) -> r.Rule:
         if any(p and p[0].type == "EG" for p in pieces):
             return self.review(tokens, "an example list outside parentheses")
         if pieces[0] and pieces[0][0].type == "EITHER":
@@ -128,8 +131,9 @@ class Builder:
             return rule
         return self.build_unit(group, "a part the grammar does not cover")
 
-    def merge(self, pieces: list[list[Token]], separators: list[Separator]
-              ) -> tuple[list[list[Token]], list[Separator]]:
+    def merge(
+        self, pieces: list[list[Token]], separators: list[Separator]
+    ) -> tuple[list[list[Token]], list[Separator]]:
         """Join neighbouring pieces into the largest spans that parse whole."""
         groups: list[list[Token]] = []
         group_separators: list[Separator] = []
@@ -155,7 +159,7 @@ class Builder:
                 result.append(separator.conjunction)
                 continue
             closing = None
-            for later in separators[index + 1:]:
+            for later in separators[index + 1 :]:
                 if later.punctuation == ";" and separator.punctuation != ";":
                     break
                 if later.conjunction:
@@ -174,10 +178,15 @@ class Builder:
             return r.Readings((left, right))
         return self.review(tokens, "'and' and 'or' mixed without parentheses")
 
-    def scoped_list(self, tokens: list[Token], groups: list[list[Token]], conjunctions: list[str],
-                    leading: list[Token]) -> r.Rule | None:
+    def scoped_list(
+        self,
+        tokens: list[Token],
+        groups: list[list[Token]],
+        conjunctions: list[str],
+        leading: list[Token],
+    ) -> r.Rule | None:
         """A list under a leading negation, 'history of' or qualifier."""
-        first = groups[0][len(leading):]
+        first = groups[0][len(leading) :]
         if not first:
             return None
         body = [first, *groups[1:]]
@@ -233,7 +242,7 @@ class Builder:
         head = tokens[:open_at]
         if head[0].type in _NEGATIONS | {"QUALIFIER", "HISTORY"}:
             return None
-        inner = [t for t in tokens[open_at + 2:-1] if t.type != "ETC"]
+        inner = [t for t in tokens[open_at + 2 : -1] if t.type != "ETC"]
         while inner and inner[0].type == "COMMA":
             inner = inner[1:]
         while inner and inner[-1].type in _SEPARATORS:
@@ -258,13 +267,15 @@ class Builder:
                 continue
             prefix = self.parse(tokens[:cut])
             if prefix is not None and all(
-                isinstance(leaf, r.Sex) or (isinstance(leaf, r.Compare | r.Between)
-                                            and isinstance(leaf.subject, r.Age))
+                isinstance(leaf, r.Sex)
+                or (isinstance(leaf, r.Compare | r.Between) and isinstance(leaf.subject, r.Age))
                 for leaf in r.leaves(prefix)
             ):
                 if _RESTRICTS_LIST.search(self.span_text(rest)):
                     return None
-                return r.conjunction([prefix, self.review(rest, "a part the grammar does not cover")])
+                return r.conjunction(
+                    [prefix, self.review(rest, "a part the grammar does not cover")]
+                )
         return None
 
 
@@ -304,8 +315,11 @@ def _split(tokens: list[Token]) -> tuple[list[list[Token]], list[Separator]]:
 
 
 def _separator(tokens: list[Token]) -> Separator:
-    punctuation = ";" if any(t.type == "SEMI" for t in tokens) else (
-        "," if any(t.type == "COMMA" for t in tokens) else "")
+    punctuation = (
+        ";"
+        if any(t.type == "SEMI" for t in tokens)
+        else ("," if any(t.type == "COMMA" for t in tokens) else "")
+    )
     types = {t.type for t in tokens}
     conjunction = None
     if types & {"OR", "ANDOR", "NOR"}:

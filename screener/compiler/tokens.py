@@ -17,26 +17,57 @@ from screener import concepts, units
 from screener.compiler.lexicon import Entry, entries
 
 NUMBER_WORDS = {
-    "one": "1", "two": "2", "three": "3", "four": "4", "five": "5", "six": "6", "seven": "7",
-    "eight": "8", "nine": "9", "ten": "10", "eleven": "11", "twelve": "12",
-    "eighteen": "18", "twenty": "20", "thirty": "30",
+    "one": "1",
+    "two": "2",
+    "three": "3",
+    "four": "4",
+    "five": "5",
+    "six": "6",
+    "seven": "7",
+    "eight": "8",
+    "nine": "9",
+    "ten": "10",
+    "eleven": "11",
+    "twelve": "12",
+    "eighteen": "18",
+    "twenty": "20",
+    "thirty": "30",
 }
 ROMAN = {"i": "1", "ii": "2", "iii": "3", "iv": "4", "v": "5"}
 TIME_UNITS = {
-    "years": "years", "year": "years", "yrs": "years", "yr": "years", "y": "years",
-    "months": "months", "month": "months", "mo": "months", "mos": "months",
-    "weeks": "weeks", "week": "weeks", "wks": "weeks", "wk": "weeks",
-    "days": "days", "day": "days", "d": "days", "hours": "hours", "hour": "hours",
-    "hrs": "hours", "h": "hours",
+    "years": "years",
+    "year": "years",
+    "yrs": "years",
+    "yr": "years",
+    "y": "years",
+    "months": "months",
+    "month": "months",
+    "mo": "months",
+    "mos": "months",
+    "weeks": "weeks",
+    "week": "weeks",
+    "wks": "weeks",
+    "wk": "weeks",
+    "days": "days",
+    "day": "days",
+    "d": "days",
+    "hours": "hours",
+    "hour": "hours",
+    "hrs": "hours",
+    "h": "hours",
 }
 
 _NUMBER = re.compile(r"\d+(?:,\d{3})+(?![\d,])|\d+(?:\.\d+)?|\.\d+")
 _ULN = re.compile(
     r"\s*(?:(?:x|×|\*|times|-fold|fold)\s*)?(?:the\s+)?(?:institutional\s+)?"
     r"(?:uln|upper limits? of (?:the )?normal(?: range| value| limit)?|upper normal limit)"
-    r"(?:\s*\(uln\))?(?![a-z])", re.IGNORECASE)
-_TIME_UNIT = re.compile(r"\s*-?\s*(" + "|".join(sorted(TIME_UNITS, key=len, reverse=True))
-                        + r")(?![a-z])", re.IGNORECASE)
+    r"(?:\s*\(uln\))?(?![a-z])",
+    re.IGNORECASE,
+)
+_TIME_UNIT = re.compile(
+    r"\s*-?\s*(" + "|".join(sorted(TIME_UNITS, key=len, reverse=True)) + r")(?![a-z])",
+    re.IGNORECASE,
+)
 _UNIT = re.compile(
     r"\s*(?:"
     r"[x×*]\s*10\s*(?:\^|\*\*|\*|e)?\s*\d+\s*/\s*(?:[uμ]l|mm3|mm\^3|mcl|ml|l)\b"
@@ -44,18 +75,30 @@ _UNIT = re.compile(
     r"|%"
     r"|(?:cells\s*)?/\s*(?:mm3|mm\^3|[uμ]l|mcl)\b"
     r"|[a-zμ]+(?:\s*/\s*(?:[a-zμ0-9.]+|\{?1\.73\s*m\^?2\}?))*(?:\s*(?:per|/)\s*1\.73\s*m\^?2)?"
-    r")", re.IGNORECASE)
+    r")",
+    re.IGNORECASE,
+)
 _GRADE = re.compile(r"grade\s+(iv|v|i{1,3}|[0-4])(?![a-z0-9])", re.IGNORECASE)
 _WORD = re.compile(r"[^\s(),;:\[\]]+")
-_PUNCTUATION = {"(": "LPAR", ")": "RPAR", "[": "LPAR", "]": "RPAR", ",": "COMMA",
-                ";": "SEMI", ":": "COLON", "/": "SLASH", "-": "DASH"}
+_PUNCTUATION = {
+    "(": "LPAR",
+    ")": "RPAR",
+    "[": "LPAR",
+    "]": "RPAR",
+    ",": "COMMA",
+    ";": "SEMI",
+    ":": "COLON",
+    "/": "SLASH",
+    "-": "DASH",
+}
 
 
 @cache
 def _phrase_patterns() -> tuple[re.Pattern[str], re.Pattern[str], dict[str, Entry]]:
     table = entries()
-    insensitive = sorted((p for p, e in table.items() if not e.case_sensitive), key=len,
-                         reverse=True)
+    insensitive = sorted(
+        (p for p, e in table.items() if not e.case_sensitive), key=len, reverse=True
+    )
     sensitive = sorted((p for p, e in table.items() if e.case_sensitive), key=len, reverse=True)
 
     def alternation(phrases: list[str], flags: int) -> re.Pattern[str]:
