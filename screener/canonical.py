@@ -7,7 +7,7 @@ from decimal import Decimal
 from functools import cache
 
 from lark import Lark, Token, Transformer, v_args
-from lark.exceptions import LarkError
+from lark.exceptions import LarkError, VisitError
 
 from screener import rules as r
 from screener.resources import grammar_path
@@ -162,11 +162,13 @@ def parse_rule(text: str) -> r.Rule:
     """Parse canonical rule text; raises RuleSyntaxError with a readable message."""
     try:
         tree = _parser().parse(text)
+        result: r.Rule = _ToRule().transform(tree)
+    except VisitError as error:  # well-formed tokens whose content is not (a bad escape)
+        raise RuleSyntaxError(text, f"not a valid rule: {error.orig_exc}") from None
     except LarkError as error:
         context = ""
         column = getattr(error, "column", None)
         if isinstance(column, int) and column > 0:
             context = f" at column {column}: {text[max(0, column - 20) : column + 20]!r}"
         raise RuleSyntaxError(text, f"not a valid rule{context}") from None
-    result: r.Rule = _ToRule().transform(tree)
     return result

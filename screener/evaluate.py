@@ -87,6 +87,17 @@ def threshold_in_canonical(analyte_id: str, value: Decimal, unit: str) -> float:
     return converted.value
 
 
+def normalise_thresholds(rule: r.Rule) -> None:
+    """Convert every lab threshold of a rule to its canonical unit now (at compile time)."""
+    for leaf in r.leaves(rule):
+        if isinstance(leaf, r.Compare | r.Between) and isinstance(leaf.subject, r.Lab | r.Rise):
+            if leaf.unit == "xULN":
+                continue
+            bounds = [leaf.value] if isinstance(leaf, r.Compare) else [leaf.low, leaf.high]
+            for bound in bounds:
+                threshold_in_canonical(leaf.subject.analyte, bound, leaf.unit)
+
+
 def _reading_value(reading: Reading, name: str) -> ValueUsed:
     converted = None
     if reading.value is not None and reading.note:

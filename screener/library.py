@@ -18,7 +18,7 @@ from screener import rules as r
 from screener.canonical import RuleSyntaxError, parse_rule
 from screener.compiler import compile_criterion
 from screener.errors import InputError
-from screener.evaluate import Outcome, evaluate
+from screener.evaluate import Outcome, evaluate, normalise_thresholds
 from screener.facts import PatientFacts, TimeRules
 from screener.logic import Status
 from screener.patient import Patient
@@ -119,6 +119,11 @@ def compile_trial(spec: TrialSpec) -> CompiledTrial:
                 rule, origin, reasons = parse_rule(criterion.rewrite), Origin.REWRITE, ()
             except RuleSyntaxError as error:
                 warnings.append(f"{spec.id} {criterion.id}: rewrite ignored, {error.message}")
+        try:
+            normalise_thresholds(rule)
+        except ValueError as error:  # a rewrite whose unit does not fit its analyte
+            warnings.append(f"{spec.id} {criterion.id}: {error}; kept as review")
+            rule, origin = r.Review(criterion.text), Origin.TEXT
         criteria.append(
             CompiledCriterion(
                 criterion.id,

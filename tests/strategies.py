@@ -23,9 +23,32 @@ statuses = st.sampled_from(Status)
 # Words of the language are valid identifiers too: the parser must read them as
 # names wherever a name is expected (`condition(or_suspected)`, `lab(and)`).
 KEYWORDS = (
-    "and", "or", "not", "in", "implies", "qualified", "readings", "sex", "condition",
-    "or_suspected", "history", "pregnant", "lactating", "other_trial", "any", "ongoing",
-    "within", "medication", "review", "age", "lab", "rise", "score", "fact", "over", "under",
+    "and",
+    "or",
+    "not",
+    "in",
+    "implies",
+    "qualified",
+    "readings",
+    "sex",
+    "condition",
+    "or_suspected",
+    "history",
+    "pregnant",
+    "lactating",
+    "other_trial",
+    "any",
+    "ongoing",
+    "within",
+    "medication",
+    "review",
+    "age",
+    "lab",
+    "rise",
+    "score",
+    "fact",
+    "over",
+    "under",
 )
 
 names = st.one_of(
@@ -34,8 +57,18 @@ names = st.one_of(
 )
 
 UNITS = (
-    "", "umol/L", "mg/dL", "%", "10^9/L", "mL/min/1.73m2", "xULN", "years", "months", "days",
-    "U/L", "g/L",
+    "",
+    "umol/L",
+    "mg/dL",
+    "%",
+    "10^9/L",
+    "mL/min/1.73m2",
+    "xULN",
+    "years",
+    "months",
+    "days",
+    "U/L",
+    "g/L",
 )
 units = st.sampled_from(UNITS)
 

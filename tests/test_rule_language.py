@@ -36,8 +36,16 @@ def test_parse_inverts_render(tree: r.Rule) -> None:
 
 def test_number_forms_print_plainly() -> None:
     # Decimals with exponents or trailing zeros print as plain numbers NUMBER accepts.
-    cases = {"1E+5": "100000", "0.0001": "0.0001", "1.50": "1.5", "2.5E+3": "2500",
-             "0.00": "0", "-0": "0", "1E-7": "0.0000001", "100": "100"}
+    cases = {
+        "1E+5": "100000",
+        "0.0001": "0.0001",
+        "1.50": "1.5",
+        "2.5E+3": "2500",
+        "0.00": "0",
+        "-0": "0",
+        "1E-7": "0.0000001",
+        "100": "100",
+    }
     for value, printed in cases.items():
         assert r.format_number(Decimal(value)) == printed
         rule = r.Compare(r.Age(), r.Op.GE, Decimal(value), "years")
@@ -47,10 +55,12 @@ def test_number_forms_print_plainly() -> None:
 
 @pytest.mark.parametrize("unit", [u for u in UNITS if u])
 def test_units_of_the_strategy_are_units_of_the_grammar(unit: str) -> None:
-    assert parse_rule(f"lab(x) in (1, 2] {unit} or lab(x) < 1 {unit}") == r.AnyOf((
-        r.Between(r.Lab("x"), Decimal(1), Decimal(2), unit, low_inclusive=False),
-        r.Compare(r.Lab("x"), r.Op.LT, Decimal(1), unit),
-    ))
+    assert parse_rule(f"lab(x) in (1, 2] {unit} or lab(x) < 1 {unit}") == r.AnyOf(
+        (
+            r.Between(r.Lab("x"), Decimal(1), Decimal(2), unit, low_inclusive=False),
+            r.Compare(r.Lab("x"), r.Op.LT, Decimal(1), unit),
+        )
+    )
 
 
 # ---------------------------------------------------------------- golden examples
@@ -108,8 +118,8 @@ GOLDEN = [
     'qualified("other severe"; condition(heart_disease))',
     'qualified("active \\"serious\\""; condition(infection) or condition(sepsis))',
     "readings(fact(life_expectancy) under 3 months; fact(life_expectancy) < 3 months)",
-    "readings(condition(cirrhosis); history(cirrhosis); review(\"cirrhosis?\"))",
-    "implies(readings(pregnant; lactating); qualified(\"x\"; not (pregnant and lactating)))",
+    'readings(condition(cirrhosis); history(cirrhosis); review("cirrhosis?"))',
+    'implies(readings(pregnant; lactating); qualified("x"; not (pregnant and lactating)))',
 ]
 
 
@@ -119,17 +129,25 @@ def test_golden_prints_back_unchanged(text: str) -> None:
 
 
 def test_golden_examples_read_as_intended() -> None:
-    assert parse_rule(GOLDEN[0]) == r.AnyOf((
-        r.Compare(r.Lab("total_bilirubin"), r.Op.GE, Decimal(171), "umol/L"),
-        r.Compare(r.Rise("total_bilirubin", "day"), r.Op.GE, Decimal("17.1"), "umol/L"),
-    ))
-    assert parse_rule("age in [18, 70] years and sex = female") == r.AllOf((
-        r.Between(r.Age(), Decimal(18), Decimal(70), "years"),
-        r.Sex("female"),
-    ))
+    assert parse_rule(GOLDEN[0]) == r.AnyOf(
+        (
+            r.Compare(r.Lab("total_bilirubin"), r.Op.GE, Decimal(171), "umol/L"),
+            r.Compare(r.Rise("total_bilirubin", "day"), r.Op.GE, Decimal("17.1"), "umol/L"),
+        )
+    )
+    assert parse_rule("age in [18, 70] years and sex = female") == r.AllOf(
+        (
+            r.Between(r.Age(), Decimal(18), Decimal(70), "years"),
+            r.Sex("female"),
+        )
+    )
     assert parse_rule("lab(egfr) in (30, 60] mL/min/1.73m2") == r.Between(
-        r.Lab("egfr"), Decimal(30), Decimal(60), "mL/min/1.73m2",
-        low_inclusive=False, high_inclusive=True,
+        r.Lab("egfr"),
+        Decimal(30),
+        Decimal(60),
+        "mL/min/1.73m2",
+        low_inclusive=False,
+        high_inclusive=True,
     )
     assert parse_rule("other_trial(drug|biological, within 3 months)") == r.TrialParticipation(
         ("drug", "biological"), r.Window(3, "months")
@@ -158,9 +176,28 @@ def test_golden_covers_every_node_type() -> None:
     for text in GOLDEN:
         walk(parse_rule(text))
     expected = {
-        r.Compare, r.Between, r.OneOf, r.Sex, r.Condition, r.Pregnant, r.Lactating,
-        r.TrialParticipation, r.Medication, r.Review, r.AllOf, r.AnyOf, r.Not, r.Implies,
-        r.Qualified, r.Readings, r.Age, r.Lab, r.Rise, r.Score, r.Fact, *r.ConditionMode,
+        r.Compare,
+        r.Between,
+        r.OneOf,
+        r.Sex,
+        r.Condition,
+        r.Pregnant,
+        r.Lactating,
+        r.TrialParticipation,
+        r.Medication,
+        r.Review,
+        r.AllOf,
+        r.AnyOf,
+        r.Not,
+        r.Implies,
+        r.Qualified,
+        r.Readings,
+        r.Age,
+        r.Lab,
+        r.Rise,
+        r.Score,
+        r.Fact,
+        *r.ConditionMode,
     }
     assert expected - seen == set()
 
@@ -251,7 +288,7 @@ MALFORMED = [
     "other_trial(any|drug, ongoing)",
     "medication(x, 3 months)",
     "review(unquoted text)",
-    "review(\"unterminated)",
+    'review("unterminated)',
     "qualified(severe; condition(x))",
     "readings(pregnant)",
     "implies(pregnant)",
@@ -279,17 +316,17 @@ def test_syntax_error_points_at_the_column() -> None:
         parse_rule("pregnant and lactating or condition(diabetes)")
 
 
-# Text that lexes and parses but whose pieces the transformer cannot convert:
-# parse_rule lets lark's VisitError escape instead of raising RuleSyntaxError,
-# because the transform runs outside its try block (screener/canonical.py).
-@pytest.mark.xfail(raises=LarkError, strict=True,
-                   reason="canonical.parse_rule: transformer errors escape as lark VisitError")
-@pytest.mark.parametrize("text", [
-    r'review("\q")',  # STRING accepts any escape, json.loads does not
-    'review("tab\tinside")',  # STRING accepts raw control characters, json.loads does not
-    'qualified("line\nbreak"; pregnant)',
-    "medication(x, within " + "9" * 5000 + " days)",  # int() refuses > 4300 digits
-])
+# Text that lexes and parses but whose pieces the transformer cannot convert
+# is still a RuleSyntaxError, never a lark exception.
+@pytest.mark.parametrize(
+    "text",
+    [
+        r'review("\q")',  # STRING accepts any escape, json.loads does not
+        'review("tab\tinside")',  # STRING accepts raw control characters, json.loads does not
+        'qualified("line\nbreak"; pregnant)',
+        "medication(x, within " + "9" * 5000 + " days)",  # int() refuses > 4300 digits
+    ],
+)
 def test_unconvertible_text_is_a_rule_syntax_error(text: str) -> None:
     with pytest.raises(RuleSyntaxError):
         parse_rule(text)
