@@ -8,7 +8,7 @@ report = library.screen(load_patient("patient.json"))
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from decimal import Decimal
 from pathlib import Path
@@ -16,7 +16,8 @@ from pathlib import Path
 from screener import __version__
 from screener import rules as r
 from screener.canonical import RuleSyntaxError, parse_rule
-from screener.compiler import compile_criterion
+from screener.cache import CompileCache
+from screener.compiler import Compiled, compile_criterion
 from screener.errors import InputError
 from screener.evaluate import Outcome, evaluate, normalise_thresholds
 from screener.facts import PatientFacts, TimeRules
@@ -107,12 +108,15 @@ def _structured(spec: TrialSpec) -> list[CompiledCriterion]:
     return found
 
 
-def compile_trial(spec: TrialSpec) -> CompiledTrial:
+Compiler = Callable[[str, str], Compiled]
+
+
+def compile_trial(spec: TrialSpec, compiler: Compiler = compile_criterion) -> CompiledTrial:
     """Compile every criterion of a trial (text, rewrite) plus its structured fields."""
     criteria = _structured(spec)
     warnings: list[str] = []
     for criterion in spec.criteria:
-        compiled = compile_criterion(criterion.text, criterion.kind)
+        compiled = compiler(criterion.text, criterion.kind)
         rule, origin, reasons = compiled.rule, Origin.TEXT, compiled.reasons
         if criterion.rewrite:
             try:
@@ -235,8 +239,13 @@ class TrialLibrary:
     rejected: list[InputError] = field(default_factory=list)
 
     @classmethod
-    def load(cls, paths: Path | str | Iterable[Path | str] | None = None) -> TrialLibrary:
-        """Load trial files and folders (default: the bundled library) and compile them."""
+    def load(
+        cls, paths: Path | str | Iterable[Path | str] | None = None, *, use_cache: bool = True
+    ) -> TrialLibrary:
+        """Load trial files and folders (default: the bundled library) and compile them.
+
+        Compiled criteria are cached by text (screener.cache); `use_cache=False` compiles all.
+        """
         if paths is None:
             chosen = [default_library_dir()]
         elif isinstance(paths, Path | str):
@@ -244,13 +253,23 @@ class TrialLibrary:
         else:
             chosen = [Path(p) for p in paths]
         specs, errors = load_trial_paths(chosen)
-        return cls.from_specs(specs, errors)
+        return cls.from_specs(specs, errors, use_cache=use_cache)
 
     @classmethod
     def from_specs(
-        cls, specs: Iterable[TrialSpec], rejected: Iterable[InputError] = ()
+        cls,
+        specs: Iterable[TrialSpec],
+        rejected: Iterable[InputError] = (),
+        *,
+        use_cache: bool = False,
     ) -> TrialLibrary:
-        return cls([compile_trial(spec) for spec in specs], list(rejected))
+        """Compile trial specs; with `use_cache`, through the on-disk compile cache."""
+        if not use_cache:
+            return cls([compile_trial(spec) for spec in specs], list(rejected))
+        cache = CompileCache()
+        trials = [compile_trial(spec, cache.compile) for spec in specs]
+        cache.save()
+        return cls(trials, list(rejected))
 
     def screen(
         self, patient: Patient, on: dt.date | None = None, time_rules: TimeRules | None = None

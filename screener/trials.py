@@ -6,6 +6,10 @@ that file; `load_trial_paths` loads files and folders, collecting the errors
 of bad files instead of stopping; `dump_trial` writes a spec back as YAML
 that loads to the same spec.
 
+`load_trial_paths` also reads ClinicalTrials.gov API v2 JSON (one study, a
+page of studies, or folders of them), recognised by content; the mapping from
+registry fields to a `TrialSpec` is `screener.ctgov`'s job.
+
 Scalars in a trial file are read as text: YAML's implicit booleans, numbers
 and dates (`NO`, `1.50`, `2020-01-01`) stay the strings that were written,
 so verbatim criterion text survives. Only an empty value (or `null`, `~`)
@@ -36,11 +40,12 @@ from pydantic_core import ErrorDetails, PydanticCustomError
 from screener.errors import InputError, pydantic_field
 from screener.resources import bundled_dir
 
-CriterionKind = Literal["inclusion", "exclusion"]
+CriterionKind = Literal["inclusion", "exclusion", "unclassified"]
 Sex = Literal["all", "female", "male"]
 AgeUnit = Literal["years", "months", "weeks", "days"]
 
 TRIAL_FILE_SUFFIXES = (".yaml", ".yml")
+REGISTRY_FILE_SUFFIXES = (".json",)
 
 # Recruitment statuses as ClinicalTrials.gov spells them (API v2 enum).
 RECRUITMENT_STATUSES = frozenset({
@@ -60,7 +65,7 @@ RECRUITMENT_STATUSES = frozenset({
     "UNKNOWN",
 })
 
-_DEFAULT_ID_PREFIX: dict[str, str] = {"inclusion": "inc", "exclusion": "exc"}
+_DEFAULT_ID_PREFIX: dict[str, str] = {"inclusion": "inc", "exclusion": "exc", "unclassified": "unc"}
 _ID_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9._-]*$"
 _AGE_UNITS: dict[str, AgeUnit] = {
     "year": "years", "years": "years",
@@ -73,6 +78,7 @@ _DAYS_PER_UNIT: dict[AgeUnit, float] = {
 }
 _AGE_TEXT = re.compile(r"\s*(\d+)\s*([A-Za-z]+)\s*")
 _NO_LIMIT = frozenset({"n/a", "na", "none"})
+_BOOLEANS = {"true": True, "yes": True, "false": False, "no": False}
 
 Problem = tuple[str, str]
 """(field, message): one problem of a trial file."""
@@ -133,6 +139,28 @@ class CriterionSpec(_Frozen):
     text: Text
     rewrite: Text | None = None
     context: Text | None = Field(default=None, description="heading that introduced the item")
+    condition: Text | None = Field(
+        default=None,
+        description="heading that restricts whom the item applies to ('For women of "
+        "childbearing potential:')",
+    )
+
+
+class Location(_Frozen):
+    """One trial site as the registry lists it; any part may be unknown."""
+
+    facility: Text | None = None
+    city: Text | None = None
+    country: Text | None = None
+
+    @model_validator(mode="after")
+    def _something(self) -> Location:
+        if self.facility is None and self.city is None and self.country is None:
+            raise ValueError("a location needs a facility, a city or a country")
+        return self
+
+    def __str__(self) -> str:
+        return ", ".join(part for part in (self.facility, self.city, self.country) if part)
 
 
 class TrialSpec(_Frozen):
@@ -144,16 +172,24 @@ class TrialSpec(_Frozen):
     sex: Sex = "all"
     minimum_age: AgeLimit | None = None
     maximum_age: AgeLimit | None = None
+    healthy_volunteers: bool | None = Field(
+        default=None, description="whether the trial accepts healthy volunteers"
+    )
     conditions: list[Text] = Field(default_factory=list)
+    locations: list[Location] = Field(default_factory=list)
     source: Text | None = None
     note: Text | None = None
     inclusion: list[CriterionSpec] = Field(default_factory=list)
     exclusion: list[CriterionSpec] = Field(default_factory=list)
+    unclassified: list[CriterionSpec] = Field(
+        default_factory=list,
+        description="items whose section (inclusion or exclusion) the text does not show",
+    )
 
     @property
     def criteria(self) -> list[CriterionSpec]:
-        """Inclusion criteria, then exclusion criteria."""
-        return [*self.inclusion, *self.exclusion]
+        """Inclusion criteria, then exclusion criteria, then unclassified items."""
+        return [*self.inclusion, *self.exclusion, *self.unclassified]
 
     @model_validator(mode="before")
     @classmethod
@@ -188,7 +224,18 @@ class TrialSpec(_Frozen):
     def _age(cls, value: Any) -> Any:
         return _coerce_age(value)
 
-    @field_validator("conditions", "inclusion", "exclusion", mode="before")
+    @field_validator("healthy_volunteers", mode="before")
+    @classmethod
+    def _yes_no(cls, value: Any) -> Any:
+        if isinstance(value, str) and value.strip().lower() in _BOOLEANS:
+            return _BOOLEANS[value.strip().lower()]
+        if value is None or isinstance(value, bool):
+            return value
+        raise ValueError(f"expected yes or no, got {_describe(value)}")
+
+    @field_validator(
+        "conditions", "locations", "inclusion", "exclusion", "unclassified", mode="before"
+    )
     @classmethod
     def _empty_list(cls, value: Any) -> Any:
         return [] if value is None else value
@@ -197,7 +244,11 @@ class TrialSpec(_Frozen):
     def _consistent(self) -> TrialSpec:
         entries = [
             (kind, index, criterion.id, criterion.kind)
-            for kind, criteria in (("inclusion", self.inclusion), ("exclusion", self.exclusion))
+            for kind, criteria in (
+                ("inclusion", self.inclusion),
+                ("exclusion", self.exclusion),
+                ("unclassified", self.unclassified),
+            )
             for index, criterion in enumerate(criteria)
         ]
         problems = _cross_checks(entries, self.minimum_age, self.maximum_age)
@@ -343,63 +394,116 @@ def load_trial_text(text: str, source: str) -> TrialSpec:
         raise InputError(source, field, "; ".join([first, *rest])) from None
 
 
-def load_trial_file(path: Path) -> TrialSpec:
-    """Load one trial file; every problem of the file in one `InputError`."""
+def read_text_file(path: Path) -> str:
+    """The UTF-8 text of a file (a byte-order mark dropped); unreadable → `InputError`."""
     source = str(path)
     try:
         raw = path.read_bytes()
     except OSError as exc:
         raise InputError(source, "", f"cannot read the file: {exc.strerror or exc}") from None
     try:
-        text = raw.decode("utf-8-sig")
+        return raw.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
         raise InputError(source, "", f"not UTF-8 text (byte {exc.start})") from None
-    return load_trial_text(text, source)
+
+
+def load_trial_file(path: Path) -> TrialSpec:
+    """Load one trial file (YAML); every problem of the file in one `InputError`."""
+    return load_trial_text(read_text_file(path), str(path))
+
+
+class LoadedTrial(NamedTuple):
+    """A trial and where it came from."""
+
+    spec: TrialSpec
+    source: str  # the file, or "file.json#studies[3]" for one study of a page
+    id_field: str  # the field that gave the id: "id", or the registry's nctId
 
 
 def load_trial_paths(paths: Iterable[Path]) -> tuple[list[TrialSpec], list[InputError]]:
-    """Load trial files and folders of them (their *.yaml / *.yml, sorted by name).
+    """Load trial files, registry JSON and folders of them (sorted by name).
 
-    A bad file is reported in the error list and never stops the others; a
-    trial whose id an earlier file already used is rejected.
+    A bad file, or a bad study of a registry page, is reported in the error
+    list and never stops the others; a trial whose id an earlier one already
+    used is rejected.
     """
-    trials: list[TrialSpec] = []
+    loaded, errors = load_trial_sources(paths)
+    return [trial.spec for trial in loaded], errors
+
+
+def load_trial_sources(
+    paths: Iterable[Path], registry_only: bool = False
+) -> tuple[list[LoadedTrial], list[InputError]]:
+    """`load_trial_paths` keeping each trial's source; with `registry_only`,
+    only ClinicalTrials.gov JSON is accepted (folders: their *.json files)."""
+    trials: list[LoadedTrial] = []
     errors: list[InputError] = []
     owner: dict[str, str] = {}
-    loaded: set[Path] = set()
+    seen: set[Path] = set()
+    suffixes = REGISTRY_FILE_SUFFIXES if registry_only else (
+        TRIAL_FILE_SUFFIXES + REGISTRY_FILE_SUFFIXES
+    )
     for path in paths:
-        files, problem = _trial_files(path)
+        files, problem = _trial_files(path, suffixes)
         if problem is not None:
             errors.append(problem)
         for file in files:
-            if file.resolve() in loaded:
+            if file.resolve() in seen:
                 continue
-            loaded.add(file.resolve())
+            seen.add(file.resolve())
             try:
-                trial = load_trial_file(file)
+                found, problems = _load_any_file(file, registry_only)
             except InputError as exc:
                 errors.append(exc)
                 continue
-            if trial.id in owner:
-                errors.append(InputError(
-                    str(file), "id", f"trial id {trial.id!r} is already used by {owner[trial.id]}"
-                ))
-                continue
-            owner[trial.id] = str(file)
-            trials.append(trial)
+            errors += problems
+            for trial in found:
+                if trial.spec.id in owner:
+                    errors.append(InputError(
+                        trial.source, trial.id_field,
+                        f"trial id {trial.spec.id!r} is already used by {owner[trial.spec.id]}",
+                    ))
+                    continue
+                owner[trial.spec.id] = trial.source
+                trials.append(trial)
     return trials, errors
 
 
-def _trial_files(path: Path) -> tuple[list[Path], InputError | None]:
+def _load_any_file(
+    path: Path, registry_only: bool
+) -> tuple[list[LoadedTrial], list[InputError]]:
+    """One file: registry JSON (by content or a .json name) or a YAML trial file."""
+    text = read_text_file(path)
+    source = str(path)
+    named_json = path.suffix.lower() in REGISTRY_FILE_SUFFIXES
+    if registry_only or named_json or text.lstrip().startswith(("{", "[")):
+        from screener import ctgov  # imported here: ctgov builds on this module
+
+        try:
+            data = ctgov.parse_json(text, source)
+        except InputError:
+            if registry_only or named_json:
+                raise
+        else:
+            if registry_only or named_json or ctgov.is_registry_document(data):
+                return ctgov.load_registry_data(data, source)
+        # not JSON after all: YAML flow syntax such as `{id: T, title: t}`
+    return [LoadedTrial(load_trial_text(text, source), source, "id")], []
+
+
+def _trial_files(
+    path: Path, suffixes: tuple[str, ...]
+) -> tuple[list[Path], InputError | None]:
     if path.is_dir():
         files = sorted(
             child for child in path.iterdir()
-            if child.suffix.lower() in TRIAL_FILE_SUFFIXES
+            if child.suffix.lower() in suffixes
             and not child.name.startswith(".")
             and child.is_file()
         )
         if not files:
-            return [], InputError(str(path), "", "the folder holds no trial files (*.yaml, *.yml)")
+            wanted = ", ".join(f"*{suffix}" for suffix in suffixes)
+            return [], InputError(str(path), "", f"the folder holds no trial files ({wanted})")
         return files, None
     if path.exists():
         return [path], None
@@ -419,8 +523,9 @@ def _yaml_message(exc: yaml.MarkedYAMLError) -> str:
 
 
 _FILE_FIELDS = list(TrialSpec.model_fields)
-_ITEM_FIELDS = ["text", "id", "rewrite", "context"]
+_ITEM_FIELDS = ["text", "id", "rewrite", "context", "condition"]
 _AGE_FIELDS = ["value", "unit"]
+_LOCATION_FIELDS = list(Location.model_fields)
 
 
 def _problem(error: ErrorDetails) -> Problem:
@@ -433,9 +538,12 @@ def _problem(error: ErrorDetails) -> Problem:
     if kind == "missing":
         message = "required, but missing"
     elif kind == "extra_forbidden":
-        allowed = {"inclusion": _ITEM_FIELDS, "exclusion": _ITEM_FIELDS}.get(
-            str(loc[0]), _AGE_FIELDS if len(loc) > 1 else _FILE_FIELDS
-        )
+        allowed = {
+            "inclusion": _ITEM_FIELDS,
+            "exclusion": _ITEM_FIELDS,
+            "unclassified": _ITEM_FIELDS,
+            "locations": _LOCATION_FIELDS,
+        }.get(str(loc[0]), _AGE_FIELDS if len(loc) > 1 else _FILE_FIELDS)
         guess = difflib.get_close_matches(str(loc[-1]), allowed, n=1)
         hint = f"did you mean {guess[0]!r}? " if guess else ""
         message = f"unknown field ({hint}allowed: {', '.join(allowed)})"
@@ -444,7 +552,10 @@ def _problem(error: ErrorDetails) -> Problem:
     elif kind == "list_type":
         message = f"expected a list, got {found}"
     elif kind in ("model_type", "model_attributes_type", "dict_type"):
-        what = "a criterion (a mapping with text:)" if len(loc) == 2 else "a mapping"
+        what = "a mapping"
+        if len(loc) == 2:
+            what = ("a location (a mapping with facility:, city:, country:)"
+                    if loc[0] == "locations" else "a criterion (a mapping with text:)")
         message = f"expected {what}, got {found}"
     elif kind == "string_pattern_mismatch":
         message = (f"{error.get('input')!r} is not a valid id: use letters, digits, '.', "
@@ -454,6 +565,16 @@ def _problem(error: ErrorDetails) -> Problem:
     else:
         message = error["msg"]
     return field, message
+
+
+def validation_problems(exc: ValidationError) -> list[Problem]:
+    """A `TrialSpec` validation error as (field, message) pairs in a trial author's words."""
+    return [_problem(error) for error in exc.errors()]
+
+
+def describe(value: object) -> str:
+    """A value as an error message names it: 'a list', "'text'", 'int value 3'."""
+    return _describe(value)
 
 
 def _describe(value: object) -> str:
@@ -495,13 +616,27 @@ def dump_trial(spec: TrialSpec) -> str:
     for name, age in (("minimum_age", spec.minimum_age), ("maximum_age", spec.maximum_age)):
         if age is not None:
             lines.append(_entry(name, str(age)))
+    if spec.healthy_volunteers is not None:
+        lines.append(f"healthy_volunteers: {'yes' if spec.healthy_volunteers else 'no'}")
     if spec.conditions:
         lines.append("conditions:")
         lines += ["  - " + _scalar(condition, _LIST_ITEM) for condition in spec.conditions]
+    if spec.locations:
+        lines.append("locations:")
+        for location in spec.locations:
+            lines += _mapping_item([
+                ("facility", location.facility),
+                ("city", location.city),
+                ("country", location.country),
+            ])
     for name, value in (("source", spec.source), ("note", spec.note)):
         if value is not None:
             lines.append(_entry(name, value))
-    for kind, criteria in (("inclusion", spec.inclusion), ("exclusion", spec.exclusion)):
+    for kind, criteria in (
+        ("inclusion", spec.inclusion),
+        ("exclusion", spec.exclusion),
+        ("unclassified", spec.unclassified),
+    ):
         if criteria:
             if not lines[-1].endswith("\n"):  # else a kept block scalar (`|+`) ends it
                 lines.append("")
@@ -512,17 +647,23 @@ def dump_trial(spec: TrialSpec) -> str:
 
 
 def _criterion_lines(criterion: CriterionSpec, position: int) -> list[str]:
-    fields = [("text", criterion.text)]
+    fields: list[tuple[str, str | None]] = [("text", criterion.text)]
     if criterion.id != f"{_DEFAULT_ID_PREFIX[criterion.kind]}-{position}":
         fields.append(("id", criterion.id))
     fields += [
-        (name, value)
-        for name, value in (("context", criterion.context), ("rewrite", criterion.rewrite))
-        if value is not None
+        ("context", criterion.context),
+        ("condition", criterion.condition),
+        ("rewrite", criterion.rewrite),
     ]
+    return _mapping_item(fields)
+
+
+def _mapping_item(fields: list[tuple[str, str | None]]) -> list[str]:
+    """A list item that is a mapping, its absent (None) fields left out."""
+    present = [(name, value) for name, value in fields if value is not None]
     return [
         ("    " if index else "  - ") + _entry(name, value, _CRITERION_FIELD)
-        for index, (name, value) in enumerate(fields)
+        for index, (name, value) in enumerate(present)
     ]
 
 

@@ -11,6 +11,7 @@ from screener.compiler.structure import Builder
 from screener.compiler.tokens import tokenize
 from screener.results import CriterionClass
 
+COMPILER_ERROR = "compiler error"
 MAX_LENGTH = 600
 """Criteria longer than this go to review unparsed: parsing stays linear and bounded."""
 
@@ -35,7 +36,10 @@ def compile_criterion(text: str, kind: str = "inclusion") -> Compiled:
     if len(normalised) > MAX_LENGTH:
         return Compiled(r.Review(normalised), class_, ("too long to compile",))
     builder = Builder(normalised, kind)
-    rule = builder.build(tokenize(normalised))
+    try:
+        rule = builder.build(tokenize(normalised))
+    except Exception as error:  # a compiler bug must not stop screening; tests assert none occur
+        return Compiled(r.Review(normalised), class_, (f"{COMPILER_ERROR}: {error!r}",))
     if isinstance(rule, r.Review):  # nothing compiled: show the whole text, not a trimmed span
         rule = r.Review(normalised)
     return Compiled(rule, class_, tuple(builder.reasons))

@@ -50,6 +50,12 @@ class _TokenListLexer(Lexer):
 @cache
 def item_parser() -> Lark:
     text = grammar_path("criterion.lark").read_text(encoding="utf-8")
+    return Lark(text, parser="lalr", lexer=_TokenListLexer)
+
+
+def strict_item_parser() -> Lark:
+    """The same parser built with strict=True: any grammar conflict is an error (tests)."""
+    text = grammar_path("criterion.lark").read_text(encoding="utf-8")
     return Lark(text, parser="lalr", lexer=_TokenListLexer, strict=True)
 
 

@@ -83,6 +83,8 @@ class Builder:
     # ------------------------------------------------------------ entry
     def build(self, tokens: list[Token]) -> r.Rule:
         """The rule of a whole span (recursive)."""
+        if not tokens:
+            return self.review(tokens, "no words the grammar knows")
         whole = parse_item(tokens)
         if not isinstance(whole, Unaccounted):
             return whole
@@ -261,7 +263,9 @@ class Builder:
 
     def subject_prefix(self, tokens: list[Token]) -> r.Rule | None:
         """'Women aged 25-60 <more>': the sex/age prefix and the rest as review."""
-        for cut in range(len(tokens) - 1, 0, -1):
+        if not tokens or tokens[0].type not in ("FEMALE", "MALE", "AGE"):
+            return None
+        for cut in range(min(len(tokens) - 1, 12), 0, -1):
             rest = tokens[cut:]
             if rest[0].type in _MEANING_CHANGERS | _SEPARATORS:
                 continue

@@ -94,25 +94,28 @@ _PUNCTUATION = {
 
 
 @cache
-def _phrase_patterns() -> tuple[re.Pattern[str], re.Pattern[str], dict[str, Entry]]:
+def _phrase_patterns() -> tuple[dict[str, re.Pattern[str]], dict[str, re.Pattern[str]],
+                                dict[str, Entry]]:
+    """Phrase alternations indexed by first character (lower-cased), longest phrase first."""
     table = entries()
-    insensitive = sorted(
-        (p for p, e in table.items() if not e.case_sensitive), key=len, reverse=True
-    )
-    sensitive = sorted((p for p, e in table.items() if e.case_sensitive), key=len, reverse=True)
 
-    def alternation(phrases: list[str], flags: int) -> re.Pattern[str]:
-        def one(phrase: str) -> str:
-            body = re.escape(phrase).replace(r"\ ", r"\s+")
-            start = r"(?<![A-Za-z0-9])" if phrase[0].isalnum() else ""
-            end = r"(?![A-Za-z0-9])" if phrase[-1].isalnum() or phrase[-1] == "." else ""
-            return start + body + end
+    def one(phrase: str) -> str:
+        body = re.escape(phrase).replace(r"\ ", r"\s+")
+        start = r"(?<![A-Za-z0-9])" if phrase[0].isalnum() else ""
+        end = r"(?![A-Za-z0-9])" if phrase[-1].isalnum() or phrase[-1] == "." else ""
+        return start + body + end
 
-        body = "|".join(one(p) for p in phrases)
-        return re.compile(f"(?:{body})" if body else r"(?!x)x", flags)
+    def indexed(phrases: list[str], flags: int) -> dict[str, re.Pattern[str]]:
+        groups: dict[str, list[str]] = {}
+        for phrase in sorted(phrases, key=len, reverse=True):
+            groups.setdefault(phrase[0].lower(), []).append(phrase)
+        return {first: re.compile("|".join(one(p) for p in group), flags)
+                for first, group in groups.items()}
 
+    insensitive = [p for p, e in table.items() if not e.case_sensitive]
+    sensitive = [p for p, e in table.items() if e.case_sensitive]
     lowered = {p.lower() if not e.case_sensitive else p: e for p, e in table.items()}
-    return (alternation(insensitive, re.IGNORECASE), alternation(sensitive, 0), lowered)
+    return indexed(insensitive, re.IGNORECASE), indexed(sensitive, 0), lowered
 
 
 def _unit_token(text: str, pos: int) -> tuple[str, int] | None:
@@ -173,11 +176,13 @@ def tokenize(text: str) -> list[Token]:
                 pos = unit[1]
             continue
         best: tuple[int, Entry] | None = None
-        for pattern in (insensitive, sensitive):
-            found = pattern.match(text, pos)
+        first = char.lower()
+        for index, case_sensitive in ((insensitive, False), (sensitive, True)):
+            pattern = index.get(first)
+            found = pattern.match(text, pos) if pattern else None
             if found and (best is None or found.end() > best[0]):
                 key = re.sub(r"\s+", " ", found.group(0))
-                entry = table.get(key if pattern is sensitive else key.lower())
+                entry = table.get(key if case_sensitive else key.lower())
                 if entry is not None:
                     best = (found.end(), entry)
         if best is not None:

@@ -1,0 +1,85 @@
+"""A cache of compiled criteria, keyed by criterion text and the engine's grammar version.
+
+Compiling real registry text is the slow step; a library loaded again (the
+next CLI run) takes its rules from here. The cache holds trial text and
+compiled rules only, never patient data. Location: `$SCREENER_CACHE_DIR`, else
+`$XDG_CACHE_HOME/screener`, else `~/.cache/screener`. A cache file that cannot
+be read is ignored and rebuilt; one that cannot be written is skipped.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import pickle
+import tempfile
+from functools import cache
+from pathlib import Path
+
+from screener import __version__
+from screener.compiler import Compiled, compile_criterion
+from screener.resources import data_path, grammar_path
+
+_GRAMMAR_FILES = ("criterion.lark", "rule.lark")
+_DATA_FILES = ("analytes.csv", "concepts.yaml", "units.txt")
+
+
+@cache
+def engine_version() -> str:
+    """A digest of everything that decides what a text compiles to."""
+    digest = hashlib.sha256(__version__.encode())
+    for name in _GRAMMAR_FILES:
+        digest.update(grammar_path(name).read_bytes())
+    for name in _DATA_FILES:
+        digest.update(data_path(name).read_bytes())
+    for module in ("lexicon.py", "tokens.py", "items.py", "structure.py", "normalise.py",
+                   "classify.py"):
+        digest.update((Path(__file__).parent / "compiler" / module).read_bytes())
+    return digest.hexdigest()[:16]
+
+
+def cache_dir() -> Path:
+    explicit = os.environ.get("SCREENER_CACHE_DIR")
+    if explicit:
+        return Path(explicit)
+    base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
+    return Path(base) / "screener"
+
+
+class CompileCache:
+    """Compiled criteria by (text, kind), loaded once and saved when it grew."""
+
+    def __init__(self, path: Path | None = None) -> None:
+        self.path = path or cache_dir() / f"compiled-{engine_version()}.pickle"
+        self.entries: dict[tuple[str, str], Compiled] = self._read()
+        self.added = 0
+
+    def _read(self) -> dict[tuple[str, str], Compiled]:
+        try:
+            with self.path.open("rb") as handle:
+                data = pickle.load(handle)
+        except (OSError, pickle.PickleError, EOFError, AttributeError, ImportError):
+            return {}
+        return data if isinstance(data, dict) else {}
+
+    def compile(self, text: str, kind: str) -> Compiled:
+        key = (text, kind)
+        found = self.entries.get(key)
+        if found is None:
+            found = compile_criterion(text, kind)
+            self.entries[key] = found
+            self.added += 1
+        return found
+
+    def save(self) -> None:
+        """Write the cache atomically if anything was added; failures are not errors."""
+        if not self.added:
+            return
+        try:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            with tempfile.NamedTemporaryFile("wb", dir=self.path.parent, delete=False) as handle:
+                pickle.dump(self.entries, handle, protocol=pickle.HIGHEST_PROTOCOL)
+            os.replace(handle.name, self.path)
+            self.added = 0
+        except OSError:
+            return

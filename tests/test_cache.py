@@ -1,0 +1,43 @@
+"""The compile cache: reused across loads, keyed by text, robust to a broken file."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from screener import rules as r
+from screener.cache import CompileCache, engine_version
+
+
+def test_cache_reuses_compiled_criteria(tmp_path: Path) -> None:
+    path = tmp_path / "c.pickle"
+    first = CompileCache(path)
+    compiled = first.compile("Aged 18-70 years.", "inclusion")
+    assert r.render(compiled.rule) == "age in [18, 70] years"
+    first.save()
+    assert path.exists()
+    second = CompileCache(path)
+    again = second.compile("Aged 18-70 years.", "inclusion")
+    assert again == compiled and second.added == 0
+    second.compile("Aged 20-70 years.", "inclusion")
+    assert second.added == 1  # another text is compiled, not looked up
+
+
+def test_kind_is_part_of_the_key(tmp_path: Path) -> None:
+    cache = CompileCache(tmp_path / "c.pickle")
+    inclusion = cache.compile("Diabetes, hypertension", "inclusion")
+    exclusion = cache.compile("Diabetes, hypertension", "exclusion")
+    assert isinstance(inclusion.rule, r.AllOf) and isinstance(exclusion.rule, r.AnyOf)
+
+
+def test_broken_cache_file_is_ignored(tmp_path: Path) -> None:
+    path = tmp_path / "c.pickle"
+    path.write_bytes(b"not a pickle")
+    cache = CompileCache(path)
+    assert cache.entries == {}
+    cache.compile("Pregnancy", "exclusion")
+    cache.save()
+    assert CompileCache(path).entries
+
+
+def test_engine_version_names_the_cache_file() -> None:
+    assert engine_version() in CompileCache().path.name
