@@ -15,8 +15,8 @@ from pathlib import Path
 
 from screener import __version__
 from screener import rules as r
-from screener.canonical import RuleSyntaxError, parse_rule
 from screener.cache import CompileCache
+from screener.canonical import RuleSyntaxError, parse_rule
 from screener.compiler import Compiled, compile_criterion
 from screener.errors import InputError
 from screener.evaluate import Outcome, evaluate, normalise_thresholds
