@@ -84,6 +84,10 @@ def _number(token: Token) -> Decimal:
 
 @v_args(inline=True)
 class _ToRule(Transformer[Token, r.Rule]):
+    def __init__(self, default_conjunction: str = "and") -> None:
+        super().__init__()
+        self.default_conjunction = default_conjunction
+
     # ------------------------------------------------------------ conditions
     def concept(self, token: Token) -> r.Rule:
         return r.Condition(str(token))
@@ -107,6 +111,9 @@ class _ToRule(Transformer[Token, r.Rule]):
 
     def or_suspected(self, _a: Token, _or: Token, _b: Token, item: r.Rule) -> r.Rule:
         return _with_mode(item, r.ConditionMode.PRESENT_OR_SUSPECTED)
+
+    def confirmed(self, _word: Token, item: r.Rule) -> r.Rule:
+        return item
 
     def qualified(self, *parts: AnyType) -> r.Rule:
         *qualifiers, item = parts
@@ -149,6 +156,21 @@ class _ToRule(Transformer[Token, r.Rule]):
     def at_most(self, quantity: tuple[Decimal, str | None], _word: Token) -> _Comparison:
         return _Comparison(r.Op.LE, quantity[0], None, quantity[1] or "")
 
+    def analyte_sep(self, *tokens: Token) -> str:
+        types = {t.type for t in tokens}
+        if types & {"OR", "ANDOR"}:
+            return "or"
+        return "and" if "AND" in types else self.default_conjunction
+
+    def lab_list(self, *parts: AnyType) -> r.Rule:
+        *names_and_seps, comparison = parts
+        names = [p for i, p in enumerate(names_and_seps) if i % 2 == 0]
+        conjunctions = {p for i, p in enumerate(names_and_seps) if i % 2 == 1}
+        if len(conjunctions) != 1 or len(set(names)) != len(names):
+            raise _Reject("a list of analytes with mixed conjunctions")
+        rules = [_lab_rule(r.Lab(name), name, comparison) for name in names]
+        return r.AllOf(tuple(rules)) if conjunctions == {"and"} else r.AnyOf(tuple(rules))
+
     def lab_compare(self, analyte: str, comparison: _Comparison) -> r.Rule:
         return _lab_rule(r.Lab(analyte), analyte, comparison)
 
@@ -169,7 +191,20 @@ class _ToRule(Transformer[Token, r.Rule]):
         return comparison, unit.rstrip("s")
 
     # ------------------------------------------------------------ scores
+    def score_values(self, score: Token, *parts: Token) -> r.Rule:
+        values = sorted(
+            int(_number(t)) for t in parts if t.type == "NUMBER" and _number(t) == int(_number(t))
+        )
+        numbers = [t for t in parts if t.type == "NUMBER"]
+        if len(values) != len(numbers) or values != list(range(values[0], values[-1] + 1)):
+            raise _Reject("score values that are not a run of whole numbers")
+        if str(score) not in ("ecog", "karnofsky", "child_pugh", "meld"):
+            raise _Reject(f"a list of values for {score}")
+        return r.Between(r.Score(str(score)), Decimal(values[0]), Decimal(values[-1]))
+
     def score_compare(self, score: Token, comparison: _Comparison, *_: Token) -> r.Rule:
+        if str(score) == "karnofsky" and comparison.unit == "%":
+            comparison = _Comparison(comparison.op, comparison.low, comparison.high, "")
         if comparison.unit:
             raise _Reject(f"a score compared with a unit ({comparison.unit})")
         return _comparison_rule(r.Score(str(score)), comparison)
@@ -250,11 +285,15 @@ class _ToRule(Transformer[Token, r.Rule]):
     ) -> r.Rule:
         return r.Compare(r.Fact("life_expectancy"), r.Op.GE, _number(number), str(unit))
 
-    def pregnant(self, _token: Token) -> r.Rule:
+    def pregnant(self, *_: AnyType) -> r.Rule:
         return r.Pregnant()
 
-    def lactating(self, _token: Token) -> r.Rule:
+    def lactating(self, *_: AnyType) -> r.Rule:
         return r.Lactating()
+
+    def sex_pregnancy(self, sex: r.Rule, token: Token) -> r.Rule:
+        state: r.Rule = r.Pregnant() if token.type == "PREGNANCY" else r.Lactating()
+        return r.AllOf((sex, state))
 
     # ------------------------------------------------------------ trials
     def participation(self, *parts: Token) -> frozenset[str]:
@@ -337,7 +376,7 @@ def _lab_rule(subject: r.Subject, analyte_id: str, comparison: _Comparison) -> r
     return _comparison_rule(subject, comparison)
 
 
-def parse_item(tokens: list[Token]) -> r.Rule | Unaccounted:
+def parse_item(tokens: list[Token], default_conjunction: str = "and") -> r.Rule | Unaccounted:
     """The rule for a whole span of tokens, or why it does not compile."""
     if not tokens:
         return Unaccounted("empty text")
@@ -346,7 +385,7 @@ def parse_item(tokens: list[Token]) -> r.Rule | Unaccounted:
         return Unaccounted(f"words the grammar does not cover: {', '.join(unknown[:4])}")
     try:
         tree = item_parser().parse(tokens)
-        rule: r.Rule = _ToRule().transform(tree)
+        rule: r.Rule = _ToRule(default_conjunction).transform(tree)
     except VisitError as error:
         if isinstance(error.orig_exc, _Reject):
             return Unaccounted(error.orig_exc.reason)

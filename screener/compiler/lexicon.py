@@ -291,6 +291,78 @@ KEYWORDS: dict[str, tuple[str, str]] = {
     "grade of hepatic encephalopathy": ("HE_GRADE", "he_grade"),
 }
 
+# Adjectives that only narrow the diagnosis they qualify ("untreated brain
+# metastases" is a subset of brain metastases): a person judges the adjective.
+NARROWING_QUALIFIERS = (
+    "untreated",
+    "symptomatic",
+    "unstable",
+    "progressive",
+    "advanced",
+    "recurrent",
+    "refractory",
+    "relapsed",
+    "persistent",
+    "moderate",
+    "moderate to severe",
+    "moderate-to-severe",
+    "life-threatening",
+    "poorly controlled",
+    "inadequately controlled",
+    "clinically relevant",
+    "clinically active",
+    "acute",
+    "chronic",
+    "newly diagnosed",
+    "histologically confirmed",
+    "cytologically confirmed",
+    "pathologically confirmed",
+    "histologically or cytologically confirmed",
+    "histologically and/or cytologically confirmed",
+)
+KEYWORDS.update({word: ("QUALIFIER", word) for word in NARROWING_QUALIFIERS})
+KEYWORDS.update(
+    {
+        "any": ("FILLER", "any"),
+        "prior": ("HISTORY", "history"),
+        "previous": ("HISTORY", "history"),
+        "past": ("HISTORY", "history"),
+    }
+)
+
+# Performance status scales (ECOG = WHO = Zubrod; Karnofsky is another scale).
+SCORE_PHRASES = {
+    "ecog": (
+        "ecog",
+        "ecog ps",
+        "ecog score",
+        "ecog status",
+        "ecog performance status",
+        "ecog performance score",
+        "ecog performance status score",
+        "ecog performance status (ps)",
+        "eastern cooperative oncology group",
+        "eastern cooperative oncology group (ecog)",
+        "eastern cooperative oncology group performance status",
+        "eastern cooperative oncology group (ecog) performance status",
+        "eastern cooperative oncology group (ecog) performance status (ps)",
+        "eastern cooperative oncology group (ecog) score",
+        "who performance status",
+        "zubrod performance status",
+    ),
+    "karnofsky": (
+        "karnofsky",
+        "kps",
+        "karnofsky score",
+        "karnofsky index",
+        "karnofsky performance status",
+        "karnofsky performance score",
+        "karnofsky performance status (kps)",
+    ),
+}
+KEYWORDS.update({p: ("SCORE", score) for score, phrases in SCORE_PHRASES.items() for p in phrases})
+
+
 ORGANS = {
     "bone marrow": "bone_marrow",
     "lung": "lung",

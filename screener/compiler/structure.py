@@ -75,7 +75,7 @@ class Builder:
         return r.Review(self.span_text(tokens))
 
     def parse(self, tokens: list[Token]) -> r.Rule | None:
-        result = parse_item(tokens)
+        result = parse_item(tokens, self.default_conjunction)
         if isinstance(result, Unaccounted):
             return None
         return result
@@ -85,7 +85,7 @@ class Builder:
         """The rule of a whole span (recursive)."""
         if not tokens:
             return self.review(tokens, "no words the grammar knows")
-        whole = parse_item(tokens)
+        whole = parse_item(tokens, self.default_conjunction)
         if not isinstance(whole, Unaccounted):
             return whole
         pieces, separators = _split(tokens)
@@ -101,7 +101,27 @@ class Builder:
         prefixed = self.subject_prefix(tokens)
         if prefixed is not None:
             return prefixed
+        narrowed = self.narrowed_diagnosis(tokens)
+        if narrowed is not None:
+            return narrowed
         return self.review(tokens, reason)
+
+    def narrowed_diagnosis(self, tokens: list[Token]) -> r.Rule | None:
+        """'X that requires treatment', 'X within 6 months': X and a person checks the rest.
+
+        Only diagnoses, and only when the rest opens like a restriction and holds no
+        word that could widen or flip the meaning: the rest then narrows X, so a
+        patient without X is decided.
+        """
+        for cut in range(len(tokens) - 1, 0, -1):
+            rest = tokens[cut:]
+            if not _opens_restriction(rest[0]) or _may_widen(rest):
+                continue
+            head = self.parse(tokens[:cut])
+            if head is not None and _diagnoses_only(head):
+                tail = self.review(rest, "a restriction the grammar does not cover")
+                return r.AllOf((head, tail))
+        return None
 
     # ------------------------------------------------------------ lists
     def build_list(
@@ -281,6 +301,124 @@ class Builder:
                     [prefix, self.review(rest, "a part the grammar does not cover")]
                 )
         return None
+
+
+_RESTRICTION_WORDS = {
+    "that",
+    "which",
+    "whose",
+    "requiring",
+    "required",
+    "defined",
+    "diagnosed",
+    "documented",
+    "according",
+    "based",
+    "as",
+    "at",
+    "per",
+    "by",
+    "due",
+    "secondary",
+    "caused",
+    "treated",
+    "involving",
+    "affecting",
+    "associated",
+    "in",
+    "on",
+    "during",
+    "since",
+    "for",
+    "of",
+    "grade",
+    "stage",
+    "class",
+    "type",
+}
+_WIDENING_WORDS = {
+    "unless",
+    "except",
+    "exception",
+    "if",
+    "excluding",
+    "other",
+    "non",
+    "not",
+    "no",
+    "nor",
+    "or",
+    "whether",
+    "either",
+    "allowed",
+    "permitted",
+    "eligible",
+    "acceptable",
+    "excluded",
+    "may",
+    "can",
+    "could",
+    "unknown",
+    "negative",
+    "free",
+    "resolved",
+    "history",
+    "family",
+    "risk",
+    "suspected",
+    "suspicion",
+    "possible",
+    "probable",
+    "rule",
+    "absence",
+    "absent",
+    "never",
+    "without",
+    "prevention",
+    "prophylaxis",
+    "vaccine",
+    "vaccination",
+    "screening",
+    "test",
+}
+_WIDENING_TYPES = {
+    "NO",
+    "NOT",
+    "WITHOUT",
+    "NOR",
+    "NEITHER",
+    "OR",
+    "ANDOR",
+    "EITHER",
+    "HISTORY",
+    "SUSPECTED",
+    "PAREN_OR",
+    "EG",
+}
+
+
+def _opens_restriction(token: Token) -> bool:
+    if token.type in ("WITHIN", "LPAR", "CONFIRMED", "GRADE", "GRADE_WORD", "CLASS_WORD"):
+        return True
+    return token.type == "WORD" and str(token).lower() in _RESTRICTION_WORDS
+
+
+def _may_widen(tokens: list[Token]) -> bool:
+    for token in tokens:
+        if token.type in _WIDENING_TYPES:
+            return True
+        if token.type == "QUALIFIER" and str(token) == "other":
+            return True
+        word = str(token).lower().strip(".,;:()")
+        if token.type == "WORD" and (word in _WIDENING_WORDS or word.startswith("non")):
+            return True
+    return False
+
+
+def _diagnoses_only(rule: r.Rule) -> bool:
+    return all(isinstance(leaf, r.Condition) for leaf in r.leaves(rule)) and not isinstance(
+        rule, r.Not | r.Readings
+    )
 
 
 def _leading_scope(tokens: list[Token]) -> list[Token]:

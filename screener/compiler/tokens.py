@@ -94,8 +94,9 @@ _PUNCTUATION = {
 
 
 @cache
-def _phrase_patterns() -> tuple[dict[str, re.Pattern[str]], dict[str, re.Pattern[str]],
-                                dict[str, Entry]]:
+def _phrase_patterns() -> tuple[
+    dict[str, re.Pattern[str]], dict[str, re.Pattern[str]], dict[str, Entry]
+]:
     """Phrase alternations indexed by first character (lower-cased), longest phrase first."""
     table = entries()
 
@@ -109,8 +110,10 @@ def _phrase_patterns() -> tuple[dict[str, re.Pattern[str]], dict[str, re.Pattern
         groups: dict[str, list[str]] = {}
         for phrase in sorted(phrases, key=len, reverse=True):
             groups.setdefault(phrase[0].lower(), []).append(phrase)
-        return {first: re.compile("|".join(one(p) for p in group), flags)
-                for first, group in groups.items()}
+        return {
+            first: re.compile("|".join(one(p) for p in group), flags)
+            for first, group in groups.items()
+        }
 
     insensitive = [p for p, e in table.items() if not e.case_sensitive]
     sensitive = [p for p, e in table.items() if e.case_sensitive]
