@@ -12,7 +12,7 @@ round-robin where a cell is short, so that re-running reproduces the same sample
 
     python scripts/draw_gold_sample.py                      # print the sample as JSON
     python scripts/draw_gold_sample.py --out tests/data/gold_criteria.json
-        # write the sample, keeping `expected` and `note` of items already in that file
+        # write the sample, keeping `expected`, `acceptable` and `note` of items already there
     python scripts/draw_gold_sample.py --check tests/data/gold_criteria.json
         # exit 1 unless the file holds exactly the sample this script draws
 
@@ -112,8 +112,8 @@ def split_items(criteria: str) -> list[tuple[str, str]]:
     new item (marker removed); an indented line directly under a non-blank line continues it
     (hard wrap, joined with one space); an unindented line starts a new item (classic plain
     lines). A line opening with "Inclusion/Exclusion Criteria:" and more text is that heading
-    followed by an item. Lines ending with ":" are headings, not items; a heading naming inclusion or
-    exclusion sets the kind of the items under it.
+    followed by an item. Lines ending with ":" are headings, not items; a heading naming
+    inclusion or exclusion sets the kind of the items under it.
     """
     text = criteria.replace("\r\n", "\n").replace("\r", "\n")
     if "\n" not in text:
@@ -255,8 +255,14 @@ def pool(corpus: Path = CORPUS) -> dict[tuple[str, str], list[dict[str, Any]]]:
             seen.add(text)
             type_ = classify(text)
             cells[(style, type_)].append(
-                {"nct": nct, "position": position, "style": style, "type": type_,
-                 "kind": kind, "text": text}
+                {
+                    "nct": nct,
+                    "position": position,
+                    "style": style,
+                    "type": type_,
+                    "kind": kind,
+                    "text": text,
+                }
             )
     return cells
 
@@ -284,8 +290,9 @@ def draw(corpus: Path = CORPUS) -> list[dict[str, Any]]:
         if not grew:
             break
     chosen = [item for key, items in shuffled.items() for item in items[: taken[key]]]
-    chosen.sort(key=lambda i: (STYLES.index(i["style"]), TYPES.index(i["type"]), i["nct"],
-                               i["position"]))
+    chosen.sort(
+        key=lambda i: (STYLES.index(i["style"]), TYPES.index(i["type"]), i["nct"], i["position"])
+    )
     return [
         {"id": f"g{n:03d}", **{k: item[k] for k in ITEM_FIELDS[1:]}}
         for n, item in enumerate(chosen, 1)
@@ -295,7 +302,7 @@ def draw(corpus: Path = CORPUS) -> list[dict[str, Any]]:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--corpus", type=Path, default=CORPUS)
-    parser.add_argument("--out", type=Path, help="write here, keeping expected/note already there")
+    parser.add_argument("--out", type=Path, help="write here, keeping the hand-written fields")
     parser.add_argument("--check", type=Path, help="verify this gold file holds the same sample")
     args = parser.parse_args(argv)
     sample = draw(args.corpus)
@@ -312,15 +319,17 @@ def main(argv: list[str] | None = None) -> int:
         if args.out.exists():
             previous = json.loads(args.out.read_text(encoding="utf-8"))
             old = {(i["nct"], i["text"]): i for i in previous.get("items", [])}
-        items = []
+        items: list[dict[str, Any]] = []
         for item in sample:
-            kept = old.get((item["nct"], item["text"]), {})
-            extra = {k: kept[k] for k in ("expected", "note") if k in kept}
+            kept: dict[str, Any] = old.get((item["nct"], item["text"]), {})
+            extra: dict[str, Any] = {
+                k: kept[k] for k in ("expected", "acceptable", "note") if k in kept
+            }
             items.append({**item, **extra})
-        document = {
+        document: dict[str, Any] = {
             "about": "Gold meanings of real eligibility criteria, written by reading the text "
             "(never from the compiler). Drawn by scripts/draw_gold_sample.py "
-            f"(seed {SEED}); `expected` is the canonical rule or \"review\".",
+            f'(seed {SEED}); `expected` is the canonical rule or "review".',
             "seed": SEED,
             "items": items,
         }
