@@ -71,6 +71,26 @@ _OPS = {
 
 
 @dataclass(frozen=True)
+class _AgeUnit:
+    unit: str
+    marked: bool  # "old", "of age": the number is surely an age
+
+
+@dataclass(frozen=True)
+class _AgeRule:
+    rule: r.Rule
+    marked: bool
+
+
+def _age_unit(parts: tuple[AnyType, ...]) -> _AgeUnit:
+    found = next((p for p in parts if isinstance(p, _AgeUnit)), None)
+    marked = any(isinstance(p, Token) and p.type == "OR_OLDER" for p in parts)
+    if found is None:
+        return _AgeUnit("years", marked)
+    return _AgeUnit(found.unit, found.marked or marked)
+
+
+@dataclass(frozen=True)
 class _Comparison:
     op: r.Op | None  # None for a range
     low: Decimal
@@ -84,9 +104,11 @@ def _number(token: Token) -> Decimal:
 
 @v_args(inline=True)
 class _ToRule(Transformer[Token, r.Rule]):
-    def __init__(self, default_conjunction: str = "and") -> None:
+    def __init__(self, default_conjunction: str = "and", whole: bool = False) -> None:
         super().__init__()
         self.default_conjunction = default_conjunction
+        self.whole = whole  # the span is a whole criterion, not a piece of a list
+        self.alternatives: list[tuple[Decimal, str, str]] = []
 
     # ------------------------------------------------------------ conditions
     def concept(self, token: Token) -> r.Rule:
@@ -97,10 +119,18 @@ class _ToRule(Transformer[Token, r.Rule]):
         names: list[str] = organs[0] if organs else [str(p) for p in parts if p.type == "ORGAN"]
         items: list[r.Rule] = []
         for organ in names:
-            concept_id = f"transplant_{organ}"
-            if concept_id not in concepts.CONCEPTS:
+            concept_id = next(
+                (
+                    c
+                    for c in (f"transplant_{organ}", f"{organ}_transplant")
+                    if c in concepts.CONCEPTS
+                ),
+                None,
+            )
+            if concept_id is None:
                 raise _Reject(f"no transplant concept for organ '{organ}'")
-            items.append(r.Condition(concept_id))
+            # a transplant is an event whose status lasts: its history is what counts
+            items.append(r.Condition(concept_id, r.ConditionMode.HISTORY))
         return r.disjunction(items)
 
     def organ_list(self, *tokens: Token) -> list[str]:
@@ -117,7 +147,7 @@ class _ToRule(Transformer[Token, r.Rule]):
 
     def qualified(self, *parts: AnyType) -> r.Rule:
         *qualifiers, item = parts
-        words = [str(q) for q in qualifiers if str(q) != "active"]
+        words = [str(q) for q in qualifiers]
         return r.Qualified(" ".join(words), item) if words else item
 
     def conditional_medication(self, *parts: Token) -> r.Rule:
@@ -133,7 +163,13 @@ class _ToRule(Transformer[Token, r.Rule]):
         # with an alias, parts are (ANALYTE, LPAR, ANALYTE, RPAR)
         return str(name)
 
-    def quantity(self, number: Token, unit: Token | None = None) -> tuple[Decimal, str | None]:
+    def quantity(
+        self, number: Token, unit: Token | None = None, alternative: Token | None = None
+    ) -> tuple[Decimal, str | None]:
+        if unit is not None and unit.type == "ALT_QUANTITY":
+            unit, alternative = None, unit
+        if alternative is not None:
+            self.alternatives.append((_number(number), str(unit or ""), str(alternative)))
         return _number(number), (str(unit) if unit is not None else None)
 
     def comparator(self, token: Token) -> r.Op:
@@ -159,7 +195,7 @@ class _ToRule(Transformer[Token, r.Rule]):
     def analyte_sep(self, *tokens: Token) -> str:
         types = {t.type for t in tokens}
         if types & {"OR", "ANDOR"}:
-            return "or"
+            return "explicit or"  # "ALT or AST ≤ 2.5 × ULN": either, or both? two readings
         return "and" if "AND" in types else self.default_conjunction
 
     def lab_list(self, *parts: AnyType) -> r.Rule:
@@ -168,8 +204,10 @@ class _ToRule(Transformer[Token, r.Rule]):
         conjunctions = {p for i, p in enumerate(names_and_seps) if i % 2 == 1}
         if len(conjunctions) != 1 or len(set(names)) != len(names):
             raise _Reject("a list of analytes with mixed conjunctions")
-        rules = [_lab_rule(r.Lab(name), name, comparison) for name in names]
-        return r.AllOf(tuple(rules)) if conjunctions == {"and"} else r.AnyOf(tuple(rules))
+        rules = tuple(_lab_rule(r.Lab(name), name, comparison) for name in names)
+        if conjunctions == {"explicit or"}:
+            return r.Readings((r.AnyOf(rules), r.AllOf(rules)))
+        return r.AllOf(rules) if conjunctions == {"and"} else r.AnyOf(rules)
 
     def lab_compare(self, analyte: str, comparison: _Comparison) -> r.Rule:
         return _lab_rule(r.Lab(analyte), analyte, comparison)
@@ -243,29 +281,61 @@ class _ToRule(Transformer[Token, r.Rule]):
 
     # ------------------------------------------------------------ who
     def age(self, *parts: AnyType) -> r.Rule:
-        rule: r.Rule = parts[-1]
-        return rule
+        return next(p for p in parts if isinstance(p, _AgeRule)).rule
 
-    def age_unit(self, unit: Token, *_: Token) -> str:
-        return str(unit)
+    def age_unmarked(self, span: _AgeRule, *_: AnyType) -> r.Rule:
+        if not (span.marked or self.whole):
+            raise _Reject("a duration with no sign that it is an age ('old', 'of age')")
+        return span.rule
 
-    def age_between(self, *parts: AnyType) -> r.Rule:
+    def inclusive_note(self, *_: Token) -> None:
+        return None
+
+    def age_unit(self, unit: Token, *marker: Token) -> _AgeUnit:
+        return _AgeUnit(str(unit), bool(marker))
+
+    def age_between(self, *parts: AnyType) -> _AgeRule:
         low, high = [_number(p) for p in parts if isinstance(p, Token) and p.type == "NUMBER"]
-        unit = next((p for p in parts if isinstance(p, str) and not isinstance(p, Token)), "years")
+        unit = _age_unit(parts)
         if low > high:
             raise _Reject("age range with its low bound above its high bound")
-        return r.Between(r.Age(), low, high, unit)
+        return _AgeRule(r.Between(r.Age(), low, high, unit.unit), unit.marked)
 
-    def age_compare(self, op: r.Op, number: Token, unit: str | None = None) -> r.Rule:
-        return r.Compare(r.Age(), op, _number(number), unit or "years")
+    def age_between_units(self, *parts: AnyType) -> _AgeRule:
+        low, high = [_number(p) for p in parts if isinstance(p, Token) and p.type == "NUMBER"]
+        low_unit, high_unit = [p for p in parts if isinstance(p, _AgeUnit)]
+        ops = [p for p in parts if isinstance(p, r.Op)]
+        high_op = ops[0] if ops else r.Op.LE
+        if high_op not in (r.Op.LE, r.Op.LT):
+            raise _Reject("an age range whose upper bound is not an upper bound")
+        return _AgeRule(
+            r.AllOf(
+                (
+                    r.Compare(r.Age(), r.Op.GE, low, low_unit.unit),
+                    r.Compare(r.Age(), high_op, high, high_unit.unit),
+                )
+            ),
+            True,
+        )
 
-    def age_at_least(self, number: Token, *parts: AnyType) -> r.Rule:
-        unit = next((p for p in parts if isinstance(p, str) and not isinstance(p, Token)), "years")
-        return r.Compare(r.Age(), r.Op.GE, _number(number), unit)
+    def age_compare(self, op: r.Op, number: Token, unit: _AgeUnit | None = None) -> _AgeRule:
+        found = unit or _AgeUnit("years", False)
+        return _AgeRule(r.Compare(r.Age(), op, _number(number), found.unit), found.marked)
 
-    def age_at_most(self, number: Token, *parts: AnyType) -> r.Rule:
-        unit = next((p for p in parts if isinstance(p, str) and not isinstance(p, Token)), "years")
-        return r.Compare(r.Age(), r.Op.LE, _number(number), unit)
+    def age_at_least(self, number: Token, *parts: AnyType) -> _AgeRule:
+        unit = _age_unit(parts)
+        return _AgeRule(r.Compare(r.Age(), r.Op.GE, _number(number), unit.unit), True)
+
+    def age_at_most(self, number: Token, *parts: AnyType) -> _AgeRule:
+        unit = _age_unit(parts)
+        return _AgeRule(r.Compare(r.Age(), r.Op.LE, _number(number), unit.unit), True)
+
+    def sexes(self, *parts: AnyType) -> r.Rule:
+        found = [p for p in parts if isinstance(p, r.Sex)]
+        return r.AnyOf(tuple(found)) if len(found) > 1 else found[0]
+
+    def sex_join(self, *_: Token) -> None:
+        return None
 
     def sex(self, token: Token) -> r.Rule:
         return r.Sex(str(token))
@@ -274,8 +344,18 @@ class _ToRule(Transformer[Token, r.Rule]):
         return sex
 
     def sex_and_age(self, sex: r.Rule, *parts: AnyType) -> r.Rule:
-        age = next(p for p in parts if not isinstance(p, Token))
-        return r.AllOf((sex, age))
+        age = next(p for p in parts if isinstance(p, _AgeRule))
+        return r.AllOf((sex, age.rule))
+
+    def age_and_sex(self, *parts: AnyType) -> r.Rule:
+        age = next(p for p in parts if isinstance(p, _AgeRule))
+        sex = next(p for p in parts if isinstance(p, r.Sex | r.AnyOf))
+        return r.AllOf((age.rule, sex))
+
+    def life_expectancy_minimum(
+        self, _min: Token, _word: Token, number: Token, unit: Token
+    ) -> r.Rule:
+        return r.Compare(r.Fact("life_expectancy"), r.Op.GE, _number(number), str(unit))
 
     def life_expectancy(self, _word: Token, op: r.Op, number: Token, unit: Token) -> r.Rule:
         return r.Compare(r.Fact("life_expectancy"), op, _number(number), str(unit))
@@ -348,8 +428,12 @@ def _points_within_classes(low: Decimal, high: Decimal, classes: tuple[str, ...]
 def _with_mode(rule: r.Rule, mode: r.ConditionMode) -> r.Rule:
     if isinstance(rule, r.Condition):
         return r.Condition(rule.concept, mode)
-    if isinstance(rule, r.AnyOf):
-        return r.AnyOf(tuple(_with_mode(item, mode) for item in rule.items))
+    if isinstance(rule, r.Review):
+        return rule
+    if isinstance(rule, r.AnyOf | r.AllOf | r.Readings):
+        return type(rule)(tuple(_with_mode(item, mode) for item in rule.items))
+    if isinstance(rule, r.Qualified):
+        return r.Qualified(rule.qualifier, _with_mode(rule.item, mode))
     raise _Reject("'history of' or 'suspected' in front of something that is not a diagnosis")
 
 
@@ -376,7 +460,30 @@ def _lab_rule(subject: r.Subject, analyte_id: str, comparison: _Comparison) -> r
     return _comparison_rule(subject, comparison)
 
 
-def parse_item(tokens: list[Token], default_conjunction: str = "and") -> r.Rule | Unaccounted:
+def _check_alternatives(rule: r.Rule, alternatives: list[tuple[Decimal, str, str]]) -> None:
+    """'≥ 9.0 g/dL or 5.6 mmol/L': the second unit must state the same threshold (±2 %)."""
+    labs = [
+        leaf
+        for leaf in r.leaves(rule)
+        if isinstance(leaf, r.Compare | r.Between) and isinstance(leaf.subject, r.Lab)
+    ]
+    if alternatives and len(labs) != 1:
+        raise _Reject("an alternative threshold outside a single lab comparison")
+    for value, unit, alternative in alternatives:
+        subject = labs[0].subject
+        assert isinstance(subject, r.Lab)
+        alt_value, _, alt_unit = alternative.partition(" ")
+        first = analytes.convert(subject.analyte, float(value), unit or None)
+        second = analytes.convert(subject.analyte, float(alt_value), alt_unit or None)
+        if isinstance(first, analytes.UnitProblem) or isinstance(second, analytes.UnitProblem):
+            raise _Reject("an alternative threshold in a unit that does not fit")
+        if abs(first.value - second.value) > 0.02 * max(abs(first.value), abs(second.value)):
+            raise _Reject("two thresholds for one value that do not agree")
+
+
+def parse_item(
+    tokens: list[Token], default_conjunction: str = "and", whole: bool = False
+) -> r.Rule | Unaccounted:
     """The rule for a whole span of tokens, or why it does not compile."""
     if not tokens:
         return Unaccounted("empty text")
@@ -385,11 +492,15 @@ def parse_item(tokens: list[Token], default_conjunction: str = "and") -> r.Rule 
         return Unaccounted(f"words the grammar does not cover: {', '.join(unknown[:4])}")
     try:
         tree = item_parser().parse(tokens)
-        rule: r.Rule = _ToRule(default_conjunction).transform(tree)
+        transformer = _ToRule(default_conjunction, whole)
+        rule: r.Rule = transformer.transform(tree)
+        _check_alternatives(rule, transformer.alternatives)
     except VisitError as error:
         if isinstance(error.orig_exc, _Reject):
             return Unaccounted(error.orig_exc.reason)
         raise
+    except _Reject as error:
+        return Unaccounted(error.reason)
     except LarkError:
         return Unaccounted("a construction the grammar does not cover")
     return rule

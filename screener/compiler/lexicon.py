@@ -363,7 +363,34 @@ SCORE_PHRASES = {
 KEYWORDS.update({p: ("SCORE", score) for score, phrases in SCORE_PHRASES.items() for p in phrases})
 
 
+# Words of time, history, inclusivity and phrasing met in registry text.
+KEYWORDS.update(
+    {
+        "ranging": ("FILLER", "ranging"),
+        "ranging from": ("FILLER", "from"),
+        "minimum": ("MINIMUM", "minimum"),
+        "a minimum": ("MINIMUM", "minimum"),
+        "received": ("HISTORY", "history"),
+        "has received": ("HISTORY", "history"),
+        "have received": ("HISTORY", "history"),
+        "underwent": ("HISTORY", "history"),
+        "undergone": ("HISTORY", "history"),
+        "has undergone": ("HISTORY", "history"),
+        "have undergone": ("HISTORY", "history"),
+        "had undergone": ("HISTORY", "history"),
+        "both inclusive": ("INCLUDING", "including"),
+        "inclusive of both": ("INCLUDING", "including"),
+        "including critical value": ("INCLUDING", "including"),
+        "including critical values": ("INCLUDING", "including"),
+        "including boundary values": ("INCLUDING", "including"),
+        "breast-feeding an infant": ("LACTATION", "lactating"),
+        "breastfeeding an infant": ("LACTATION", "lactating"),
+        "breast feeding an infant": ("LACTATION", "lactating"),
+    }
+)
+
 ORGANS = {
+    "solid organ": "solid_organ",
     "bone marrow": "bone_marrow",
     "lung": "lung",
     "lungs": "lung",

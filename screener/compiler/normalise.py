@@ -40,6 +40,11 @@ _REPLACEMENTS = {
 _SUPERSCRIPTS = str.maketrans("⁰¹²³⁴⁵⁶⁷⁸⁹", "0123456789")
 _MARKDOWN_ESCAPE = re.compile(r"\\([<>*\[\]_#\\~`|-])")
 _SPACES = re.compile(r"\s+")
+# a list number left in front of the text ("4 Male and female ...", "22. Patients ..."),
+# never a quantity ("3 months", "18 years or older"): only before a capitalised word
+_STRAY_NUMBER = re.compile(
+    r"^\d{1,2}(?:[.)]\s*|\s+)(?=[A-Z][a-z]+\b)(?!(?:Years?|Months?|Weeks?|Days?|Hours?)\b)"
+)
 _TWO_CHAR_COMPARATORS = (
     (re.compile(r">\s*=|=\s*>"), "≥"),
     (re.compile(r"<\s*=|=\s*<"), "≤"),
@@ -61,4 +66,5 @@ def normalise(text: str) -> str:
     for pattern, replacement in _TWO_CHAR_COMPARATORS:
         text = pattern.sub(replacement, text)
     text = _SPACES.sub(" ", text).strip()
+    text = _STRAY_NUMBER.sub("", text)
     return text.rstrip(" .;,")

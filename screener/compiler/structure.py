@@ -60,6 +60,7 @@ class Builder:
     def __init__(self, text: str, kind: str) -> None:
         self.text = text
         self.default_conjunction = "or" if kind == "exclusion" else "and"
+        self.root: list[Token] | None = None  # the whole criterion, once seen
         self.reasons: list[str] = []
 
     # ------------------------------------------------------------ helpers
@@ -85,7 +86,10 @@ class Builder:
         """The rule of a whole span (recursive)."""
         if not tokens:
             return self.review(tokens, "no words the grammar knows")
-        whole = parse_item(tokens, self.default_conjunction)
+        tokens = _without_label(tokens)
+        whole = parse_item(tokens, self.default_conjunction, whole=self.root is None)
+        if self.root is None:
+            self.root = tokens
         if not isinstance(whole, Unaccounted):
             return whole
         pieces, separators = _split(tokens)
@@ -132,11 +136,18 @@ class Builder:
         if pieces[0] and pieces[0][0].type == "EITHER":
             pieces[0] = pieces[0][1:]
         groups, group_separators = self.merge(pieces, separators)
-        conjunctions = self.conjunctions(group_separators)
+        if len(groups) == 1:
+            return self.build_group(groups[0])
+        return self.list_rule(tokens, groups, group_separators)
+
+    def list_rule(
+        self, tokens: list[Token], groups: list[list[Token]], separators: list[Separator]
+    ) -> r.Rule:
+        """Groups joined by separators, honouring a leading negation, 'history of' or qualifier."""
         leading = _leading_scope(groups[0])
-        others_scoped = any(_leading_scope(g) for g in groups[1:])
+        others_scoped = any(g[0].type in _NEGATIONS | {"HISTORY"} for g in groups[1:] if g)
         if leading and not others_scoped:
-            scoped = self.scoped_list(tokens, groups, conjunctions, leading)
+            scoped = self.scoped_list(tokens, groups, separators, leading[0].type)
             if scoped is not None:
                 return scoped
         rules = [self.build_group(g) for g in groups]
@@ -145,7 +156,55 @@ class Builder:
             return self.review(tokens, "no part of the text compiles")
         if any(_RESTRICTS_LIST.search(self.span_text(g)) for g in failed):
             return self.review(tokens, "an uncompiled part may restrict the whole list")
-        return self.combine(tokens, rules, conjunctions)
+        return self.levels(tokens, rules, separators)
+
+    def levels(
+        self, tokens: list[Token], rules: list[r.Rule], separators: list[Separator]
+    ) -> r.Rule:
+        """Combine by punctuation level: ';' separates more than ',' and ',' more than a word.
+
+        Separators without a conjunction join a list of separate criteria of the section's
+        kind; "A, B or C" is one list closed by its conjunction. An explicit conjunction
+        at a strong level over an implicit list below it ("A, B; or C") relies on
+        punctuation alone: every bracketing is kept as a reading (or review).
+        """
+        if len(rules) == 1:
+            return rules[0]
+        strength = max(_strength(s) for s in separators)
+        parts: list[list[r.Rule]] = [[rules[0]]]
+        inner: list[list[Separator]] = [[]]
+        top: list[Separator] = []
+        for rule, separator in zip(rules[1:], separators, strict=True):
+            if _strength(separator) == strength:
+                top.append(separator)
+                parts.append([rule])
+                inner.append([])
+            else:
+                parts[-1].append(rule)
+                inner[-1].append(separator)
+        explicit = {s.conjunction for s in top if s.conjunction}
+        last_inner = {s.conjunction for s in inner[-1]}
+        if (
+            not explicit
+            and strength == 1
+            and all(len(p) == 1 for p in parts[:-1])
+            and len(last_inner) == 1
+            and None not in last_inner
+        ):
+            conjunction = last_inner.pop()  # "A, B or C": a serial list
+            assert conjunction is not None
+            return _join_rules([rule for part in parts for rule in part], conjunction)
+        implicit_below = any(s.conjunction is None for group in inner for s in group)
+        if len(explicit) > 1 or (
+            explicit and implicit_below and explicit != {self.default_conjunction}
+        ):
+            flat = [s.conjunction or self.default_conjunction for s in separators]
+            return self.combine(tokens, rules, flat)
+        conjunction = explicit.pop() if explicit else self.default_conjunction
+        children = [
+            self.levels(tokens, part, seps) for part, seps in zip(parts, inner, strict=True)
+        ]
+        return _join_rules(children, conjunction)
 
     def build_group(self, group: list[Token]) -> r.Rule:
         rule = self.parse(group)
@@ -174,7 +233,11 @@ class Builder:
         return groups, group_separators
 
     def conjunctions(self, separators: list[Separator]) -> list[str]:
-        """Each separator's conjunction; bare ones take the one closing their list."""
+        """Each separator's conjunction; a bare one takes the one closing its list.
+
+        A bare ',' is closed by a later ', or' or plain 'or'; a bare ';' only by '; or'.
+        A stronger separator in between ends the list.
+        """
         result: list[str] = []
         for index, separator in enumerate(separators):
             if separator.conjunction:
@@ -182,9 +245,9 @@ class Builder:
                 continue
             closing = None
             for later in separators[index + 1 :]:
-                if later.punctuation == ";" and separator.punctuation != ";":
+                if _strength(later) > _strength(separator):
                     break
-                if later.conjunction:
+                if later.conjunction and (_strength(separator) < 2 or _strength(later) == 2):
                     closing = later.conjunction
                     break
             result.append(closing or self.default_conjunction)
@@ -204,39 +267,43 @@ class Builder:
         self,
         tokens: list[Token],
         groups: list[list[Token]],
-        conjunctions: list[str],
-        leading: list[Token],
+        separators: list[Separator],
+        scope: str,
     ) -> r.Rule | None:
-        """A list under a leading negation, 'history of' or qualifier."""
-        first = groups[0][len(leading) :]
+        """A list under a leading negation, 'history of' or qualifier (see the module doc)."""
+        family = _NEGATIONS if scope in _NEGATIONS else {scope}
+        count = next((i for i, t in enumerate(groups[0]) if t.type not in family), len(groups[0]))
+        first = groups[0][count:]
         if not first:
             return None
         body = [first, *groups[1:]]
-        kinds = {t.type for t in leading}
-        rules = [self.build_group(g) for g in body]
-        if all(isinstance(rule, r.Review) for rule in rules):
-            return self.review(tokens, "no part of the text compiles")
-        if kinds & _NEGATIONS:
-            if any(c != "or" for c in conjunctions) and set(conjunctions) != {"and"}:
-                return self.review(tokens, "a negation in front of a mixed list")
-            if "and" in conjunctions and len(rules) > 1:
+        if scope in _NEGATIONS:
+            if any(s.conjunction == "and" for s in separators):
                 return self.review(tokens, "'no A and B' leaves the scope of 'no' open")
-            return r.Not(r.disjunction(rules))
+            # under "no", a list names alternatives: "no A, B or C" is none of them
+            alternatives: list[Separator] = [
+                _RawSeparator(s.punctuation, "or", getattr(s, "tokens", ())) for s in separators
+            ]
+            inner = self.list_rule(tokens, body, alternatives)
+            if r.leaves(inner) and all(isinstance(x, r.Review) for x in r.leaves(inner)):
+                return self.review(tokens, "no part of the text compiles")
+            return r.Not(inner)
+        if scope == "HISTORY":
+            inner = self.list_rule(tokens, body, separators)
+            historic = with_history(inner)
+            if historic is None:
+                return self.review(tokens, "'history of' in front of a non-diagnosis")
+            return historic
+        if any(g[0].type == "QUALIFIER" for g in groups[1:] if g):
+            return None  # every item carries its own qualifier
+        conjunctions = self.conjunctions(separators)
         if len(set(conjunctions)) != 1:
             return self.review(tokens, "a qualified list with mixed conjunctions")
         conjunction = conjunctions[0]
-        if "HISTORY" in kinds:
-            historic: list[r.Rule] = []
-            for rule in rules:
-                converted = rule if isinstance(rule, r.Review) else with_history(rule)
-                if converted is None:
-                    return self.review(tokens, "'history of' in front of a non-diagnosis")
-                historic.append(converted)
-            return _join_rules(historic, conjunction)
-        words = [str(t) for t in leading if t.type == "QUALIFIER" and str(t) != "active"]
-        if not words:
-            return _join_rules(rules, conjunction)
-        qualifier = " ".join(words)
+        rules = [self.build_group(g) for g in body]
+        if all(isinstance(rule, r.Review) for rule in rules):
+            return self.review(tokens, "no part of the text compiles")
+        qualifier = " ".join(str(t) for t in groups[0][:count])
 
         def qualify(rule: r.Rule) -> r.Rule:
             return rule if isinstance(rule, r.Review) else r.Qualified(qualifier, rule)
@@ -288,6 +355,8 @@ class Builder:
         for cut in range(min(len(tokens) - 1, 12), 0, -1):
             rest = tokens[cut:]
             if rest[0].type in _MEANING_CHANGERS | _SEPARATORS:
+                continue
+            if _offers_alternative(rest):
                 continue
             prefix = self.parse(tokens[:cut])
             if prefix is not None and all(
@@ -415,10 +484,87 @@ def _may_widen(tokens: list[Token]) -> bool:
     return False
 
 
+_ALTERNATIVE_TYPES = {"OR", "ANDOR", "PAREN_OR", "NOR", "EITHER", "EG"}
+_EXCEPTION_WORDS = {
+    "unless",
+    "except",
+    "exception",
+    "if",
+    "otherwise",
+    "excluding",
+    "allowed",
+    "permitted",
+    "eligible",
+    "acceptable",
+    "whether",
+    "either",
+}
+
+
+def _offers_alternative(tokens: list[Token]) -> bool:
+    """Whether a tail could add alternatives or exceptions rather than only restrict."""
+    return any(
+        t.type in _ALTERNATIVE_TYPES
+        or (t.type == "WORD" and str(t).lower().strip(".,;:()") in _EXCEPTION_WORDS)
+        for t in tokens
+    )
+
+
 def _diagnoses_only(rule: r.Rule) -> bool:
     return all(isinstance(leaf, r.Condition) for leaf in r.leaves(rule)) and not isinstance(
         rule, r.Not | r.Readings
     )
+
+
+_LABEL_WORDS = {
+    "hepatic",
+    "renal",
+    "hematologic",
+    "haematologic",
+    "hematological",
+    "haematological",
+    "hematology",
+    "haematology",
+    "function",
+    "functions",
+    "laboratory",
+    "lab",
+    "values",
+    "adequate",
+    "organ",
+    "coagulation",
+    "cardiac",
+    "biochemistry",
+    "blood",
+    "counts",
+    "count",
+    "parameters",
+    "tests",
+    "bone",
+    "marrow",
+    "reserve",
+    "status",
+    "liver",
+    "kidney",
+}
+
+
+def _without_label(tokens: list[Token]) -> list[Token]:
+    """Drop a leading label such as 'Hepatic function:' that only names the topic."""
+    for index, token in enumerate(tokens[:5]):
+        if token.type == "COLON":
+            label = tokens[:index]
+            if label and all(
+                t.type == "ORGAN" or (t.type == "WORD" and str(t).lower() in _LABEL_WORDS)
+                for t in label
+            ):
+                return tokens[index + 1 :]
+            return tokens
+    return tokens
+
+
+def _strength(separator: Separator) -> int:
+    return {";": 2, ",": 1}.get(separator.punctuation, 0)
 
 
 def _leading_scope(tokens: list[Token]) -> list[Token]:

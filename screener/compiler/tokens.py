@@ -61,7 +61,9 @@ _NUMBER = re.compile(r"\d+(?:,\d{3})+(?![\d,])|\d+(?:\.\d+)?|\.\d+")
 _ULN = re.compile(
     r"\s*(?:(?:x|×|\*|times|-fold|fold)\s*)?(?:the\s+)?(?:institutional\s+)?"
     r"(?:uln|upper limits? of (?:the )?normal(?: range| value| limit)?|upper normal limit)"
-    r"(?:\s*\(uln\))?(?![a-z])",
+    r"(?:\s*\(uln\))?"
+    r"(?:\s+(?:of|for)\s+(?:the\s+)?institutional\s+(?:limits?|normal(?:\s+range)?))?"
+    r"(?![a-z])",
     re.IGNORECASE,
 )
 _TIME_UNIT = re.compile(
@@ -228,6 +230,50 @@ def tokenize(text: str) -> list[Token]:
     return _with_ends(tokens, text)
 
 
+def _shared_transplant(tokens: list[Token]) -> list[Token]:
+    """'solid organ or bone marrow transplant': the last item's 'transplant' is shared."""
+    result: list[Token] = []
+    for token in tokens:
+        value = str(token)
+        if (
+            token.type == "CONCEPT"
+            and value.startswith("transplant_")
+            and len(result) >= 2
+            and result[-1].type in _LETTER_LINKS
+            and result[-2].type == "ORGAN"
+        ):
+            result.append(
+                Token("ORGAN", value.removeprefix("transplant_"), start_pos=token.start_pos)
+            )
+            result.append(Token("TRANSPLANT", "transplant", start_pos=token.start_pos))
+            continue
+        result.append(token)
+    return result
+
+
+def _alternative_quantities(tokens: list[Token]) -> list[Token]:
+    """'9.0 g/dL or 5.6 mmol/L': the second quantity becomes one ALT_QUANTITY token."""
+    result: list[Token] = []
+    index = 0
+    while index < len(tokens):
+        window = tokens[index : index + 5]
+        kinds = [t.type for t in window]
+        if (
+            kinds == ["NUMBER", "UNIT", "OR", "NUMBER", "UNIT"]
+            and str(window[1]) != str(window[4])
+            and str(window[4]) != "xULN"
+        ):
+            result.extend(window[:2])
+            result.append(
+                Token("ALT_QUANTITY", f"{window[3]} {window[4]}", start_pos=window[2].start_pos)
+            )
+            index += 5
+            continue
+        result.append(tokens[index])
+        index += 1
+    return result
+
+
 _LETTER_LINKS = {"COMMA", "OR", "AND", "ANDOR", "SLASH"}
 
 
@@ -260,7 +306,7 @@ def _with_ends(tokens: list[Token], text: str) -> list[Token]:
     parenthesised alternative from a parenthesised note with one token of lookahead.
     """
     merged: list[Token] = []
-    for token in _contextual_letters(tokens):
+    for token in _shared_transplant(_alternative_quantities(_contextual_letters(tokens))):
         if token.type == "OR" and merged and merged[-1].type == "LPAR":
             opening = merged.pop()
             token = Token("PAREN_OR", "(or", start_pos=opening.start_pos)

@@ -1,0 +1,78 @@
+"""How the pieces of one criterion combine: levels, scope, ellipsis, safety."""
+
+from __future__ import annotations
+
+import pytest
+
+from screener import rules as r
+from screener.compiler import compile_criterion
+
+
+def canonical(text: str, kind: str = "inclusion") -> str:
+    return r.render(compile_criterion(text, kind).rule)
+
+
+@pytest.mark.parametrize(("text", "kind", "expected"), [
+    # a bare ';' separates criteria; the 'or' below it stays inside its item
+    ("Be at least 18 years of age; male or female", "inclusion",
+     "age >= 18 years and (sex = male or sex = female)"),
+    # "male and female" names either sex, never both at once
+    ("Male and female subjects", "inclusion", "sex = male or sex = female"),
+    ("Age 18 and older males and females", "inclusion",
+     "age >= 18 years and (sex = male or sex = female)"),
+    # a serial list takes its closing conjunction
+    ("Diabetes, hypertension or cirrhosis", "inclusion",
+     "condition(diabetes) or condition(hypertension) or condition(cirrhosis)"),
+    # "no" scopes over its list, qualifiers stay with their items
+    ("No active autoimmune disease or uncontrolled infection", "inclusion",
+     'not (qualified("active"; condition(autoimmune_disease)) or '
+     'qualified("uncontrolled"; condition(infection)))'),
+    ("No diabetes, hypertension, cirrhosis", "inclusion",
+     "not (condition(diabetes) or condition(hypertension) or condition(cirrhosis))"),
+    # "history of" distributes over the diagnoses of its list
+    ("History of diabetes or cirrhosis", "exclusion",
+     "history(diabetes) or history(cirrhosis)"),
+    # a diagnosis narrowed by words the grammar lacks: the diagnosis decides its absence
+    ("History of malignancy within 5 years", "exclusion",
+     'history(malignancy) and review("within 5 years")'),
+    # the same threshold stated in two units is one threshold
+    ("Haemoglobin ≥ 9.0 g/dL or 5.6 mmol/L", "inclusion", "lab(hemoglobin) >= 9 g/dL"),
+    # "ALT or AST ≤ X": either, or both? both readings
+    ("ALT or AST ≤ 2.5 × ULN", "inclusion",
+     "readings(lab(alt) <= 2.5 xULN or lab(ast) <= 2.5 xULN; "
+     "lab(alt) <= 2.5 xULN and lab(ast) <= 2.5 xULN)"),
+    ("AST/ALT ≤ 2.5 × ULN", "inclusion", "lab(ast) <= 2.5 xULN and lab(alt) <= 2.5 xULN"),
+    ("Received solid organ or bone marrow transplant", "exclusion",
+     "history(solid_organ_transplant) or history(transplant_bone_marrow)"),
+    ("Hepatic function: total bilirubin ≤ 1.5 x ULN of institutional limits", "inclusion",
+     "lab(total_bilirubin) <= 1.5 xULN"),
+    ("Age ranging between 6 months and \\<16 years", "inclusion",
+     "age >= 6 months and age < 16 years"),
+    ("Patients aged 18 to 74 years old (both inclusive)", "inclusion", "age in [18, 74] years"),
+    ("≥ 18 years", "inclusion", "age >= 18 years"),
+    ("ECOG performance status of 0, 1 or 2", "inclusion", "score(ecog) in [0, 2]"),
+])
+def test_structure(text: str, kind: str, expected: str) -> None:
+    assert canonical(text, kind) == expected
+
+
+@pytest.mark.parametrize("text", [
+    "Hemoglobin ≥ 9 g/dL or 3 mmol/L",            # two thresholds that disagree
+    "Cirrhosis unless compensated",                # 'unless' widens
+    "Malignancy other than basal cell carcinoma",  # 'other than' is an exception
+    "No diabetes and hypertension",                # scope of 'no' over 'and' is open
+])
+def test_left_to_review(text: str) -> None:
+    assert isinstance(compile_criterion(text).rule, r.Review)
+
+
+def test_a_bare_duration_in_a_list_is_not_an_age() -> None:
+    rule = compile_criterion("Diabetes duration, < 5 years").rule
+    assert not any(isinstance(leaf, r.Compare | r.Between) and isinstance(leaf.subject, r.Age)
+                   for leaf in r.leaves(rule))
+
+
+def test_an_alternative_after_an_age_is_never_dropped() -> None:
+    rule = compile_criterion("Aged 18-65 years (or 16-17 years with parental consent)").rule
+    assert r.render(rule) != "age in [18, 65] years"
+    assert r.has_review(rule) or isinstance(rule, r.AnyOf)
