@@ -1,7 +1,13 @@
 """The `screen` command line.
 
     screen PATIENT.json... [--trials PATH]... [--date YYYY-MM-DD] [--format table|json]
-    screen compile [--trials PATH]... [--format table|json]
+                           [--status S]... [--country C]... [--site TEXT]...
+    screen compile [--trials PATH]... [--format table|json] [--status S]...
+    screen import SOURCE... --to FOLDER [--overwrite]
+
+`--trials` takes trial YAML files, ClinicalTrials.gov API v2 JSON (a study or
+a page of studies) and folders of either; `screen import` turns registry JSON
+into trial YAML files a coordinator can edit.
 
 `screen PATIENT.json` is the default command; a first argument that names a
 subcommand (`compile`, ...) runs that subcommand instead (`ScreenGroup`).
@@ -17,6 +23,7 @@ logged; the command makes no network access.
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import json
 import os
@@ -32,9 +39,12 @@ from rich.text import Text
 from typer._click import Context, HelpFormatter
 from typer.core import TyperCommand, TyperGroup
 
+from screener import ctgov
 from screener.errors import InputError
+from screener.filters import TrialFilter
 from screener.library import CompiledTrial, TrialLibrary
 from screener.patient import Patient, load_patient
+from screener.resources import PACKAGE_DIR, ResourceMissing
 from screener.results import (
     CriterionResult,
     Effect,
@@ -43,6 +53,13 @@ from screener.results import (
     ScreeningReport,
     TrialResult,
     Verdict,
+)
+from screener.trials import (
+    LoadedTrial,
+    default_library_dir,
+    dump_trial,
+    load_trial_text,
+    normalise_status,
 )
 
 EXIT_OK = 0
@@ -174,7 +191,8 @@ TrialsOption = Annotated[
         "-t",
         metavar="PATH",
         show_default=False,
-        help="A trial file or folder of them, instead of the bundled library (repeatable).",
+        help="A trial file (YAML), ClinicalTrials.gov API v2 JSON (a study or a page of "
+        "studies) or a folder of them, instead of the bundled library (repeatable).",
     ),
 ]
 FormatOption = Annotated[
@@ -188,6 +206,43 @@ DateOption = Annotated[
         parser=_parse_date,
         show_default=False,
         help="Screening date, instead of the patient's screening_date (default: today).",
+    ),
+]
+def _parse_status(text: str) -> str:
+    try:
+        return normalise_status(text)
+    except ValueError as error:
+        raise typer.BadParameter(str(error)) from None
+
+
+StatusOption = Annotated[
+    list[str] | None,
+    typer.Option(
+        "--status",
+        metavar="STATUS",
+        parser=_parse_status,
+        show_default=False,
+        help="Keep only trials with this recruitment status (repeatable; any case: "
+        "recruiting, 'not yet recruiting', ...).",
+    ),
+]
+CountryOption = Annotated[
+    list[str] | None,
+    typer.Option(
+        "--country",
+        metavar="COUNTRY",
+        show_default=False,
+        help="Keep only trials with a site in this country (repeatable; any case).",
+    ),
+]
+SiteOption = Annotated[
+    list[str] | None,
+    typer.Option(
+        "--site",
+        metavar="TEXT",
+        show_default=False,
+        help="Keep only trials with a site whose facility or city contains TEXT "
+        "(repeatable; any case).",
     ),
 ]
 PatientsArgument = Annotated[
@@ -207,16 +262,54 @@ def screen_command(
     trials: TrialsOption = None,
     date: DateOption = None,
     output: FormatOption = OutputFormat.TABLE,
+    status: StatusOption = None,
+    country: CountryOption = None,
+    site: SiteOption = None,
 ) -> None:
     """Screen each PATIENT.json against every trial."""
-    raise typer.Exit(_guarded(lambda: screen_patients(patients, trials, date, output)))
+    chosen = TrialFilter.build(status=status, country=country, site=site)
+    raise typer.Exit(_guarded(lambda: screen_patients(patients, trials, date, output, chosen)))
 
 
 @app.command("compile")
-def compile_command(trials: TrialsOption = None,
-                    output: FormatOption = OutputFormat.TABLE) -> None:
+def compile_command(
+    trials: TrialsOption = None,
+    output: FormatOption = OutputFormat.TABLE,
+    status: StatusOption = None,
+    country: CountryOption = None,
+    site: SiteOption = None,
+) -> None:
     """Show each criterion's compiled rule, or why it needs review, and the coverage."""
-    raise typer.Exit(_guarded(lambda: compile_trials(trials, output)))
+    chosen = TrialFilter.build(status=status, country=country, site=site)
+    raise typer.Exit(_guarded(lambda: compile_trials(trials, output, chosen)))
+
+
+@app.command("import")
+def import_command(
+    sources: Annotated[
+        list[Path],
+        typer.Argument(
+            metavar="SOURCE...",
+            show_default=False,
+            help="ClinicalTrials.gov API v2 JSON: a study, a page of studies "
+            "({\"studies\": [...]}), or a folder of such .json files.",
+        ),
+    ],
+    to: Annotated[
+        Path,
+        typer.Option(
+            "--to",
+            metavar="FOLDER",
+            show_default=False,
+            help="Folder for the trial files (created if missing); not inside the package.",
+        ),
+    ],
+    overwrite: Annotated[
+        bool, typer.Option("--overwrite", help="Replace trial files that already exist.")
+    ] = False,
+) -> None:
+    """Write each registry study as a trial YAML file FOLDER/<nctId>.yaml, criteria verbatim."""
+    raise typer.Exit(_guarded(lambda: import_studies(sources, to, overwrite)))
 
 
 def main() -> None:
@@ -242,19 +335,30 @@ def _complain(message: str) -> None:
     typer.echo(message, err=True)
 
 
-def _load_library(paths: Iterable[Path] | None) -> TrialLibrary:
-    """The trials of `paths` (default: the bundled library); rejected files on stderr."""
-    chosen = list(paths or [])
-    library = TrialLibrary.load(chosen or None)
+def _load_library(
+    paths: Iterable[Path] | None, chosen: TrialFilter | None = None
+) -> TrialLibrary:
+    """The trials of `paths` (default: the bundled library) that pass `chosen`;
+    rejected files on stderr."""
+    given = list(paths or [])
+    library = TrialLibrary.load(given or None)
     for error in library.rejected:
         _complain(str(error))
     if not library.trials:
         _complain("screen: no usable trial file, nothing to screen against")
+        return library
+    if chosen is not None and chosen.active:
+        library = library.filtered(
+            status=chosen.statuses, country=chosen.countries, site=chosen.sites
+        )
+        if not library.trials:
+            _complain(f"screen: no trial matches the filter ({chosen}), nothing to screen against")
     return library
 
 
 def screen_patients(paths: Sequence[Path], trial_paths: Iterable[Path] | None,
-                    on: dt.date | None, output: OutputFormat) -> int:
+                    on: dt.date | None, output: OutputFormat,
+                    chosen: TrialFilter | None = None) -> int:
     """Screen every patient file; print the reports; return the exit status."""
     patients: list[Patient] = []
     bad_patients: list[InputError] = []
@@ -266,7 +370,7 @@ def screen_patients(paths: Sequence[Path], trial_paths: Iterable[Path] | None,
             _complain(str(error))
     if not patients:
         return EXIT_UNUSABLE
-    library = _load_library(trial_paths)
+    library = _load_library(trial_paths, chosen)
     if not library.trials:
         return EXIT_UNUSABLE
     extra = [Rejected(source=e.source, field=e.field, message=e.message) for e in bad_patients]
@@ -289,9 +393,10 @@ def screen_patients(paths: Sequence[Path], trial_paths: Iterable[Path] | None,
     return EXIT_REJECTED if library.rejected or bad_patients else EXIT_OK
 
 
-def compile_trials(trial_paths: Iterable[Path] | None, output: OutputFormat) -> int:
+def compile_trials(trial_paths: Iterable[Path] | None, output: OutputFormat,
+                   chosen: TrialFilter | None = None) -> int:
     """Print the compiled library; return the exit status."""
-    library = _load_library(trial_paths)
+    library = _load_library(trial_paths, chosen)
     if not library.trials:
         return EXIT_UNUSABLE
     if output is OutputFormat.JSON:
@@ -303,6 +408,81 @@ def compile_trials(trial_paths: Iterable[Path] | None, output: OutputFormat) -> 
         for line in rejected_lines(library.rejected):
             console.print(line)
     return EXIT_REJECTED if library.rejected else EXIT_OK
+
+
+def import_studies(sources: Sequence[Path], folder: Path, overwrite: bool) -> int:
+    """Write each registry study of `sources` as FOLDER/<nctId>.yaml; return the exit status.
+
+    Exit 2 when the folder is unusable (inside the package, or a file) or
+    nothing was written; 1 when some study was rejected or left in place.
+    """
+    refusal = _destination_problem(folder)
+    if refusal is not None:
+        _complain(f"screen import: {refusal}")
+        return EXIT_UNUSABLE
+    trials, rejected = ctgov.load_registry_paths(sources)
+    for error in rejected:
+        _complain(str(error))
+    if not trials:
+        _complain("screen import: no usable study, nothing imported")
+        return EXIT_UNUSABLE
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+    except OSError as error:
+        _complain(f"screen import: cannot create {folder}: {error.strerror or error}")
+        return EXIT_UNUSABLE
+    written: list[Path] = []
+    for trial in trials:
+        try:
+            written.append(_write_trial(trial, folder, overwrite))
+        except InputError as error:
+            rejected.append(error)
+            _complain(str(error))
+    for path in written:
+        typer.echo(f"wrote {path}")
+    typer.echo(f"imported {len(written)} trial{'' if len(written) == 1 else 's'} "
+               f"into {folder}" + (f" ({len(rejected)} rejected)" if rejected else ""))
+    if not written:
+        return EXIT_UNUSABLE
+    return EXIT_REJECTED if rejected else EXIT_OK
+
+
+def _destination_problem(folder: Path) -> str | None:
+    """Why `folder` cannot receive imported trials, or None."""
+    target = folder.resolve()
+    protected = [(PACKAGE_DIR, "the installed screener package")]
+    with contextlib.suppress(ResourceMissing):  # an install without a bundled library
+        protected.append((default_library_dir().resolve(), "the bundled trial library"))
+    for place, what in protected:
+        if target == place or target.is_relative_to(place):
+            return (f"refusing to write into {folder}: it is inside {what} ({place}); "
+                    "import into a folder of your own and screen with --trials FOLDER")
+    if target.exists() and not target.is_dir():
+        return f"{folder} is not a folder"
+    return None
+
+
+def _write_trial(trial: LoadedTrial, folder: Path, overwrite: bool) -> Path:
+    """Write one trial file; the YAML is checked to load back to the same trial."""
+    path = folder / f"{trial.spec.id}.yaml"
+    text = dump_trial(trial.spec)
+    try:
+        same = load_trial_text(text, str(path)) == trial.spec
+    except InputError:
+        same = False
+    if not same:  # a writer bug: never leave a file that reads differently
+        raise InputError(trial.source, "", "internal error: the trial file would not read "
+                         "back as the same trial; not written")
+    try:
+        with path.open("w" if overwrite else "x", encoding="utf-8", newline="\n") as file:
+            file.write(text)
+    except FileExistsError:
+        raise InputError(trial.source, "", f"{path} already exists; not overwritten "
+                         "(use --overwrite to replace it)") from None
+    except OSError as error:
+        raise InputError(trial.source, "",
+                         f"cannot write {path}: {error.strerror or error}") from None
+    return path
 
 
 # ---------------------------------------------------------------------------
@@ -369,6 +549,11 @@ _COVERAGE_STYLE = {"full": "green", "partial": "yellow", "none": "red"}
 # screening output
 
 
+def status_label(status: str | None) -> str:
+    """A recruitment status as the table shows it: NOT_YET_RECRUITING → not yet recruiting."""
+    return status.lower().replace("_", " ") if status else "status not given"
+
+
 def verdict_label(trial: TrialResult) -> str:
     if trial.pending_confirmation:
         return "eligible pending confirmation"
@@ -386,6 +571,7 @@ def report_lines(report: ScreeningReport) -> list[Text]:
                   f"{count} trial{'' if count == 1 else 's'}", "bold")]
     id_width = max((len(t.id) for t in report.trials), default=0)
     verdict_width = max((len(verdict_label(t)) for t in report.trials), default=0)
+    status_width = max((len(status_label(t.status)) for t in report.trials), default=0)
     for trial in report.trials:
         counts = {effect: sum(c.effect is effect for c in trial.criteria) for effect in Effect}
         style = "green" if trial.pending_confirmation else _VERDICT_STYLE[trial.verdict]
@@ -393,7 +579,9 @@ def report_lines(report: ScreeningReport) -> list[Text]:
             (f"{trial.id:<{id_width}}", "bold"), "  ",
             (f"{verdict_label(trial):<{verdict_width}}", style),
             f"  pass {counts[Effect.PASS]:>2}  fail {counts[Effect.FAIL]:>2}"
-            f"  open {counts[Effect.OPEN]:>2}  {trial.title}",
+            f"  open {counts[Effect.OPEN]:>2}  ",
+            (f"{status_label(trial.status):<{status_width}}", "cyan"),
+            f"  {trial.title}",
         ))
         lines += [_criterion_line(c) for c in _noteworthy(trial.criteria)]
     if report.warnings:

@@ -266,7 +266,8 @@ class _StudyReader:
         if module is None:
             return {}
         if not isinstance(module, Mapping):
-            self.problems.append((f"{PROTOCOL}.{name}", f"expected a mapping, got {describe(module)}"))
+            message = f"expected a mapping, got {describe(module)}"
+            self.problems.append((f"{PROTOCOL}.{name}", message))
             return {}
         return module
 

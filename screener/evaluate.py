@@ -195,6 +195,8 @@ _DAYS_PER_UNIT = {"day": 1.0, "week": 7.0, "hour": 1 / 24}
 
 def _age(rule: r.Compare | r.Between, facts: PatientFacts) -> Outcome:
     unit = rule.unit or "years"
+    if unit not in ("years", "months", "weeks", "days"):
+        return Outcome(Status.REVIEW, f"an age in {unit} is not evaluated")
     interval = facts.age_on(unit)
     if interval is None:
         return _unknown("age not on file", "birth date")

@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from pathlib import Path
 
-from screener import __version__
+from screener import __version__, filters
 from screener import rules as r
 from screener.cache import CompileCache
 from screener.canonical import RuleSyntaxError, parse_rule
@@ -38,7 +38,7 @@ from screener.results import (
     TrialResult,
     Verdict,
 )
-from screener.trials import TrialSpec, default_library_dir, load_trial_paths
+from screener.trials import CriterionSpec, TrialSpec, default_library_dir, load_trial_paths
 
 
 @dataclass(frozen=True)
@@ -51,6 +51,7 @@ class CompiledCriterion:
     rule: r.Rule
     reasons: tuple[str, ...] = ()
     context: str | None = None
+    condition: str | None = None
 
     @property
     def coverage(self) -> str:
@@ -128,6 +129,8 @@ def compile_trial(spec: TrialSpec, compiler: Compiler = compile_criterion) -> Co
         except ValueError as error:  # a rewrite whose unit does not fit its analyte
             warnings.append(f"{spec.id} {criterion.id}: {error}; kept as review")
             rule, origin = r.Review(criterion.text), Origin.TEXT
+        if criterion.condition is not None:
+            rule = _restricted(criterion, rule, compiler)
         criteria.append(
             CompiledCriterion(
                 criterion.id,
@@ -138,9 +141,30 @@ def compile_trial(spec: TrialSpec, compiler: Compiler = compile_criterion) -> Co
                 rule,
                 tuple(dict.fromkeys(reasons)),
                 criterion.context,
+                criterion.condition,
             )
         )
     return CompiledTrial(spec, tuple(criteria), tuple(warnings))
+
+
+def _restricted(criterion: CriterionSpec, rule: r.Rule, compiler: Compiler) -> r.Rule:
+    """`rule` limited to the patients its restricting heading names.
+
+    An inclusion item under "For women of childbearing potential:" is met by
+    anyone the heading does not cover (`implies(heading; rule)`); an exclusion
+    item excludes only those it covers (`heading and rule`). A heading the
+    grammar reads only in part is one review leaf (a partial reading of a
+    population such as "Patients MDD & BD" could wrongly exempt a patient),
+    so the item is then definite only where the rule alone decides it the
+    favourable way.
+    """
+    condition = criterion.condition or ""
+    heading = compiler(condition.strip().rstrip(":").strip() or condition, "inclusion")
+    whole = heading.class_ is CriterionClass.CLINICAL and not r.has_review(heading.rule)
+    covered = heading.rule if whole else r.Review(condition)
+    if criterion.kind == "exclusion":
+        return r.AllOf((covered, rule))
+    return r.Implies(covered, rule)
 
 
 def _effect(kind: Kind, status: Status) -> Effect:
@@ -186,28 +210,39 @@ def _criterion_result(
         values=list(outcome.values),
         missing=list(dict.fromkeys(outcome.missing)) if not outcome.status.definite else [],
         answer=recorded,
-        context=criterion.context,
+        context=" / ".join(h for h in (criterion.context, criterion.condition) if h) or None,
     )
 
 
 def _verdict(results: list[CriterionResult]) -> tuple[Verdict, OpenCounts, bool]:
+    """Ineligible on any failure; eligible only with nothing open.
+
+    An unclassified item is always open (`_effect`), even when answered: a
+    person must first file it under inclusion or exclusion, so a trial with
+    one is never `eligible` nor `pending_confirmation`. It counts as a
+    judgement item.
+    """
     if any(c.effect is Effect.FAIL for c in results):
         return Verdict.INELIGIBLE, OpenCounts(), False
     open_items = [c for c in results if c.effect is Effect.OPEN]
     if not open_items:
         return Verdict.ELIGIBLE, OpenCounts(), False
+    unclassified = [c for c in open_items if c.kind is Kind.UNCLASSIFIED]
+    classified = [c for c in open_items if c.kind is not Kind.UNCLASSIFIED]
     counts = OpenCounts(
-        missing_data=sum(c.status is Status.UNKNOWN for c in open_items),
-        judgement=sum(
+        missing_data=sum(c.status is Status.UNKNOWN for c in classified),
+        judgement=len(unclassified) + sum(
             c.status is Status.REVIEW and c.class_ is not CriterionClass.ADMINISTRATIVE
-            for c in open_items
+            for c in classified
         ),
         administrative=sum(
             c.status is Status.REVIEW and c.class_ is CriterionClass.ADMINISTRATIVE
-            for c in open_items
+            for c in classified
         ),
     )
-    pending = all(c.class_ is not CriterionClass.CLINICAL for c in open_items)
+    pending = not unclassified and all(
+        c.class_ is not CriterionClass.CLINICAL for c in open_items
+    )
     return Verdict.NEEDS_REVIEW, counts, pending
 
 
@@ -244,6 +279,9 @@ class TrialLibrary:
     ) -> TrialLibrary:
         """Load trial files and folders (default: the bundled library) and compile them.
 
+        Paths may also hold ClinicalTrials.gov API v2 JSON (a study, a page of
+        studies, folders of them; see screener.ctgov); a bad file or study is
+        kept in `rejected` and never stops the others.
         Compiled criteria are cached by text (screener.cache); `use_cache=False` compiles all.
         """
         if paths is None:
@@ -270,6 +308,21 @@ class TrialLibrary:
         trials = [compile_trial(spec, cache.compile) for spec in specs]
         cache.save()
         return cls(trials, list(rejected))
+
+    def filtered(
+        self,
+        status: str | Iterable[str] | None = None,
+        country: str | Iterable[str] | None = None,
+        site: str | Iterable[str] | None = None,
+    ) -> TrialLibrary:
+        """The trials that pass every filter given (`screener.filters.TrialFilter`):
+        a recruitment status among `status`; a location in one of the `country`
+        values whose facility or city contains one of the `site` texts. The
+        rejected inputs stay. An unknown status raises `ValueError`."""
+        chosen = filters.TrialFilter.build(status=status, country=country, site=site)
+        return TrialLibrary(
+            [trial for trial in self.trials if chosen.keeps(trial.spec)], list(self.rejected)
+        )
 
     def screen(
         self, patient: Patient, on: dt.date | None = None, time_rules: TimeRules | None = None

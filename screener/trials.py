@@ -65,7 +65,9 @@ RECRUITMENT_STATUSES = frozenset({
     "UNKNOWN",
 })
 
-_DEFAULT_ID_PREFIX: dict[str, str] = {"inclusion": "inc", "exclusion": "exc", "unclassified": "unc"}
+_DEFAULT_ID_PREFIX: dict[str, str] = {
+    "inclusion": "inc", "exclusion": "exc", "unclassified": "unc",
+}
 _ID_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9._-]*$"
 _AGE_UNITS: dict[str, AgeUnit] = {
     "year": "years", "years": "years",
@@ -79,6 +81,19 @@ _DAYS_PER_UNIT: dict[AgeUnit, float] = {
 _AGE_TEXT = re.compile(r"\s*(\d+)\s*([A-Za-z]+)\s*")
 _NO_LIMIT = frozenset({"n/a", "na", "none"})
 _BOOLEANS = {"true": True, "yes": True, "false": False, "no": False}
+
+
+def normalise_status(text: str) -> str:
+    """A recruitment status as ClinicalTrials.gov spells it: "Not yet recruiting",
+    "not_yet_recruiting" → NOT_YET_RECRUITING; unknown → `ValueError`."""
+    status = re.sub(r"[\s,_-]+", "_", text.strip()).upper()
+    if status not in RECRUITMENT_STATUSES:
+        raise ValueError(
+            f"unknown recruitment status {text!r}: use one of "
+            + ", ".join(sorted(RECRUITMENT_STATUSES))
+        )
+    return status
+
 
 Problem = tuple[str, str]
 """(field, message): one problem of a trial file."""
@@ -199,15 +214,7 @@ class TrialSpec(_Frozen):
     @field_validator("status", mode="before")
     @classmethod
     def _status(cls, value: Any) -> Any:
-        if not isinstance(value, str):
-            return value
-        status = re.sub(r"[\s,_-]+", "_", value.strip()).upper()
-        if status not in RECRUITMENT_STATUSES:
-            raise ValueError(
-                f"unknown recruitment status {value!r}: use one of "
-                + ", ".join(sorted(RECRUITMENT_STATUSES))
-            )
-        return status
+        return normalise_status(value) if isinstance(value, str) else value
 
     @field_validator("sex", mode="before")
     @classmethod

@@ -33,8 +33,8 @@ def canonical(text: str, kind: str = "inclusion") -> str:
     ("History of diabetes or cirrhosis", "exclusion",
      "history(diabetes) or history(cirrhosis)"),
     # a diagnosis narrowed by words the grammar lacks: the diagnosis decides its absence
-    ("History of malignancy within 5 years", "exclusion",
-     'history(malignancy) and review("within 5 years")'),
+    ("Sepsis requiring vasopressors", "exclusion",
+     'condition(sepsis) and review("requiring vasopressors")'),
     # the same threshold stated in two units is one threshold
     ("Haemoglobin ≥ 9.0 g/dL or 5.6 mmol/L", "inclusion", "lab(hemoglobin) >= 9 g/dL"),
     # "ALT or AST ≤ X": either, or both? both readings
@@ -76,3 +76,25 @@ def test_an_alternative_after_an_age_is_never_dropped() -> None:
     rule = compile_criterion("Aged 18-65 years (or 16-17 years with parental consent)").rule
     assert r.render(rule) != "age in [18, 65] years"
     assert r.has_review(rule) or isinstance(rule, r.AnyOf)
+
+
+@pytest.mark.parametrize("text", [
+    # a window on a diagnosis waits for dated diagnoses; at the end of a list it may
+    # reach every item (a stroke ten years ago must not exclude)
+    "History of malignancy within 5 years",
+    "Stroke or myocardial infarction within the last 3 months",
+    # an uncompiled opening may govern the items after it
+    "Exceptions include basal cell carcinoma or squamous cell carcinoma of the skin",
+    "First-degree relative with acute myeloid leukemia, myelodysplastic syndrome or lymphoma",
+    "Does not conform the standards of MCI and dementia",
+])
+def test_scope_that_may_reach_the_whole_list_is_review(text: str) -> None:
+    rule = compile_criterion(text, "exclusion").rule
+    assert isinstance(rule, r.Review), r.render(rule)
+
+
+def test_and_between_diagnoses_in_an_exclusion_has_two_readings() -> None:
+    rule = compile_criterion("HIV and hepatitis B infection", "exclusion").rule
+    assert isinstance(rule, r.Readings)
+    inclusion = compile_criterion("HIV and hepatitis B infection", "inclusion").rule
+    assert isinstance(inclusion, r.AllOf)

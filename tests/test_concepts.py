@@ -74,10 +74,17 @@ GENERIC_WORDS = {
 }  # fmt: skip
 
 # Abbreviations reviewed as unambiguous in criterion text; any other phrase this short fails.
+# Reviewed against the development corpus (613 records): "ms", "pe", "mi", "af", "all", "cad",
+# "ich" (ICH-GCP), "gad" (GAD antibodies), "crc" and "osa" were left out as ambiguous there or
+# elsewhere; "mds" also prefixes "MDS-UPDRS", which keeps such text from compiling (a word
+# follows it), so it is kept.
 REVIEWED_ABBREVIATIONS = {
     "dic", "hiv", "hiv+", "hcc", "pid", "poi", "pof", "chf", "aki", "ibd", "sle", "gdm",
     "copd", "esrd", "eskd", "esld", "aclf", "hsct", "hsil", "hgsil", "t1dm", "t2dm", "iddm",
     "niddm", "cin2", "cin3", "cin-2", "cin-3", "cin2+", "shock",
+    # conditions criteria name most often (see NEW_CONCEPT_CODES)
+    "nsclc", "sclc", "nmsc", "dcis", "aml", "apl", "cll", "cml", "b-all", "nhl", "mds", "gvhd",
+    "cva", "tia", "tias", "dvt", "vte", "lbbb", "lqts", "ild", "ipf", "ards", "mdd", "ptsd",
 }  # fmt: skip
 
 
@@ -158,6 +165,9 @@ def test_every_concept_has_a_code_or_is_known_by_name() -> None:
     # concepts whose codes all come from narrower concepts, or that have no code at all
     assert by_name_only == {
         "acute_on_chronic_liver_failure", "substance_use_disorder", "solid_organ_transplant",
+        # ICD-10-CM codes site or disease, not these types (see their notes)
+        "non_small_cell_lung_cancer", "small_cell_lung_cancer", "medullary_thyroid_carcinoma",
+        "b_cell_acute_lymphoblastic_leukemia", "congenital_long_qt_syndrome", "aids",
     }  # fmt: skip
 
 
@@ -581,6 +591,553 @@ def test_bad_input() -> None:
         concepts.match("hiv", [Entry("hiv", None, "maybe")])
     with pytest.raises(KeyError, match="unknown concept"):
         concepts.match("no_such_concept", [])
+
+
+# ---------------------------------------------------------------- the conditions criteria name most
+# Added from counts over the development corpus (613 records); each concept with codes that
+# denote it and near-miss codes that do not. Name-only concepts have no codes of their own:
+# their near misses are the codes of their parent, which never tell the type.
+
+NEW_CONCEPT_CODES: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
+    # neoplasms: metastases
+    "metastatic_cancer": (("C78.7", "C79.31", "C78.00", "C7B.00"), ("C77.2", "C34.90")),
+    "cns_metastases": (("C79.31", "C79.32", "C79.49"), ("C79.51", "C71.9")),
+    "brain_metastases": (("C79.31",), ("C79.32", "C71.9")),
+    "leptomeningeal_metastases": (("C79.32",), ("C79.31", "G03.9")),
+    "liver_metastases": (("C78.7",), ("C22.0", "C78.00")),
+    "bone_metastases": (("C79.51",), ("C79.52", "C41.9")),
+    "spinal_cord_compression": (("G95.20", "G95.29"), ("G95.0", "G95.89")),
+    # solid tumours
+    "lung_cancer": (("C34.90", "C34.11"), ("C7A.090", "C78.00", "D02.20")),
+    "non_small_cell_lung_cancer": ((), ("C34.90",)),
+    "small_cell_lung_cancer": ((), ("C34.90",)),
+    "breast_cancer": (("C50.911", "C50.011"), ("D05.10", "C44.501")),
+    "prostate_cancer": (("C61",), ("D07.5", "N40.0")),
+    "colorectal_cancer": (("C18.7", "C19", "C20"), ("C21.0", "C17.9")),
+    "gastric_cancer": (("C16.9",), ("C15.9", "C17.0")),
+    "bladder_cancer": (("C67.9",), ("C65.9", "D09.0")),
+    "thyroid_cancer": (("C73",), ("E04.1", "D34")),
+    "medullary_thyroid_carcinoma": ((), ("C73",)),
+    "melanoma": (("C43.9", "C43.51"), ("D03.9", "C44.91", "C69.30")),
+    "non_melanoma_skin_cancer": (("C44.91", "C44.92", "C44.99"), ("C43.9", "C4A.9")),
+    "basal_cell_carcinoma": (
+        ("C44.91", "C44.311", "C44.1121", "C44.510", "C44.01"),
+        ("C44.92", "C44.90", "C44.131"),
+    ),
+    "cutaneous_squamous_cell_carcinoma": (
+        ("C44.92", "C44.321", "C44.1221", "C44.02"),
+        ("C44.91", "C44.99"),
+    ),
+    "carcinoma_in_situ": (("D05.10", "D06.9", "D09.0", "D00.1"), ("D03.9", "C50.911", "D12.6")),
+    "ductal_carcinoma_in_situ": (("D05.11",), ("D05.01", "C50.911")),
+    # haematological malignancies
+    "hematologic_malignancy": (("C81.90", "C92.00", "C96.9"), ("D46.9", "D47.2", "C80.1")),
+    "leukemia": (("C91.10", "C92.00", "C95.90", "C91.A0"), ("C94.6", "C90.00", "C83.00")),
+    "acute_leukemia": (("C91.00", "C92.40", "C95.00"), ("C91.10", "C92.10")),
+    "acute_myeloid_leukemia": (
+        ("C92.00", "C92.40", "C93.00", "C94.00", "C92.A0"),
+        ("C92.10", "C92.30", "C91.00", "C93.10"),
+    ),
+    "acute_promyelocytic_leukemia": (("C92.40", "C92.41"), ("C92.00",)),
+    "acute_lymphoblastic_leukemia": (("C91.00", "C91.01"), ("C91.10", "C92.00")),
+    "b_cell_acute_lymphoblastic_leukemia": ((), ("C91.00",)),
+    "chronic_lymphocytic_leukemia": (("C91.10",), ("C83.00", "C91.40")),
+    "chronic_myeloid_leukemia": (("C92.10",), ("C92.20",)),
+    "lymphoma": (("C81.90", "C83.30", "C85.90", "C88.4", "C88.0"), ("C90.00", "C91.10", "C88.2")),
+    "hodgkin_lymphoma": (("C81.10",), ("C83.30",)),
+    "non_hodgkin_lymphoma": (("C83.30", "C82.90", "C84.40", "C88.4"), ("C81.90",)),
+    "multiple_myeloma": (("C90.00", "C90.01"), ("C90.10", "C90.30", "D47.2")),
+    "myelodysplastic_syndrome": (("D46.9", "D46.C", "D46.20"), ("D47.1", "C94.6")),
+    "graft_versus_host_disease": (("D89.810", "D89.813"), ("D89.89", "T86.09")),
+    "chronic_graft_versus_host_disease": (("D89.811", "D89.812"), ("D89.810",)),
+    # infections
+    "covid_19": (("U07.1", "J12.82"), ("U07.0", "J12.81", "B34.2")),
+    "pneumonia": (("J18.9", "J15.9", "J12.82"), ("J69.0", "J84.9", "J20.9")),
+    "syphilis": (("A51.0", "A53.9", "O98.111"), ("A54.9", "A65")),
+    "fungal_infection": (("B37.0", "B44.9", "B49"), ("B35.1", "B36.0")),
+    # liver
+    "autoimmune_hepatitis": (("K75.4",), ("K75.9", "K74.3")),
+    "gilbert_syndrome": (("E80.4",), ("E80.5", "E80.6")),
+    # blood
+    "anemia": (("D50.9", "D64.9", "D63.1", "D61.810", "O99.011"), ("D57.3", "D56.3", "D75.1")),
+    "fanconi_anemia": (("D61.03",), ("D61.09", "D61.01")),
+    "hemophilia": (("D66", "D67"), ("D68.1", "D68.0", "D68.311")),
+    "hemophilia_a": (("D66",), ("D67",)),
+    "hemophilia_b": (("D67",), ("D66",)),
+    "thrombocytopenia": (("D69.6", "D69.3", "D69.59", "D69.41"), ("D75.821", "D69.1", "D69.0")),
+    "neutropenia": (("D70.9", "D70.1"), ("D72.819", "D61.818")),
+    "immunodeficiency": (("D84.9", "D83.9", "D80.1", "D84.821"), ("B20", "D86.0", "D89.89")),
+    "aids": ((), ("B20", "Z21")),
+    # heart
+    "ischemic_heart_disease": (("I25.10", "I20.9", "I21.4", "I25.2"), ("I50.9", "I42.0")),
+    "angina": (("I20.9", "I20.0", "I25.119", "I25.709"), ("I25.10", "I21.4")),
+    "unstable_angina": (("I20.0", "I25.110", "I25.700"), ("I20.9", "I25.119", "I20.1")),
+    "acute_coronary_syndrome": (("I24.9", "I24.0", "I21.4", "I20.0"), ("I24.1", "I25.2", "I20.9")),
+    "myocardial_infarction": (("I21.4", "I21.A1", "I22.0"), ("I25.2", "I24.9", "I20.0")),
+    "cardiac_arrhythmia": (("I48.91", "I47.20", "I49.9", "I49.5"), ("I44.2", "I45.81", "R00.0")),
+    "atrial_fibrillation": (("I48.0", "I48.11", "I48.20", "I48.91"), ("I48.3", "I48.92")),
+    "ventricular_arrhythmia": (("I47.20", "I49.01", "I47.0", "I47.21"), ("I49.3", "I47.10")),
+    "torsades_de_pointes": (("I47.21",), ("I47.20",)),
+    "qt_prolongation": (("I45.81",), ("R94.31", "I45.89")),
+    "congenital_long_qt_syndrome": ((), ("I45.81",)),
+    "atrioventricular_block": (("I44.0", "I44.1", "I44.2", "I44.30"), ("I44.7", "I45.10")),
+    "left_bundle_branch_block": (("I44.7",), ("I44.4", "I45.10")),
+    "cardiomyopathy": (("I42.0", "I42.9", "I43", "I25.5", "O90.3"), ("I51.7", "I50.9")),
+    "pericardial_effusion": (("I31.3", "I31.31", "I31.39"), ("I31.4", "J90")),
+    "hypertensive_crisis": (("I16.0", "I16.1", "I16.9"), ("I10", "I67.4")),
+    "hypertensive_encephalopathy": (("I67.4",), ("I16.1", "G93.40")),
+    # veins
+    "venous_thromboembolism": (("I82.90", "I26.99", "I82.401"), ("I80.00", "I81", "I74.3")),
+    "deep_vein_thrombosis": (
+        ("I82.401", "I82.4Z1", "I82.621", "I82.A11", "I80.10", "O22.30"),
+        ("I82.611", "I80.00", "I82.91", "I26.99"),
+    ),
+    "pulmonary_embolism": (("I26.99", "I26.09", "I27.82"), ("I27.0", "I82.90")),
+    # cerebrovascular
+    "cerebrovascular_disease": (("I63.9", "I67.89", "I69.30", "G45.9"), ("G43.909", "Z86.73")),
+    "stroke": (("I63.9", "I61.9", "I60.9"), ("I62.00", "G45.9", "I69.30", "I67.89")),
+    "ischemic_stroke": (("I63.9", "I63.512"), ("I61.9", "G45.9")),
+    "intracranial_hemorrhage": (("I60.9", "I61.9", "I62.00", "I62.9"), ("S06.5X0A", "I63.9")),
+    "intracerebral_hemorrhage": (("I61.9", "I61.0"), ("I60.9", "I62.00")),
+    "transient_ischemic_attack": (("G45.9", "G45.8", "G45.3"), ("G45.4", "I63.9")),
+    # lungs
+    "interstitial_lung_disease": (
+        ("J84.9", "J84.10", "J84.112", "J84.116", "J70.2"),
+        ("J70.0", "J61", "D86.0"),
+    ),
+    "pulmonary_fibrosis": (("J84.10", "J84.112"), ("J84.9", "J70.1")),
+    "idiopathic_pulmonary_fibrosis": (("J84.112",), ("J84.10", "J84.111")),
+    "pneumonitis": (("J70.0", "J70.4", "J67.9"), ("J69.0", "J18.9", "J84.9")),
+    "radiation_pneumonitis": (("J70.0",), ("J70.1", "J70.2")),
+    "drug_induced_pneumonitis": (("J70.2", "J70.3", "J70.4"), ("J70.0", "J70.5")),
+    "asthma": (("J45.909", "J45.50"), ("J44.9", "J98.01")),
+    "ards": (("J80",), ("J96.00", "P22.0")),
+    "pleural_effusion": (("J90", "J91.0", "J91.8"), ("J94.8", "J86.9")),
+    "hemoptysis": (("R04.2",), ("R04.0", "R04.89")),
+    # endocrine and metabolic
+    "obesity": (("E66.9", "E66.01", "E66.2"), ("E66.3", "Z68.30")),
+    "hypokalemia": (("E87.6",), ("E87.5", "E83.42")),
+    "hypoglycemia": (("E16.2", "E16.0", "E11.649", "E10.641"), ("E16.3", "E11.65", "R73.09")),
+    # immune, skin and bowel
+    "rheumatoid_arthritis": (("M05.79", "M06.9", "M06.09"), ("M06.1", "M06.4", "M08.00")),
+    "psoriasis": (("L40.0", "L40.50"), ("L41.0", "L30.9")),
+    "vitiligo": (("L80",), ("L81.0",)),
+    "alopecia": (("L63.9", "L64.9", "L65.9", "L66.9"), ("L68.0", "L67.0")),
+    "myositis": (("M33.20", "M60.9", "G72.41"), ("M60.20", "M79.10", "G72.0")),
+    "vasculitis": (("M31.30", "M31.6", "M30.0", "L95.9", "D69.0", "I77.6"), ("M31.1", "M32.9")),
+    "celiac_disease": (("K90.0",), ("K90.1", "K90.41")),
+    "malabsorption": (("K90.9", "K90.0", "K91.2"), ("K91.1", "K52.9")),
+    "peptic_ulcer": (("K25.9", "K26.0", "K27.9", "K28.3"), ("K29.70", "K22.10")),
+    "gastrointestinal_perforation": (
+        ("K63.1", "K25.1", "K26.5", "K57.20", "K22.3"),
+        ("K25.0", "K57.30", "K35.20"),
+    ),
+    "bowel_obstruction": (("K56.609", "K56.50", "K56.1", "K91.30"), ("K56.0", "K56.7")),
+    "pancreatitis": (("K85.90", "K85.20", "K86.1"), ("K86.2", "K86.9")),
+    # mind and nervous system
+    "seizure": (("R56.9", "G40.909"), ("R55", "G43.909")),
+    "epilepsy": (("G40.909", "G40.A09"), ("R56.9",)),
+    "dementia": (("F03.90", "F01.50", "F02.80"), ("G30.9", "G31.84", "R41.81")),
+    "parkinson_disease": (("G20", "G20.A1", "G20.B2"), ("G20.C", "G21.11")),
+    "multiple_sclerosis": (("G35", "G35.A"), ("G36.0", "G37.9")),
+    "peripheral_neuropathy": (
+        ("G62.9", "G62.0", "G61.0", "E11.42", "G60.9"),
+        ("E11.40", "G56.00", "H46.9"),
+    ),
+    "depression": (("F32.9", "F32.A", "F33.1", "F34.1", "F53.0"), ("F32.81", "F32.5", "F33.42")),
+    "major_depressive_disorder": (
+        ("F32.9", "F33.1", "F32.4", "F32.3"),
+        ("F32.A", "F34.1", "F32.89", "F32.5"),
+    ),
+    "bipolar_disorder": (("F31.9", "F31.72"), ("F30.10", "F34.0")),
+    "anxiety_disorder": (("F41.1", "F41.9", "F40.10", "F41.0"), ("F43.10", "F42.2")),
+    "post_traumatic_stress_disorder": (("F43.10", "F43.12"), ("F43.0", "F43.20")),
+    "psychotic_disorder": (
+        ("F20.9", "F29", "F25.0", "F31.2", "F32.3", "F53.1"),
+        ("F06.2", "F32.2", "F31.1"),
+    ),
+    "eating_disorder": (("F50.9", "F50.00", "F50.2"), ("R63.0", "F98.3")),
+    "suicidal_ideation": (("R45.851",), ("R45.850", "T14.91XA")),
+    # eye
+    "glaucoma": (("H40.9", "H40.10", "H42"), ("H40.00", "H40.02")),
+}
+
+NEW_CODE_CASES = [
+    (cid, code, expected)
+    for cid, (hits, misses) in NEW_CONCEPT_CODES.items()
+    for codes, expected in ((hits, True), (misses, False))
+    for code in codes
+]
+
+
+def test_new_concepts_are_there_with_hits_and_near_misses() -> None:
+    assert set(NEW_CONCEPT_CODES) <= set(CONCEPTS)
+    assert len(NEW_CONCEPT_CODES) >= 100
+    for cid, (hits, misses) in NEW_CONCEPT_CODES.items():
+        assert misses, cid
+        # a concept with codes samples at least one of them; a name-only one has none
+        assert bool(hits) == bool(CONCEPTS[cid].icd10), cid
+
+
+@pytest.mark.parametrize(
+    ("cid", "code", "expected"),
+    NEW_CODE_CASES,
+    ids=[f"{c}-{k}-{'hit' if e else 'miss'}" for c, k, e in NEW_CODE_CASES],
+)
+def test_new_concept_codes(cid: str, code: str, expected: bool) -> None:
+    assert normalize_code(code) is not None, code
+    assert (cid in concepts.code_concepts(code)) is expected
+
+
+NEW_CANCERS = {
+    "metastatic_cancer", "cns_metastases", "brain_metastases", "leptomeningeal_metastases",
+    "liver_metastases", "bone_metastases", "lung_cancer", "non_small_cell_lung_cancer",
+    "small_cell_lung_cancer", "breast_cancer", "prostate_cancer", "colorectal_cancer",
+    "gastric_cancer", "bladder_cancer", "thyroid_cancer", "medullary_thyroid_carcinoma",
+    "melanoma", "non_melanoma_skin_cancer", "basal_cell_carcinoma",
+    "cutaneous_squamous_cell_carcinoma", "hematologic_malignancy", "leukemia", "acute_leukemia",
+    "acute_myeloid_leukemia", "acute_promyelocytic_leukemia", "acute_lymphoblastic_leukemia",
+    "b_cell_acute_lymphoblastic_leukemia", "chronic_lymphocytic_leukemia",
+    "chronic_myeloid_leukemia", "lymphoma", "hodgkin_lymphoma", "non_hodgkin_lymphoma",
+    "multiple_myeloma",
+}  # fmt: skip
+
+
+def test_new_cancers_are_malignancies_in_situ_and_mds_are_not() -> None:
+    for cid in NEW_CANCERS:
+        assert "malignancy" in concepts.ancestors(cid), cid
+    for cid in ("carcinoma_in_situ", "ductal_carcinoma_in_situ", "cin3", "myelodysplastic_syndrome",
+                "spinal_cord_compression"):  # fmt: skip
+        assert "malignancy" not in concepts.ancestors(cid), cid
+    assert not NEW_CANCERS & concepts.descendants("carcinoma_in_situ")
+    for code in ("D05.11", "D06.9", "D09.0", "D46.9", "D46.C", "G95.20"):
+        assert "malignancy" not in concepts.code_concepts(code), code
+    assert "blood_disease" in concepts.ancestors("myelodysplastic_syndrome")
+    assert "carcinoma_in_situ" in concepts.ancestors("cin3")
+    assert "hsil" in concepts.ancestors("cin3")
+
+
+def test_new_hierarchy() -> None:
+    assert concepts.ancestors("acute_promyelocytic_leukemia") == {
+        "acute_myeloid_leukemia", "acute_leukemia", "leukemia", "hematologic_malignancy",
+        "malignancy", "blood_disease",
+    }  # fmt: skip
+    assert {"lymphoma", "hematologic_malignancy"} <= concepts.ancestors("hodgkin_lymphoma")
+    assert concepts.ancestors("non_small_cell_lung_cancer") == {"lung_cancer", "malignancy"}
+    assert concepts.ancestors("brain_metastases") == {
+        "cns_metastases", "metastatic_cancer", "malignancy",
+    }  # fmt: skip
+    # liver metastases are not liver disease; primary liver cancer is
+    assert "liver_disease" not in concepts.ancestors("liver_metastases")
+    assert concepts.ancestors("myocardial_infarction") == {
+        "acute_coronary_syndrome", "ischemic_heart_disease", "heart_disease",
+        "cardiovascular_disease",
+    }  # fmt: skip
+    assert {"angina", "acute_coronary_syndrome"} <= concepts.ancestors("unstable_angina")
+    assert {"intracranial_hemorrhage", "stroke", "active_bleeding", "cerebrovascular_disease",
+            "neurological_disorder", "cardiovascular_disease"} <= concepts.ancestors(
+        "intracerebral_hemorrhage"
+    )  # fmt: skip
+    assert "stroke" not in concepts.ancestors("transient_ischemic_attack")
+    assert "cerebrovascular_disease" in concepts.ancestors("transient_ischemic_attack")
+    assert {"deep_vein_thrombosis", "pulmonary_embolism"} == concepts.descendants(
+        "venous_thromboembolism"
+    )
+    assert {"pneumonitis", "interstitial_lung_disease"} <= concepts.ancestors(
+        "drug_induced_pneumonitis"
+    )
+    assert "infection" not in concepts.ancestors("pneumonitis")
+    assert {"infection", "lung_disease"} <= concepts.ancestors("pneumonia")
+    assert "infection" in concepts.ancestors("covid_19")
+    assert {"hiv", "immunodeficiency"} <= concepts.ancestors("aids")
+    assert "immunodeficiency" not in concepts.ancestors("hiv")
+    assert {"malabsorption", "autoimmune_disease"} <= concepts.ancestors("celiac_disease")
+    assert {"autoimmune_disease", "liver_disease"} <= concepts.ancestors("autoimmune_hepatitis")
+    assert "psychotic_disorder" in concepts.ancestors("schizophrenia")
+    assert "psychiatric_disorder" in concepts.ancestors("schizophrenia")
+    assert "epilepsy" in concepts.descendants("seizure")
+    assert "depression" in concepts.ancestors("major_depressive_disorder")
+    assert "bleeding_disorder" in concepts.ancestors("hemophilia_a")
+    assert "bleeding_disorder" in concepts.ancestors("thrombocytopenia")
+    assert "diabetes" not in concepts.ancestors("hypoglycemia")
+    # diseases not under diagnoses they only resemble
+    assert "dementia" not in concepts.descendants("neurological_disorder")
+    assert "neuropsychiatric_disorder" in concepts.ancestors("dementia")
+    assert "heart_disease" in concepts.ancestors("qt_prolongation")
+    assert "cardiac_arrhythmia" not in concepts.ancestors("qt_prolongation")
+
+
+def test_new_history_codes() -> None:
+    # an old infarction is a history of infarction and present ischaemic heart disease
+    assert concepts.is_history_code("I25.2", "myocardial_infarction")
+    assert "myocardial_infarction" not in concepts.code_concepts("I25.2")
+    assert "ischemic_heart_disease" in concepts.code_concepts("I25.2")
+    # Z86.73 does not tell a TIA from a stroke
+    assert concepts.history_concepts("Z86.73") >= {"cerebrovascular_disease"}
+    assert not concepts.is_history_code("Z86.73", "stroke")
+    assert not concepts.is_history_code("Z86.73", "transient_ischemic_attack")
+    # sequelae are the history of the stroke and present cerebrovascular disease
+    assert concepts.is_history_code("I69.30", "ischemic_stroke")
+    assert concepts.is_history_code("I69.30", "stroke")
+    assert concepts.is_history_code("I69.10", "intracerebral_hemorrhage")
+    assert not concepts.is_history_code("I69.30", "intracranial_hemorrhage")
+    assert "cerebrovascular_disease" in concepts.code_concepts("I69.30")
+    assert concepts.is_history_code("Z86.711", "pulmonary_embolism")
+    assert concepts.is_history_code("Z86.711", "venous_thromboembolism")
+    assert concepts.is_history_code("Z86.718", "venous_thromboembolism")
+    assert not concepts.is_history_code("Z86.718", "deep_vein_thrombosis")
+    assert concepts.history_concepts("Z85.3") == {"breast_cancer", "malignancy"}
+    assert concepts.is_history_code("Z85.118", "lung_cancer")
+    assert not concepts.is_history_code("Z85.110", "lung_cancer")
+    assert concepts.is_history_code("Z85.6", "leukemia")
+    assert concepts.is_history_code("Z85.6", "blood_disease")
+    assert not concepts.is_history_code("Z85.6", "acute_myeloid_leukemia")
+    assert concepts.is_history_code("Z85.72", "non_hodgkin_lymphoma")
+    assert concepts.is_history_code("Z85.828", "non_melanoma_skin_cancer")
+    assert not concepts.is_history_code("Z85.828", "basal_cell_carcinoma")
+    assert concepts.is_history_code("Z86.000", "carcinoma_in_situ")
+    assert not concepts.is_history_code("Z86.000", "malignancy")
+    assert not concepts.is_history_code("Z86.006", "carcinoma_in_situ")
+    assert concepts.is_history_code("Z87.11", "peptic_ulcer")
+    assert concepts.is_history_code("Z86.16", "covid_19")
+    assert concepts.is_history_code("U09.9", "covid_19")
+    assert "infection" not in concepts.code_concepts("Z86.16")
+    # a depression in full remission is a history
+    assert concepts.is_history_code("F33.42", "major_depressive_disorder")
+    assert concepts.is_history_code("F32.5", "depression")
+    assert "depression" not in concepts.code_concepts("F33.42")
+
+
+def test_new_matching() -> None:
+    # a coded lung cancer never tells the type; the name does
+    coded = present(code="C34.90")
+    named = Entry("non-small cell lung cancer", "C34.90", "present")
+    assert concepts.match("lung_cancer", [coded]).present == (coded,)
+    nsclc = concepts.match("non_small_cell_lung_cancer", [coded])
+    assert not (nsclc.present or nsclc.absent)
+    assert concepts.match("non_small_cell_lung_cancer", [named]).present == (named,)
+    assert concepts.match("small_cell_lung_cancer", [named]).present == ()
+    assert concepts.match("malignancy", [named]).present == (named,)
+    # no lung cancer at all rules out both types; no NSCLC does not rule out lung cancer
+    assert concepts.match("small_cell_lung_cancer", [absent(code="C34")]).known_absent
+    assert concepts.match("non_small_cell_lung_cancer", [absent("lung cancer")]).known_absent
+    assert not concepts.match("lung_cancer", [absent("nsclc")]).known_absent
+    # absent leukaemia rules out AML and APL, absent AML does not rule out leukaemia
+    assert concepts.match("acute_promyelocytic_leukemia", [absent("leukaemia")]).known_absent
+    assert not concepts.match("leukemia", [absent("aml")]).known_absent
+    # a patient with MDS has no malignancy by that entry
+    mds = concepts.match("malignancy", [present("myelodysplastic syndrome", "D46.9")])
+    assert not mds.present
+    # an old MI is resolved; "history of stroke or TIA" (Z86.73) is neither stroke nor TIA
+    old_mi = present(code="I25.2")
+    assert concepts.match("myocardial_infarction", [old_mi]).resolved == (old_mi,)
+    z8673 = present(code="Z86.73")
+    assert concepts.match("cerebrovascular_disease", [z8673]).resolved == (z8673,)
+    stroke = concepts.match("stroke", [z8673])
+    assert not (stroke.present or stroke.resolved or stroke.absent)
+
+
+@pytest.mark.parametrize(
+    ("text", "cid"),
+    [
+        ("brain metastases", "brain_metastases"),
+        ("Brain metastasis", "brain_metastases"),
+        ("CNS metastases", "cns_metastases"),
+        ("central nervous system metastases", "cns_metastases"),
+        ("leptomeningeal disease", "leptomeningeal_metastases"),
+        ("carcinomatous meningitis", "leptomeningeal_metastases"),
+        ("cancerous meningitis", "leptomeningeal_metastases"),
+        ("liver metastases", "liver_metastases"),
+        ("hepatic metastasis", "liver_metastases"),
+        ("spinal cord compression", "spinal_cord_compression"),
+        ("NSCLC", "non_small_cell_lung_cancer"),
+        ("non-small cell lung cancer", "non_small_cell_lung_cancer"),
+        ("non small cell lung cancer", "non_small_cell_lung_cancer"),
+        ("Non-small-cell lung carcinoma", "non_small_cell_lung_cancer"),
+        ("small cell lung cancer", "small_cell_lung_cancer"),
+        ("SCLC", "small_cell_lung_cancer"),
+        ("lung carcinoma", "lung_cancer"),
+        ("breast carcinoma", "breast_cancer"),
+        ("prostatic cancer", "prostate_cancer"),
+        ("non-melanoma skin cancer", "non_melanoma_skin_cancer"),
+        ("nonmelanoma skin cancers", "non_melanoma_skin_cancer"),
+        ("basal cell carcinoma of the skin", "basal_cell_carcinoma"),
+        ("squamous cell carcinoma of the skin", "cutaneous_squamous_cell_carcinoma"),
+        ("carcinoma in situ", "carcinoma_in_situ"),
+        ("cancer in situ", "carcinoma_in_situ"),
+        ("carcinoma in-situ", "carcinoma_in_situ"),
+        ("ductal carcinoma in situ", "ductal_carcinoma_in_situ"),
+        ("leukaemia", "leukemia"),
+        ("leukemias", "leukemia"),
+        ("acute myeloid leukaemia", "acute_myeloid_leukemia"),
+        ("AML", "acute_myeloid_leukemia"),
+        ("acute promyelocytic leukaemia", "acute_promyelocytic_leukemia"),
+        ("acute lymphoblastic leukemia", "acute_lymphoblastic_leukemia"),
+        ("B-ALL", "b_cell_acute_lymphoblastic_leukemia"),
+        ("CLL", "chronic_lymphocytic_leukemia"),
+        ("chronic myelogenous leukemia", "chronic_myeloid_leukemia"),
+        ("Hodgkin's lymphoma", "hodgkin_lymphoma"),
+        ("non-Hodgkin lymphoma", "non_hodgkin_lymphoma"),
+        ("Non Hodgkin-Lymphoma", "non_hodgkin_lymphoma"),
+        ("hematological malignancies", "hematologic_malignancy"),
+        ("haematological malignancy", "hematologic_malignancy"),
+        ("myelodysplastic syndromes", "myelodysplastic_syndrome"),
+        ("MDS", "myelodysplastic_syndrome"),
+        ("GVHD", "graft_versus_host_disease"),
+        ("graft-versus-host disease", "graft_versus_host_disease"),
+        ("chronic GVHD", "chronic_graft_versus_host_disease"),
+        ("COVID-19", "covid_19"),
+        ("SARS-CoV-2 infection", "covid_19"),
+        ("syphilis", "syphilis"),
+        ("fungal infections", "fungal_infection"),
+        ("Gilbert's syndrome", "gilbert_syndrome"),
+        ("Gilbert disease", "gilbert_syndrome"),
+        ("anaemia", "anemia"),
+        ("Fanconi anaemia", "fanconi_anemia"),
+        ("haemophilia", "hemophilia"),
+        ("Hemophilia A", "hemophilia_a"),
+        ("haemophilia B", "hemophilia_b"),
+        ("immune deficiency", "immunodeficiency"),
+        ("acquired immunodeficiency syndrome", "aids"),
+        ("coronary artery disease", "ischemic_heart_disease"),
+        ("ischaemic heart disease", "ischemic_heart_disease"),
+        ("angina pectoris", "angina"),
+        ("unstable angina pectoris", "unstable_angina"),
+        ("acute coronary syndrome", "acute_coronary_syndrome"),
+        ("myocardial infarction", "myocardial_infarction"),
+        ("heart attack", "myocardial_infarction"),
+        ("cardiac arrhythmias", "cardiac_arrhythmia"),
+        ("atrial fibrillation", "atrial_fibrillation"),
+        ("ventricular arrhythmias", "ventricular_arrhythmia"),
+        ("torsade de pointes", "torsades_de_pointes"),
+        ("QTc prolongation", "qt_prolongation"),
+        ("long QT syndrome", "qt_prolongation"),
+        ("prolongation of the QT interval", "qt_prolongation"),
+        ("congenital long QT syndrome", "congenital_long_qt_syndrome"),
+        ("AV block", "atrioventricular_block"),
+        ("left bundle branch block", "left_bundle_branch_block"),
+        ("pericardial effusions", "pericardial_effusion"),
+        ("deep venous thrombosis", "deep_vein_thrombosis"),
+        ("DVT", "deep_vein_thrombosis"),
+        ("pulmonary emboli", "pulmonary_embolism"),
+        ("pulmonary thromboembolism", "pulmonary_embolism"),
+        ("venous thromboembolism", "venous_thromboembolism"),
+        ("cerebrovascular accident", "stroke"),
+        ("CVA", "stroke"),
+        ("strokes", "stroke"),
+        ("cerebral infarction", "ischemic_stroke"),
+        ("ischaemic stroke", "ischemic_stroke"),
+        ("cerebral hemorrhage", "intracerebral_hemorrhage"),
+        ("cerebral haemorrhage", "intracerebral_hemorrhage"),
+        ("intracranial bleeding", "intracranial_hemorrhage"),
+        ("transient ischaemic attack", "transient_ischemic_attack"),
+        ("TIA", "transient_ischemic_attack"),
+        ("temporary ischemic attack", "transient_ischemic_attack"),
+        ("cerebrovascular diseases", "cerebrovascular_disease"),
+        ("hypertensive crisis", "hypertensive_crisis"),
+        ("hypertensive encephalopathy", "hypertensive_encephalopathy"),
+        ("interstitial lung disease", "interstitial_lung_disease"),
+        ("interstitial pneumonia", "interstitial_lung_disease"),
+        ("ILD", "interstitial_lung_disease"),
+        ("pulmonary fibrosis", "pulmonary_fibrosis"),
+        ("idiopathic pulmonary fibrosis", "idiopathic_pulmonary_fibrosis"),
+        ("pneumonitis", "pneumonitis"),
+        ("non-infectious pneumonitis", "pneumonitis"),
+        ("radiation pneumonitis", "radiation_pneumonitis"),
+        ("drug-induced interstitial lung disease", "drug_induced_pneumonitis"),
+        ("drug-induced ILD", "drug_induced_pneumonitis"),
+        ("bronchial asthma", "asthma"),
+        ("ARDS", "ards"),
+        ("pleural effusions", "pleural_effusion"),
+        ("haemoptysis", "hemoptysis"),
+        ("obesity", "obesity"),
+        ("hypokalaemia", "hypokalemia"),
+        ("hypoglycaemia", "hypoglycemia"),
+        ("rheumatoid arthritis", "rheumatoid_arthritis"),
+        ("psoriasis", "psoriasis"),
+        ("vitiligo", "vitiligo"),
+        ("alopecia", "alopecia"),
+        ("myositis", "myositis"),
+        ("vasculitis", "vasculitis"),
+        ("coeliac disease", "celiac_disease"),
+        ("malabsorption syndrome", "malabsorption"),
+        ("peptic ulcer disease", "peptic_ulcer"),
+        ("gastrointestinal perforation", "gastrointestinal_perforation"),
+        ("intestinal obstruction", "bowel_obstruction"),
+        ("pancreatitis", "pancreatitis"),
+        ("seizures", "seizure"),
+        ("convulsions", "seizure"),
+        ("epilepsy", "epilepsy"),
+        ("seizure disorder", "epilepsy"),
+        ("dementia", "dementia"),
+        ("Parkinson's disease", "parkinson_disease"),
+        ("multiple sclerosis", "multiple_sclerosis"),
+        ("peripheral neuropathy", "peripheral_neuropathy"),
+        ("polyneuropathy", "peripheral_neuropathy"),
+        ("depressive disorder", "depression"),
+        ("major depressive disorder", "major_depressive_disorder"),
+        ("major depression", "major_depressive_disorder"),
+        ("MDD", "major_depressive_disorder"),
+        ("bipolar disorder", "bipolar_disorder"),
+        ("anxiety disorders", "anxiety_disorder"),
+        ("post-traumatic stress disorder", "post_traumatic_stress_disorder"),
+        ("PTSD", "post_traumatic_stress_disorder"),
+        ("psychosis", "psychotic_disorder"),
+        ("psychotic disorder", "psychotic_disorder"),
+        ("eating disorders", "eating_disorder"),
+        ("suicidal ideation", "suicidal_ideation"),
+        ("glaucoma", "glaucoma"),
+    ],
+)
+def test_new_phrases(text: str, cid: str) -> None:
+    concept = concepts.by_phrase(text)
+    assert concept is not None and concept.id == cid
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        # ambiguous abbreviations and words
+        "ms", "pe", "mi", "af", "all", "cad", "ich", "gad", "osa", "covid", "sars-cov-2",
+        "depression", "obese", "neuropathy", "metastases", "metastasis", "metastatic disease",
+        "cord compression", "immunodeficiency syndrome", "graft-versus-host",
+        # broader or narrower than any concept
+        "skin cancer", "squamous cell carcinoma", "urothelial carcinoma", "colon cancer",
+        "acute pancreatitis", "small bowel obstruction", "gastric ulcer", "morbid obesity",
+        "paroxysmal atrial fibrillation", "hypertensive emergency", "stemi", "alzheimer's disease",
+        "factor viii deficiency", "agranulocytosis", "immunocompromised", "hydrothorax",
+    ],
+)  # fmt: skip
+def test_new_phrases_rejected(text: str) -> None:
+    assert concepts.by_phrase(text) is None
+
+
+@pytest.mark.parametrize(
+    ("text", "tokens"),
+    [
+        # the longest phrase wins over a shorter concept inside it
+        ("non-small cell lung cancer", [("CONCEPT", "non_small_cell_lung_cancer")]),
+        ("non-melanoma skin cancer", [("CONCEPT", "non_melanoma_skin_cancer")]),
+        ("carcinoma in situ of the cervix", [("CONCEPT", "cin3")]),
+        ("acquired immune deficiency syndrome", [("CONCEPT", "aids")]),
+        # a diagnosis over the narrowing qualifier or graded noun it starts or ends with
+        ("unstable angina", [("CONCEPT", "unstable_angina")]),
+        ("hypertensive encephalopathy", [("CONCEPT", "hypertensive_encephalopathy")]),
+        ("chronic GVHD", [("CONCEPT", "chronic_graft_versus_host_disease")]),
+        # "haemophilia A" is never haemophilia and the article "a"
+        ("haemophilia A", [("CONCEPT", "hemophilia_a")]),
+    ],
+)
+def test_new_phrases_tokenize_whole(text: str, tokens: list[tuple[str, str]]) -> None:
+    from screener.compiler.tokens import tokenize
+
+    assert [(t.type, str(t)) for t in tokenize(text)] == tokens
+
+
+def test_st_segment_depression_is_not_a_diagnosis() -> None:
+    from screener.compiler.tokens import tokenize
+
+    assert all(t.type != "CONCEPT" for t in tokenize("ST segment depression"))
 
 
 # ---------------------------------------------------------------- drug classes

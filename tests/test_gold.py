@@ -236,7 +236,7 @@ def is_weakening(got: r.Rule, gold: r.Rule) -> bool:
         return False
     if isinstance(got, r.AllOf | r.AnyOf | r.Readings):
         assert isinstance(gold, r.AllOf | r.AnyOf | r.Readings)
-        return len(got.items) == len(gold.items) and _pairs(list(got.items), list(gold.items))
+        return _pairs(list(got.items), list(gold.items))
     if isinstance(got, r.Not | r.Qualified):
         assert isinstance(gold, r.Not | r.Qualified)
         return is_weakening(got.item, gold.item)
@@ -247,9 +247,12 @@ def is_weakening(got: r.Rule, gold: r.Rule) -> bool:
 
 
 def _pairs(got: list[r.Rule], gold: list[r.Rule]) -> bool:
-    """Each `got` item weakens a distinct `gold` item (order does not matter)."""
+    """Each `got` item weakens a distinct `gold` item (order does not matter); a review
+    item of `got` may stand for several gold items ("A and review" for "A and B and C")."""
     if not got:
-        return True
+        return not gold
+    if isinstance(got[0], r.Review) and len(got) == 1:
+        return bool(gold)
     first, rest = got[0], got[1:]
     return any(
         is_weakening(first, candidate) and _pairs(rest, gold[:index] + gold[index + 1 :])

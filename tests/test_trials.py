@@ -198,6 +198,26 @@ def test_age_limit_prints_as_written() -> None:
     assert [str(AgeLimit(value=v, unit="years")) for v in (1, 18)] == ["1 year", "18 years"]
 
 
+def test_registry_fields_in_a_trial_file(tmp_path: Path) -> None:
+    trial = load_trial_file(write(tmp_path, (
+        "id: T\ntitle: t\nhealthy_volunteers: No\n"
+        "locations:\n  - facility: Hôpital Beaujon\n    city: Clichy\n    country: France\n"
+        "  - country: Germany\n"
+        "inclusion:\n  - text: Negative pregnancy test\n    condition: 'Women of childbearing "
+        "potential:'\nunclassified:\n  - Pregnancy\n  - text: Lactation\n    context: 'Other:'\n"
+    )))
+    assert trial.healthy_volunteers is False
+    assert [str(location) for location in trial.locations] == [
+        "Hôpital Beaujon, Clichy, France", "Germany",
+    ]
+    assert trial.inclusion[0].condition == "Women of childbearing potential:"
+    assert [(c.id, c.kind, c.context) for c in trial.unclassified] == [
+        ("unc-1", "unclassified", None), ("unc-2", "unclassified", "Other:"),
+    ]
+    assert [c.id for c in trial.criteria] == ["inc-1", "unc-1", "unc-2"]
+    assert load_trial_text(dump_trial(trial), "dumped") == trial
+
+
 def test_yaml_scalars_stay_text() -> None:
     trial = load_trial_text(
         "id: 2024\ntitle: yes\nconditions: [NO, 1.50, 2020-01-01]\n"
@@ -270,6 +290,17 @@ def test_the_model_rejects_duplicate_ids_when_built_directly() -> None:
          "exclusion[0].id", "duplicate criterion id 'inc-1' (also inclusion[0])"),
         ("id: T\ntitle: t\ninclusion:\n  - text: a\n    kind: exclusion\n",
          "inclusion[0].kind", "a criterion of kind exclusion under inclusion"),
+        ("id: T\ntitle: t\nhealthy_volunteers: maybe\n", "healthy_volunteers",
+         "expected yes or no"),
+        ("id: T\ntitle: t\nlocations:\n  - cty: Lyon\n", "locations[0].cty",
+         "did you mean 'city'"),
+        ("id: T\ntitle: t\nlocations:\n  - [Lyon]\n", "locations[0]", "expected a location"),
+        ("id: T\ntitle: t\nlocations:\n  - facility:\n", "locations[0]",
+         "a location needs a facility, a city or a country"),
+        ("id: T\ntitle: t\nunclassified:\n  - text: a\n    conditon: b\n",
+         "unclassified[0].conditon", "did you mean 'condition'"),
+        ("id: T\ntitle: t\ninclusion: [a]\nunclassified:\n  - text: b\n    id: inc-1\n",
+         "unclassified[0].id", "duplicate criterion id 'inc-1' (also inclusion[0])"),
     ],
 )
 def test_error_names_file_and_field(tmp_path: Path, text: str, field: str, message: str) -> None:
@@ -350,7 +381,7 @@ def test_missing_paths_and_empty_folders_are_reported(tmp_path: Path) -> None:
     trials, errors = load_trial_paths([tmp_path / "nowhere", empty])
     assert trials == []
     assert [e.message for e in errors] == [
-        "no such file or folder", "the folder holds no trial files (*.yaml, *.yml)",
+        "no such file or folder", "the folder holds no trial files (*.yaml, *.yml, *.json)",
     ]
 
 
@@ -402,9 +433,16 @@ def trials(draw: st.DrawFn) -> TrialSpec:
                 "id": f"{kind[:3]}{index}-{draw(IDS)}" if draw(st.booleans()) else None,
                 "rewrite": draw(st.none() | TEXT),
                 "context": draw(st.none() | TEXT),
+                "condition": draw(st.none() | TEXT),
             }
             for index in range(draw(st.integers(0, 3)))
         ]
+
+    def location() -> dict[str, str | None]:
+        parts = {key: draw(st.none() | TEXT) for key in ("facility", "city", "country")}
+        if all(value is None for value in parts.values()):
+            parts["country"] = draw(TEXT)
+        return parts
 
     return TrialSpec.model_validate({
         "id": draw(IDS),
@@ -412,11 +450,14 @@ def trials(draw: st.DrawFn) -> TrialSpec:
         "status": draw(st.none() | st.sampled_from(["RECRUITING", "UNKNOWN"])),
         "sex": draw(st.sampled_from(["all", "female", "male"])),
         "minimum_age": draw(st.none() | st.sampled_from(["0 days", "1 year", "18 years"])),
+        "healthy_volunteers": draw(st.none() | st.booleans()),
         "conditions": draw(st.lists(TEXT, max_size=2)),
+        "locations": [location() for _ in range(draw(st.integers(0, 2)))],
         "source": draw(st.none() | TEXT),
         "note": draw(st.none() | TEXT),
         "inclusion": criteria("inclusion"),
         "exclusion": criteria("exclusion"),
+        "unclassified": criteria("unclassified"),
     })
 
 

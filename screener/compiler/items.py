@@ -205,7 +205,9 @@ class _ToRule(Transformer[Token, r.Rule]):
         if len(conjunctions) != 1 or len(set(names)) != len(names):
             raise _Reject("a list of analytes with mixed conjunctions")
         rules = tuple(_lab_rule(r.Lab(name), name, comparison) for name in names)
-        if conjunctions == {"explicit or"}:
+        if conjunctions == {"explicit or"} or (
+            conjunctions == {"and"} and self.default_conjunction == "or"
+        ):  # "ALT or AST ≤ X" in any section, "ALT and AST > X" in an exclusion: two readings
             return r.Readings((r.AnyOf(rules), r.AllOf(rules)))
         return r.AllOf(rules) if conjunctions == {"and"} else r.AnyOf(rules)
 
@@ -292,6 +294,8 @@ class _ToRule(Transformer[Token, r.Rule]):
         return None
 
     def age_unit(self, unit: Token, *marker: Token) -> _AgeUnit:
+        if str(unit) not in ("years", "months", "weeks", "days"):
+            raise _Reject(f"an age in {unit}")
         return _AgeUnit(str(unit), bool(marker))
 
     def age_between(self, *parts: AnyType) -> _AgeRule:
@@ -331,13 +335,21 @@ class _ToRule(Transformer[Token, r.Rule]):
         return _AgeRule(r.Compare(r.Age(), r.Op.LE, _number(number), unit.unit), True)
 
     def sexes(self, *parts: AnyType) -> r.Rule:
-        found = [p for p in parts if isinstance(p, r.Sex)]
-        return r.AnyOf(tuple(found)) if len(found) > 1 else found[0]
+        found: list[r.Rule] = []
+        for part in parts:
+            if isinstance(part, r.Sex):
+                found.append(part)
+            elif isinstance(part, r.AnyOf):
+                found.extend(part.items)
+        unique = tuple(dict.fromkeys(found))
+        return r.AnyOf(unique) if len(unique) > 1 else unique[0]
 
     def sex_join(self, *_: Token) -> None:
         return None
 
     def sex(self, token: Token) -> r.Rule:
+        if token.type == "SEX_ANY":
+            return r.AnyOf((r.Sex("male"), r.Sex("female")))
         return r.Sex(str(token))
 
     def sex_only(self, sex: r.Rule) -> r.Rule:

@@ -35,8 +35,10 @@ _SEPARATORS = {"COMMA", "SEMI", "AND", "OR", "ANDOR", "NOR"}
 _NEGATIONS = {"NO", "NOT", "WITHOUT", "NEITHER"}
 _RESTRICTS_LIST = re.compile(
     r"\b(?:(?:in|for|among) (?:the )?(?:patients|subjects|participants|those|people|women|men"
-    r"|individuals|cases)|if|unless|except|when|whereas|respectively|only|otherwise|excluding"
-    r"|other than|apart from|provided|whichever)\b",
+    r"|individuals|cases)|if|unless|except\w*|when|whereas|respectively|only|otherwise"
+    r"|exclud\w*|other than|apart from|provided|whichever|allow\w*|permit\w*|eligib\w*"
+    r"|acceptable|may|can|relatives?|family|famil\w+|parents?|siblings?|mother|father"
+    r"|donors?|partners?)\b",
     re.IGNORECASE,
 )
 _MEANING_CHANGERS = {"NO", "NOT", "WITHOUT", "NOR", "NEITHER"}
@@ -61,6 +63,7 @@ class Builder:
         self.text = text
         self.default_conjunction = "or" if kind == "exclusion" else "and"
         self.root: list[Token] | None = None  # the whole criterion, once seen
+        self.narrowed: dict[int, tuple[r.Rule, r.Rule]] = {}  # "X that ...": (X, review)
         self.reasons: list[str] = []
 
     # ------------------------------------------------------------ helpers
@@ -71,7 +74,7 @@ class Builder:
         end = tokens[-1].end_pos or len(self.text)
         return self.text[start:end].strip(" ,;")
 
-    def review(self, tokens: list[Token], reason: str) -> r.Rule:
+    def review(self, tokens: list[Token], reason: str) -> r.Review:
         self.reasons.append(reason)
         return r.Review(self.span_text(tokens))
 
@@ -121,10 +124,14 @@ class Builder:
             rest = tokens[cut:]
             if not _opens_restriction(rest[0]) or _may_widen(rest):
                 continue
+            if _TEMPORAL.search(self.span_text(rest)):
+                return None  # a dated diagnosis: the language has no window on diagnoses yet
             head = self.parse(tokens[:cut])
             if head is not None and _diagnoses_only(head):
                 tail = self.review(rest, "a restriction the grammar does not cover")
-                return r.AllOf((head, tail))
+                narrowed = r.AllOf((head, tail))
+                self.narrowed[id(narrowed)] = (head, tail)
+                return narrowed
         return None
 
     # ------------------------------------------------------------ lists
@@ -150,13 +157,81 @@ class Builder:
             scoped = self.scoped_list(tokens, groups, separators, leading[0].type)
             if scoped is not None:
                 return scoped
+        checked = self.checked_rules(tokens, groups)
+        if isinstance(checked, r.Review):
+            return checked
+        groups, rules, separators = self.trusted_word_lists(groups, checked, separators)
+        if all(isinstance(rule, r.Review) for rule in rules):
+            return self.review(tokens, "no part of the text compiles")
+        if (
+            r.has_review(rules[-1])
+            and _TEMPORAL.search(self.span_text(groups[-1]))
+            and groups[-1][0].type != "WORD"
+        ):
+            return self.review(tokens, "a time window at the end may apply to every item")
+        narrowed = self.narrowed.get(id(rules[-1]))
+        if narrowed is not None:
+            head, tail = narrowed
+            local = self.levels(tokens, rules, separators)
+            wide = r.AllOf((self.levels(tokens, [*rules[:-1], head], separators), tail))
+            return r.Readings((local, wide))  # the closing restriction: last item, or all?
+        return self.levels(tokens, rules, separators)
+
+    def checked_rules(
+        self, tokens: list[Token], groups: list[list[Token]]
+    ) -> list[r.Rule] | r.Review:
+        """The rule of each piece, or one review when a piece that did not compile may
+        change the meaning of the others (a scope that can reach the whole list)."""
         rules = [self.build_group(g) for g in groups]
-        failed = [g for g, rule in zip(groups, rules, strict=True) if isinstance(rule, r.Review)]
+        failed = [i for i, rule in enumerate(rules) if isinstance(rule, r.Review)]
         if len(failed) == len(groups):
             return self.review(tokens, "no part of the text compiles")
-        if any(_RESTRICTS_LIST.search(self.span_text(g)) for g in failed):
+        if not failed:
+            return rules
+        if any(_RESTRICTS_LIST.search(self.span_text(groups[i])) for i in failed):
             return self.review(tokens, "an uncompiled part may restrict the whole list")
-        return self.levels(tokens, rules, separators)
+        if any(_opens_like_modifier(groups[i]) for i in failed):
+            return self.review(tokens, "a part that reads as a modifier of its neighbour")
+        if failed[0] == 0:
+            return self.review(tokens, "an uncompiled opening may govern the items after it")
+        return rules
+
+    def trusted_word_lists(
+        self, groups: list[list[Token]], rules: list[r.Rule], separators: list[Separator]
+    ) -> tuple[list[list[Token]], list[r.Rule], list[Separator]]:
+        """Pieces joined by a bare 'and'/'or' are trusted only when every one compiled.
+
+        Without punctuation, a word-level conjunction may join parts of one noun phrase
+        ("hospitalized male and female patients"): a piece that did not compile means
+        the split itself is in doubt, so that run becomes one review item.
+        """
+        runs: list[list[int]] = [[0]]
+        between: list[Separator] = []
+        for index, separator in enumerate(separators):
+            if _strength(separator) == 0:
+                runs[-1].append(index + 1)
+            else:
+                runs.append([index + 1])
+                between.append(separator)
+        new_groups: list[list[Token]] = []
+        new_rules: list[r.Rule] = []
+        new_separators: list[Separator] = []
+        for number, run in enumerate(runs):
+            if len(run) > 1 and any(isinstance(rules[k], r.Review) for k in run):
+                joined = _join(groups, separators, run[0], run[-1])
+                new_groups.append(joined)
+                new_rules.append(
+                    self.review(joined, "an 'and'/'or' between words that may belong to one phrase")
+                )
+            else:
+                for position, k in enumerate(run):
+                    new_groups.append(groups[k])
+                    new_rules.append(rules[k])
+                    if position < len(run) - 1:
+                        new_separators.append(separators[k])
+            if number < len(between):
+                new_separators.append(between[number])
+        return new_groups, new_rules, new_separators
 
     def levels(
         self, tokens: list[Token], rules: list[r.Rule], separators: list[Separator]
@@ -193,18 +268,34 @@ class Builder:
         ):
             conjunction = last_inner.pop()  # "A, B or C": a serial list
             assert conjunction is not None
-            return _join_rules([rule for part in parts for rule in part], conjunction)
+            return self.join([rule for part in parts for rule in part], conjunction)
         implicit_below = any(s.conjunction is None for group in inner for s in group)
         if len(explicit) > 1 or (
             explicit and implicit_below and explicit != {self.default_conjunction}
         ):
             flat = [s.conjunction or self.default_conjunction for s in separators]
             return self.combine(tokens, rules, flat)
-        conjunction = explicit.pop() if explicit else self.default_conjunction
+        if explicit:
+            conjunction = explicit.pop()
+            children = [
+                self.levels(tokens, part, seps) for part, seps in zip(parts, inner, strict=True)
+            ]
+            return self.join(children, conjunction)
+        conjunction = self.default_conjunction
         children = [
             self.levels(tokens, part, seps) for part, seps in zip(parts, inner, strict=True)
         ]
         return _join_rules(children, conjunction)
+
+    def join(self, rules: list[r.Rule], conjunction: str) -> r.Rule:
+        """Join by a conjunction written in the text.
+
+        In an exclusion, "A and B" may mean both or either ("HIV and hepatitis B"):
+        both readings, decided only where they agree.
+        """
+        if conjunction == "and" and self.default_conjunction == "or" and len(rules) > 1:
+            return r.Readings((r.conjunction(rules), r.disjunction(rules)))
+        return _join_rules(rules, conjunction)
 
     def build_group(self, group: list[Token]) -> r.Rule:
         rule = self.parse(group)
@@ -300,9 +391,10 @@ class Builder:
         if len(set(conjunctions)) != 1:
             return self.review(tokens, "a qualified list with mixed conjunctions")
         conjunction = conjunctions[0]
-        rules = [self.build_group(g) for g in body]
-        if all(isinstance(rule, r.Review) for rule in rules):
-            return self.review(tokens, "no part of the text compiles")
+        checked = self.checked_rules(tokens, body)
+        if isinstance(checked, r.Review):
+            return checked
+        rules = checked
         qualifier = " ".join(str(t) for t in groups[0][:count])
 
         def qualify(rule: r.Rule) -> r.Rule:
@@ -310,7 +402,7 @@ class Builder:
 
         every = _join_rules([qualify(rule) for rule in rules], conjunction)
         first_only = _join_rules([qualify(rules[0]), *rules[1:]], conjunction)
-        return r.Readings((every, first_only))
+        return every if every == first_only else r.Readings((every, first_only))
 
     # ------------------------------------------------------------ units
     def examples(self, tokens: list[Token]) -> r.Rule | None:
@@ -464,6 +556,27 @@ _WIDENING_TYPES = {
     "PAREN_OR",
     "EG",
 }
+
+
+_TEMPORAL = re.compile(
+    r"\b(?:within|in the (?:past|last|previous|preceding|next)|prior to|before|since|during"
+    r"|ago|recent(?:ly)?|at (?:screening|baseline|enrol+ment|the time)|months?|weeks?|days?"
+    r"|years?)\b",
+    re.IGNORECASE,
+)
+
+
+def _opens_like_modifier(tokens: list[Token]) -> bool:
+    """A piece opening with a participle or linking word ('staged as', 'confirmed by')."""
+    if not tokens:
+        return False
+    first = tokens[0]
+    if first.type in ("CONFIRMED", "WITHIN"):
+        return True
+    word = str(first).lower()
+    return first.type == "WORD" and (
+        word in _RESTRICTION_WORDS or word.endswith("ed") or word.endswith("ing")
+    )
 
 
 def _opens_restriction(token: Token) -> bool:

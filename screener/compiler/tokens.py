@@ -230,6 +230,26 @@ def tokenize(text: str) -> list[Token]:
     return _with_ends(tokens, text)
 
 
+_SEX_LINKS = {"AND", "OR", "ANDOR", "SLASH"}
+
+
+def _either_sex(tokens: list[Token]) -> list[Token]:
+    """'male and female', 'women or men': one token naming either sex (never both at once)."""
+    result: list[Token] = []
+    for token in tokens:
+        if (
+            token.type in ("FEMALE", "MALE")
+            and len(result) >= 2
+            and result[-1].type in _SEX_LINKS | {"COMMA"}
+            and result[-2].type in ("FEMALE", "MALE")
+            and result[-2].type != token.type
+        ):
+            del result[-2:]
+            token = Token("SEX_ANY", "any", start_pos=token.start_pos)
+        result.append(token)
+    return result
+
+
 def _shared_transplant(tokens: list[Token]) -> list[Token]:
     """'solid organ or bone marrow transplant': the last item's 'transplant' is shared."""
     result: list[Token] = []
@@ -306,7 +326,9 @@ def _with_ends(tokens: list[Token], text: str) -> list[Token]:
     parenthesised alternative from a parenthesised note with one token of lookahead.
     """
     merged: list[Token] = []
-    for token in _shared_transplant(_alternative_quantities(_contextual_letters(tokens))):
+    for token in _either_sex(
+        _shared_transplant(_alternative_quantities(_contextual_letters(tokens)))
+    ):
         if token.type == "OR" and merged and merged[-1].type == "LPAR":
             opening = merged.pop()
             token = Token("PAREN_OR", "(or", start_pos=opening.start_pos)
