@@ -1,8 +1,8 @@
 """screener: compile clinical-trial eligibility criteria and pre-screen patients.
 
-    from screener import TrialLibrary, load_patient
-    library = TrialLibrary.load()
-    report = library.screen(load_patient("examples/liver_failure_patient.json"))
+from screener import TrialLibrary, load_patient
+library = TrialLibrary.load()
+report = library.screen(load_patient("examples/liver_failure_patient.json"))
 """
 
 from __future__ import annotations

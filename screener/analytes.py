@@ -113,8 +113,9 @@ def _index(keys: dict[str, list[str]]) -> dict[str, Analyte]:
 
 ANALYTES: dict[str, Analyte] = _load()
 _BY_LOINC = _index({a.id: list(a.loinc) for a in ANALYTES.values()})
-_BY_NAME = _index({a.id: sorted({k.casefold() for k in (a.id, a.name, *a.synonyms)})
-                   for a in ANALYTES.values()})
+_BY_NAME = _index(
+    {a.id: sorted({k.casefold() for k in (a.id, a.name, *a.synonyms)}) for a in ANALYTES.values()}
+)
 
 
 def by_loinc(code: str) -> Analyte | None:
@@ -162,8 +163,10 @@ def _multiplier(analyte: Analyte, text: str, unit: pint.Unit) -> tuple[float, st
         return (1.0, "") if unit == canonical else None
     if unit.dimensionality == canonical.dimensionality:
         return _to(unit, canonical), ""
-    for swapped, how in ((unit * _U_PER_IU, "IU read as the enzyme unit U"),
-                         (unit / _U_PER_IU, "U read as international units")):
+    for swapped, how in (
+        (unit * _U_PER_IU, "IU read as the enzyme unit U"),
+        (unit / _U_PER_IU, "U read as international units"),
+    ):
         if swapped.dimensionality == canonical.dimensionality:
             return _to(swapped, canonical), how
     if analyte.conventional_unit and analyte.factor is not None:
@@ -206,12 +209,15 @@ def _note(analyte: Analyte, value: float, text: str, result: float, how: str) ->
     if source != conventional:
         start = value * _to(_unit(text), _unit(conventional))
         prefix = f"{_number(value)} {source} = {_number(start)} {conventional}; "
-    return (f"{prefix}{_number(start)} {conventional} × {_number(factor)} = "
-            f"{_number(result)} {target} (published factor)")
+    return (
+        f"{prefix}{_number(start)} {conventional} × {_number(factor)} = "
+        f"{_number(result)} {target} (published factor)"
+    )
 
 
-def convert(analyte_id: str, value: float, unit_text: str | None,
-            decimals: int | None = None) -> Conversion | UnitProblem:
+def convert(
+    analyte_id: str, value: float, unit_text: str | None, decimals: int | None = None
+) -> Conversion | UnitProblem:
     """`value` in `unit_text` expressed in the canonical unit of the analyte.
 
     `decimals` is the number of digits recorded after the point (inferred
@@ -240,5 +246,5 @@ def convert(analyte_id: str, value: float, unit_text: str | None,
     if multiplier == 1.0:  # the number is unchanged: its precision is the input's own
         return Conversion(result, analyte.canonical_unit, note, 0.0)
     places = _decimals(value) if decimals is None else min(max(decimals, -300), 300)
-    uncertainty = _clean(0.5 * 10.0 ** -places * abs(multiplier))
+    uncertainty = _clean(0.5 * 10.0**-places * abs(multiplier))
     return Conversion(result, analyte.canonical_unit, note, uncertainty)

@@ -208,6 +208,8 @@ DateOption = Annotated[
         help="Screening date, instead of the patient's screening_date (default: today).",
     ),
 ]
+
+
 def _parse_status(text: str) -> str:
     try:
         return normalise_status(text)
@@ -247,8 +249,9 @@ SiteOption = Annotated[
 ]
 PatientsArgument = Annotated[
     list[Path],
-    typer.Argument(metavar="PATIENT.json", show_default=False,
-                   help="Patient files (docs/patient-format.md)."),
+    typer.Argument(
+        metavar="PATIENT.json", show_default=False, help="Patient files (docs/patient-format.md)."
+    ),
 ]
 
 
@@ -292,7 +295,7 @@ def import_command(
             metavar="SOURCE...",
             show_default=False,
             help="ClinicalTrials.gov API v2 JSON: a study, a page of studies "
-            "({\"studies\": [...]}), or a folder of such .json files.",
+            '({"studies": [...]}), or a folder of such .json files.',
         ),
     ],
     to: Annotated[
@@ -335,13 +338,11 @@ def _complain(message: str) -> None:
     typer.echo(message, err=True)
 
 
-def _load_library(
-    paths: Iterable[Path] | None, chosen: TrialFilter | None = None
-) -> TrialLibrary:
+def _load_library(paths: Iterable[Path] | None, chosen: TrialFilter | None = None) -> TrialLibrary:
     """The trials of `paths` (default: the bundled library) that pass `chosen`;
     rejected files on stderr."""
     given = list(paths or [])
-    library = TrialLibrary.load(given or None)
+    library = TrialLibrary.load(given or None).freeze()
     for error in library.rejected:
         _complain(str(error))
     if not library.trials:
@@ -356,9 +357,13 @@ def _load_library(
     return library
 
 
-def screen_patients(paths: Sequence[Path], trial_paths: Iterable[Path] | None,
-                    on: dt.date | None, output: OutputFormat,
-                    chosen: TrialFilter | None = None) -> int:
+def screen_patients(
+    paths: Sequence[Path],
+    trial_paths: Iterable[Path] | None,
+    on: dt.date | None,
+    output: OutputFormat,
+    chosen: TrialFilter | None = None,
+) -> int:
     """Screen every patient file; print the reports; return the exit status."""
     patients: list[Patient] = []
     bad_patients: list[InputError] = []
@@ -393,8 +398,9 @@ def screen_patients(paths: Sequence[Path], trial_paths: Iterable[Path] | None,
     return EXIT_REJECTED if library.rejected or bad_patients else EXIT_OK
 
 
-def compile_trials(trial_paths: Iterable[Path] | None, output: OutputFormat,
-                   chosen: TrialFilter | None = None) -> int:
+def compile_trials(
+    trial_paths: Iterable[Path] | None, output: OutputFormat, chosen: TrialFilter | None = None
+) -> int:
     """Print the compiled library; return the exit status."""
     library = _load_library(trial_paths, chosen)
     if not library.trials:
@@ -440,8 +446,10 @@ def import_studies(sources: Sequence[Path], folder: Path, overwrite: bool) -> in
             _complain(str(error))
     for path in written:
         typer.echo(f"wrote {path}")
-    typer.echo(f"imported {len(written)} trial{'' if len(written) == 1 else 's'} "
-               f"into {folder}" + (f" ({len(rejected)} rejected)" if rejected else ""))
+    typer.echo(
+        f"imported {len(written)} trial{'' if len(written) == 1 else 's'} "
+        f"into {folder}" + (f" ({len(rejected)} rejected)" if rejected else "")
+    )
     if not written:
         return EXIT_UNUSABLE
     return EXIT_REJECTED if rejected else EXIT_OK
@@ -455,8 +463,10 @@ def _destination_problem(folder: Path) -> str | None:
         protected.append((default_library_dir().resolve(), "the bundled trial library"))
     for place, what in protected:
         if target == place or target.is_relative_to(place):
-            return (f"refusing to write into {folder}: it is inside {what} ({place}); "
-                    "import into a folder of your own and screen with --trials FOLDER")
+            return (
+                f"refusing to write into {folder}: it is inside {what} ({place}); "
+                "import into a folder of your own and screen with --trials FOLDER"
+            )
     if target.exists() and not target.is_dir():
         return f"{folder} is not a folder"
     return None
@@ -471,17 +481,24 @@ def _write_trial(trial: LoadedTrial, folder: Path, overwrite: bool) -> Path:
     except InputError:
         same = False
     if not same:  # a writer bug: never leave a file that reads differently
-        raise InputError(trial.source, "", "internal error: the trial file would not read "
-                         "back as the same trial; not written")
+        raise InputError(
+            trial.source,
+            "",
+            "internal error: the trial file would not read back as the same trial; not written",
+        )
     try:
         with path.open("w" if overwrite else "x", encoding="utf-8", newline="\n") as file:
             file.write(text)
     except FileExistsError:
-        raise InputError(trial.source, "", f"{path} already exists; not overwritten "
-                         "(use --overwrite to replace it)") from None
+        raise InputError(
+            trial.source,
+            "",
+            f"{path} already exists; not overwritten (use --overwrite to replace it)",
+        ) from None
     except OSError as error:
-        raise InputError(trial.source, "",
-                         f"cannot write {path}: {error.strerror or error}") from None
+        raise InputError(
+            trial.source, "", f"cannot write {path}: {error.strerror or error}"
+        ) from None
     return path
 
 
@@ -493,18 +510,23 @@ def compile_document(trials: Sequence[CompiledTrial]) -> dict[str, Any]:
     """The JSON of `screen compile`: per trial and criterion its rule or review reason."""
     document: list[dict[str, Any]] = []
     for trial in trials:
-        document.append({"id": trial.id, "criteria": [
+        document.append(
             {
-                "id": c.id,
-                "kind": c.kind.value,
-                "text": c.text,
-                "coverage": c.coverage,
-                "origin": c.origin.value,
-                "rule": c.canonical,
-                "reason": "; ".join(c.reasons) or None,
+                "id": trial.id,
+                "criteria": [
+                    {
+                        "id": c.id,
+                        "kind": c.kind.value,
+                        "text": c.text,
+                        "coverage": c.coverage,
+                        "origin": c.origin.value,
+                        "rule": c.canonical,
+                        "reason": "; ".join(c.reasons) or None,
+                    }
+                    for c in trial.criteria
+                ],
             }
-            for c in trial.criteria
-        ]})
+        )
     return {"trials": document, "summary": coverage_summary(trials)}
 
 
@@ -530,15 +552,23 @@ def compile_lines(trials: Sequence[CompiledTrial]) -> list[Text]:
                     reading.append(f"  (review: {reasons})", "yellow")
             else:
                 reading = Text(f"review: {reasons or 'not compiled'}", "yellow")
-            lines.append(Text.assemble(
-                f"  {c.id:<{width}}  {c.kind.value:<12} ",
-                (f"{c.coverage:<8}", _COVERAGE_STYLE[c.coverage]), " ",
-                reading, ("  « " + _shorten(c.text, 80) + " »", "dim"),
-            ))
+            lines.append(
+                Text.assemble(
+                    f"  {c.id:<{width}}  {c.kind.value:<12} ",
+                    (f"{c.coverage:<8}", _COVERAGE_STYLE[c.coverage]),
+                    " ",
+                    reading,
+                    ("  « " + _shorten(c.text, 80) + " »", "dim"),
+                )
+            )
         lines += [Text(f"  warning: {w}", "yellow") for w in trial.warnings]
     s = coverage_summary(trials)
-    lines.append(Text(f"coverage: {s['full']} of {s['criteria']} text criteria full, "
-                      f"{s['partial']} partial, {s['none']} none"))
+    lines.append(
+        Text(
+            f"coverage: {s['full']} of {s['criteria']} text criteria full, "
+            f"{s['partial']} partial, {s['none']} none"
+        )
+    )
     return lines
 
 
@@ -560,29 +590,40 @@ def verdict_label(trial: TrialResult) -> str:
     return trial.verdict.value.replace("_", " ")
 
 
-_VERDICT_STYLE = {Verdict.ELIGIBLE: "green", Verdict.INELIGIBLE: "red",
-                  Verdict.NEEDS_REVIEW: "yellow"}
+_VERDICT_STYLE = {
+    Verdict.ELIGIBLE: "green",
+    Verdict.INELIGIBLE: "red",
+    Verdict.NEEDS_REVIEW: "yellow",
+}
 
 
 def report_lines(report: ScreeningReport) -> list[Text]:
     """One line per trial, then its failed and open criteria, then warnings."""
     count = len(report.trials)
-    lines = [Text(f"patient {report.patient}, screened on {report.screened_on}, "
-                  f"{count} trial{'' if count == 1 else 's'}", "bold")]
+    lines = [
+        Text(
+            f"patient {report.patient}, screened on {report.screened_on}, "
+            f"{count} trial{'' if count == 1 else 's'}",
+            "bold",
+        )
+    ]
     id_width = max((len(t.id) for t in report.trials), default=0)
     verdict_width = max((len(verdict_label(t)) for t in report.trials), default=0)
     status_width = max((len(status_label(t.status)) for t in report.trials), default=0)
     for trial in report.trials:
         counts = {effect: sum(c.effect is effect for c in trial.criteria) for effect in Effect}
         style = "green" if trial.pending_confirmation else _VERDICT_STYLE[trial.verdict]
-        lines.append(Text.assemble(
-            (f"{trial.id:<{id_width}}", "bold"), "  ",
-            (f"{verdict_label(trial):<{verdict_width}}", style),
-            f"  pass {counts[Effect.PASS]:>2}  fail {counts[Effect.FAIL]:>2}"
-            f"  open {counts[Effect.OPEN]:>2}  ",
-            (f"{status_label(trial.status):<{status_width}}", "cyan"),
-            f"  {trial.title}",
-        ))
+        lines.append(
+            Text.assemble(
+                (f"{trial.id:<{id_width}}", "bold"),
+                "  ",
+                (f"{verdict_label(trial):<{verdict_width}}", style),
+                f"  pass {counts[Effect.PASS]:>2}  fail {counts[Effect.FAIL]:>2}"
+                f"  open {counts[Effect.OPEN]:>2}  ",
+                (f"{status_label(trial.status):<{status_width}}", "cyan"),
+                f"  {trial.title}",
+            )
+        )
         lines += [_criterion_line(c) for c in _noteworthy(trial.criteria)]
     if report.warnings:
         lines.append(Text("warnings:"))
@@ -592,8 +633,12 @@ def report_lines(report: ScreeningReport) -> list[Text]:
 
 def _noteworthy(criteria: Iterable[CriterionResult]) -> list[CriterionResult]:
     """Failed criteria, then open ones waiting for data, then open ones needing a person."""
-    order = {(Effect.FAIL, True): 0, (Effect.FAIL, False): 0,
-             (Effect.OPEN, True): 1, (Effect.OPEN, False): 2}
+    order = {
+        (Effect.FAIL, True): 0,
+        (Effect.FAIL, False): 0,
+        (Effect.OPEN, True): 1,
+        (Effect.OPEN, False): 2,
+    }
     shown = [c for c in criteria if c.effect is not Effect.PASS]
     return sorted(shown, key=lambda c: order[c.effect, bool(c.missing)])
 
@@ -603,8 +648,9 @@ def _criterion_line(criterion: CriterionResult) -> Text:
     if criterion.missing:
         reason = f"missing: {', '.join(dict.fromkeys(criterion.missing))}; {reason}"
     style = "red" if criterion.effect is Effect.FAIL else "yellow"
-    return Text.assemble("    ", (f"{criterion.effect.value:<4}", style),
-                         f"  {criterion.id}  {reason}")
+    return Text.assemble(
+        "    ", (f"{criterion.effect.value:<4}", style), f"  {criterion.id}  {reason}"
+    )
 
 
 def rejected_lines(errors: Sequence[InputError]) -> list[Text]:

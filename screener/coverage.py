@@ -44,8 +44,9 @@ def reachable(rule: r.Rule) -> frozenset[str]:
         return reachable(r.AnyOf((r.Not(rule.condition), rule.then)))
     if isinstance(rule, r.Qualified):
         inner = reachable(rule.item)
-        return frozenset(({FALSE} if FALSE in inner else set())
-                         | ({OPEN} if inner & {TRUE, OPEN} else set()))
+        return frozenset(
+            ({FALSE} if FALSE in inner else set()) | ({OPEN} if inner & {TRUE, OPEN} else set())
+        )
     if isinstance(rule, r.Readings):
         parts = [reachable(item) for item in rule.items]
         agreed = {x for x in (TRUE, FALSE) if all(x in p for p in parts)}

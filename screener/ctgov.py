@@ -338,10 +338,16 @@ class _StudyReader:
         unsupported = _UNSUPPORTED_AGE.fullmatch(value)
         if unsupported is not None:
             unit = unsupported.group(1).lower().rstrip("s") + "s"
-            self.problems.append((path, (
-                f"{value!r}: an age limit in {unit} is not supported (ages are whole years, "
-                "months, weeks or days), so this study cannot be screened as published"
-            )))
+            self.problems.append(
+                (
+                    path,
+                    (
+                        f"{value!r}: an age limit in {unit} is not supported (ages are whole "
+                        "years, months, weeks or days), so this study cannot be screened as "
+                        "published"
+                    ),
+                )
+            )
             return None
         try:
             return AgeLimit.parse(value)
@@ -351,9 +357,9 @@ class _StudyReader:
 
     def _age_order(self, low: AgeLimit | None, high: AgeLimit | None) -> None:
         if low is not None and high is not None and low.approximate_days > high.approximate_days:
-            self.problems.append((
-                f"{ELIGIBILITY}.maximumAge", f"maximum age {high} is below the minimum age {low}"
-            ))
+            self.problems.append(
+                (f"{ELIGIBILITY}.maximumAge", f"maximum age {high} is below the minimum age {low}")
+            )
 
     def _yes_no(self, module: Mapping[str, Any], path: str) -> bool | None:
         value = self._value(module, path)
@@ -368,14 +374,18 @@ class _StudyReader:
 def _criteria(text: str) -> dict[str, list[dict[str, str | None]]]:
     """The eligibility text as inclusion, exclusion and unclassified items, verbatim."""
     found: dict[str, list[dict[str, str | None]]] = {
-        "inclusion": [], "exclusion": [], "unclassified": []
+        "inclusion": [],
+        "exclusion": [],
+        "unclassified": [],
     }
     for item in segment(text):
         if not item.text.strip():
             continue
-        found[item.kind].append({
-            "text": item.text,
-            "context": item.context if item.context and item.context.strip() else None,
-            "condition": item.condition if item.condition and item.condition.strip() else None,
-        })
+        found[item.kind].append(
+            {
+                "text": item.text,
+                "context": item.context if item.context and item.context.strip() else None,
+                "condition": item.condition if item.condition and item.condition.strip() else None,
+            }
+        )
     return found

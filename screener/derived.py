@@ -12,7 +12,7 @@ import datetime as dt
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
-from screener import analytes, concepts, scores, units
+from screener import analytes, scores, units
 from screener.facts import PatientFacts, Reading
 from screener.logic import Status
 from screener.patient import day_of
@@ -275,8 +275,7 @@ def _he_grade(facts: PatientFacts) -> int | None:
     grade = facts.patient.facts.hepatic_encephalopathy_grade
     if grade is not None and not facts.is_stale(grade.date, facts.rules.fact_horizon_days):
         return grade.value
-    conditions = [c for c in facts.patient.conditions if facts.counts(c.onset or c.recorded)]
-    if concepts.match("hepatic_encephalopathy", conditions).absent:
+    if facts.concept_match("hepatic_encephalopathy").absent:
         return 0
     return None
 

@@ -60,7 +60,9 @@ def in_range(value: float, rule: r.Between, low: float, high: float) -> Status:
     return all_of([low_ok, high_ok])
 
 
+@lru_cache(maxsize=8192)
 def _describe_test(rule: r.Compare | r.Between) -> str:
+    """The comparison part of a rule's printed form ('>= 171 umol/L'), for reasons."""
     text = rule.render()
     return text[text.index(" ") + 1 :] if " " in text else text
 
@@ -144,7 +146,7 @@ def _lab(rule: r.Compare | r.Between, subject: r.Lab, facts: PatientFacts) -> Ou
         status = _test(rule, ratio, float)
         return Outcome(
             status,
-            f"{analyte.name} {ratio:.2f} × ULN; criterion {_describe_test(rule)}: {status.value}",
+            f"{analyte.name} {ratio:.2f} × ULN; criterion {_describe_test(rule)}: {status}",
             used,
         )
 
@@ -156,7 +158,7 @@ def _lab(rule: r.Compare | r.Between, subject: r.Lab, facts: PatientFacts) -> Ou
     reason = f"{analyte.name} {shown} on {reading.day}; criterion {_describe_test(rule)}"
     if _near_threshold(rule, reading.value, reading.uncertainty, convert):
         reason += " (at threshold after conversion: decided with the published factor)"
-    return Outcome(status, f"{reason}: {status.value}", used)
+    return Outcome(status, f"{reason}: {status}", used)
 
 
 def _rise(rule: r.Compare | r.Between, subject: r.Rise, facts: PatientFacts) -> Outcome:
@@ -185,7 +187,7 @@ def _rise(rule: r.Compare | r.Between, subject: r.Rise, facts: PatientFacts) -> 
         status,
         f"{analyte.name} changed {rate:+.2f} {latest.unit} per {subject.per} "
         f"({previous.day} → {latest.day}); criterion {_describe_test(rule)}: "
-        f"{status.value}",
+        f"{status}",
         used,
     )
 
@@ -210,7 +212,7 @@ def _age(rule: r.Compare | r.Between, facts: PatientFacts) -> Outcome:
         status = statuses.pop()
         return Outcome(
             status,
-            f"age {shown} on {facts.on}; criterion {_describe_test(rule)}: {status.value}",
+            f"age {shown} on {facts.on}; criterion {_describe_test(rule)}: {status}",
             used,
         )
     return _unknown(f"age known only as {shown}", "exact birth date", used)
@@ -232,7 +234,7 @@ def _fact(rule: r.Compare | r.Between, subject: r.Fact, facts: PatientFacts) -> 
         return Outcome(
             status,
             f"life expectancy {fact.value:g} {fact.unit}; criterion "
-            f"{_describe_test(rule)}: {status.value}",
+            f"{_describe_test(rule)}: {status}",
             used,
         )
     if subject.name == "he_grade":
@@ -247,16 +249,16 @@ def _fact(rule: r.Compare | r.Between, subject: r.Fact, facts: PatientFacts) -> 
             return Outcome(
                 status,
                 f"hepatic encephalopathy grade {grade.value}; criterion "
-                f"{_describe_test(rule)}: {status.value}",
+                f"{_describe_test(rule)}: {status}",
                 used,
             )
-        match = concepts.match("hepatic_encephalopathy", _conditions(facts))
+        match = facts.concept_match("hepatic_encephalopathy")
         if match.absent:
             status = _test(rule, 0.0, float)
             return Outcome(
                 status,
                 "hepatic encephalopathy recorded absent (grade 0); criterion "
-                f"{_describe_test(rule)}: {status.value}",
+                f"{_describe_test(rule)}: {status}",
             )
         return _unknown("hepatic encephalopathy grade not on file", "hepatic encephalopathy grade")
     return Outcome(Status.REVIEW, f"no data source for '{subject.name}'")
@@ -279,7 +281,7 @@ def _score(rule: r.Compare | r.Between | r.OneOf, subject: r.Score, facts: Patie
         status = statuses[0]
         note = f" ({derived.note})" if derived.note else ""
         return Outcome(
-            status, f"{derived.label} {shown}{note}; criterion {criterion}: {status.value}", used
+            status, f"{derived.label} {shown}{note}; criterion {criterion}: {status}", used
         )
     return Outcome(
         Status.UNKNOWN,
@@ -289,13 +291,9 @@ def _score(rule: r.Compare | r.Between | r.OneOf, subject: r.Score, facts: Patie
     )
 
 
-def _conditions(facts: PatientFacts) -> list[concepts.EntryLike]:
-    return [c for c in facts.patient.conditions if facts.counts(c.onset or c.recorded)]
-
-
 def _condition(rule: r.Condition, facts: PatientFacts) -> Outcome:
     concept = concepts.CONCEPTS[rule.concept]
-    match = concepts.match(rule.concept, _conditions(facts))
+    match = facts.concept_match(rule.concept)
 
     def names(entries: tuple[concepts.EntryLike, ...]) -> str:
         return ", ".join(e.name or e.code or "?" for e in entries)
@@ -437,7 +435,7 @@ def _sex(rule: r.Sex, facts: PatientFacts) -> Outcome:
     status = Status.MET if sex == rule.value else Status.NOT_MET
     return Outcome(
         status,
-        f"sex {sex}; criterion {rule.value}: {status.value}",
+        f"sex {sex}; criterion {rule.value}: {status}",
         (ValueUsed(name="sex", value=sex),),
     )
 
@@ -446,7 +444,16 @@ def _sex(rule: r.Sex, facts: PatientFacts) -> Outcome:
 
 
 def evaluate(rule: r.Rule, facts: PatientFacts) -> Outcome:
-    """The outcome of a rule for one patient."""
+    """The outcome of a rule for one patient (once per patient for a shared rule)."""
+    key = id(rule)
+    found: Outcome | None = facts.outcomes.get(key)
+    if found is None:
+        found = _evaluate(rule, facts)
+        facts.outcomes[key] = found
+    return found
+
+
+def _evaluate(rule: r.Rule, facts: PatientFacts) -> Outcome:
     if isinstance(rule, r.AllOf | r.AnyOf):
         outcomes = [evaluate(item, facts) for item in rule.items]
         combine = all_of if isinstance(rule, r.AllOf) else any_of
@@ -484,7 +491,7 @@ def evaluate(rule: r.Rule, facts: PatientFacts) -> Outcome:
     if isinstance(rule, r.Readings):
         outcomes = [evaluate(item, facts) for item in rule.items]
         status = agree([o.status for o in outcomes])
-        described = "; ".join(f"reading {i + 1}: {o.status.value}" for i, o in enumerate(outcomes))
+        described = "; ".join(f"reading {i + 1}: {o.status}" for i, o in enumerate(outcomes))
         verdict = "the readings agree" if status.definite else "the readings do not settle it"
         return Outcome(
             status,
@@ -495,9 +502,18 @@ def evaluate(rule: r.Rule, facts: PatientFacts) -> Outcome:
     return _leaf(rule, facts)
 
 
+@lru_cache(maxsize=16384)
+def _review_outcome(text: str) -> Outcome:
+    return Outcome(Status.REVIEW, f'needs a person: "{text}"')
+
+
 def _leaf(rule: r.Rule, facts: PatientFacts) -> Outcome:
     if isinstance(rule, r.Review):
-        return Outcome(Status.REVIEW, f'needs a person: "{rule.text}"')
+        return _review_outcome(rule.text)
+    return _evaluate_leaf(rule, facts)
+
+
+def _evaluate_leaf(rule: r.Rule, facts: PatientFacts) -> Outcome:
     if isinstance(rule, r.Compare | r.Between | r.OneOf):
         subject = rule.subject
         if isinstance(subject, r.Score):

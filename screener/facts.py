@@ -12,9 +12,10 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass, field
 from functools import cached_property
+from typing import Any
 
-from screener import analytes
-from screener.patient import Observation, Patient, day_of
+from screener import analytes, concepts
+from screener.patient import ConditionEntry, Observation, Patient, day_of
 
 USABLE_STATUSES = {"final", "amended", "corrected", "preliminary"}
 
@@ -108,6 +109,11 @@ class PatientFacts:
     on: dt.date
     rules: TimeRules = field(default_factory=TimeRules)
     warnings: list[str] = field(default_factory=list)
+    _ages: dict[str, tuple[int, int] | None] = field(default_factory=dict, repr=False)
+    outcomes: dict[int, Any] = field(default_factory=dict, repr=False)  # id(rule): Outcome
+    _matches: dict[str, concepts.MatchResult[ConditionEntry]] = field(
+        default_factory=dict, repr=False
+    )
 
     def counts(self, moment: dt.date | dt.datetime | None) -> bool:
         return moment is None or day_of(moment) <= self.on
@@ -144,4 +150,18 @@ class PatientFacts:
         return self.age_days(moment) > horizon_days
 
     def age_on(self, unit: str) -> tuple[int, int] | None:
-        return self.patient.age_on(self.on, unit)
+        if unit not in self._ages:
+            self._ages[unit] = self.patient.age_on(self.on, unit)
+        return self._ages[unit]
+
+    def concept_match(self, concept_id: str) -> concepts.MatchResult[ConditionEntry]:
+        """How the patient's dated conditions bear on a concept (computed once per concept)."""
+        found = self._matches.get(concept_id)
+        if found is None:
+            found = concepts.match(concept_id, self.conditions)
+            self._matches[concept_id] = found
+        return found
+
+    @cached_property
+    def conditions(self) -> list[ConditionEntry]:
+        return [c for c in self.patient.conditions if self.counts(c.onset or c.recorded)]

@@ -8,9 +8,11 @@ report = library.screen(load_patient("patient.json"))
 from __future__ import annotations
 
 import datetime as dt
+import gc
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from decimal import Decimal
+from functools import cache, cached_property
 from pathlib import Path
 
 from screener import __version__, filters
@@ -22,7 +24,7 @@ from screener.errors import InputError
 from screener.evaluate import Outcome, evaluate, normalise_thresholds
 from screener.facts import PatientFacts, TimeRules
 from screener.logic import Status
-from screener.patient import Patient
+from screener.patient import AnswerEntry, Patient
 from screener.resources import grammar_path
 from screener.results import (
     Answer,
@@ -62,7 +64,38 @@ class CompiledCriterion:
             return "full"
         return "none" if reviews == len(found) else "partial"
 
-    @property
+    @cached_property
+    def patient_independent(self) -> bool:
+        """Whether the result is the same for every patient (a whole review item)."""
+        return isinstance(self.rule, r.Review) or self.kind is Kind.UNCLASSIFIED
+
+    @cached_property
+    def static_result(self) -> CriterionResult:
+        """The result of a patient-independent criterion, built once."""
+        if self.kind is Kind.UNCLASSIFIED:
+            reason = "unclassified item: not counted for either section"
+        else:
+            assert isinstance(self.rule, r.Review)
+            reason = f'needs a person: "{self.rule.text}"'
+        return CriterionResult(
+            id=self.id,
+            kind=self.kind,
+            class_=self.class_,
+            origin=self.origin,
+            text=self.text,
+            status=Status.REVIEW,
+            effect=Effect.OPEN,
+            rule=self.canonical,
+            reason=reason,
+            context=self.shown_context,
+        )
+
+    @cached_property
+    def shown_context(self) -> str | None:
+        """The heading(s) an item sits under, as shown with its result."""
+        return " / ".join(h for h in (self.context, self.condition) if h) or None
+
+    @cached_property
     def canonical(self) -> str | None:
         """The printed rule, or None when the whole criterion is review."""
         return None if isinstance(self.rule, r.Review) else r.render(self.rule)
@@ -77,6 +110,28 @@ class CompiledTrial:
     @property
     def id(self) -> str:
         return self.spec.id
+
+    @cached_property
+    def template(self) -> tuple[list[CriterionResult | None], list[int]]:
+        """Results that are the same for every patient, and the positions left to evaluate."""
+        fixed: list[CriterionResult | None] = []
+        dynamic: list[int] = []
+        for index, criterion in enumerate(self.criteria):
+            if criterion.patient_independent:
+                fixed.append(criterion.static_result)
+            else:
+                fixed.append(None)
+                dynamic.append(index)
+        return fixed, dynamic
+
+    @cached_property
+    def fixed_tally(self) -> _Tally:
+        """The verdict counts of the patient-independent results."""
+        tally = _Tally()
+        for result in self.template[0]:
+            if result is not None:
+                tally.add(result)
+        return tally
 
 
 def _structured(spec: TrialSpec) -> list[CompiledCriterion]:
@@ -175,12 +230,14 @@ def _effect(kind: Kind, status: Status) -> Effect:
 
 
 def _criterion_result(
-    trial: CompiledTrial, criterion: CompiledCriterion, facts: PatientFacts
+    trial: CompiledTrial,
+    criterion: CompiledCriterion,
+    facts: PatientFacts,
+    answers: dict[tuple[str, str], AnswerEntry],
 ) -> CriterionResult:
-    answer = next(
-        (a for a in facts.patient.answers if a.trial == trial.id and a.criterion == criterion.id),
-        None,
-    )
+    answer = answers.get((trial.id, criterion.id)) if answers else None
+    if answer is None and criterion.patient_independent:
+        return criterion.static_result  # the same for every patient: built once, shared
     outcome = evaluate(criterion.rule, facts)
     recorded = None
     if criterion.kind is Kind.UNCLASSIFIED and answer is None:
@@ -210,8 +267,55 @@ def _criterion_result(
         values=list(outcome.values),
         missing=list(dict.fromkeys(outcome.missing)) if not outcome.status.definite else [],
         answer=recorded,
-        context=" / ".join(h for h in (criterion.context, criterion.condition) if h) or None,
+        context=criterion.shown_context,
     )
+
+
+@dataclass
+class _Tally:
+    """Running verdict counts over criterion results (see `_verdict`)."""
+
+    failed: bool = False
+    any_open: bool = False
+    pending: bool = True
+    missing: int = 0
+    judgement: int = 0
+    administrative: int = 0
+
+    def copy(self) -> _Tally:
+        return _Tally(self.failed, self.any_open, self.pending, self.missing, self.judgement,
+                      self.administrative)
+
+    def add(self, c: CriterionResult) -> None:
+        effect = c.effect
+        if effect is Effect.FAIL:
+            self.failed = True
+            return
+        if effect is not Effect.OPEN:
+            return
+        self.any_open = True
+        if c.kind is Kind.UNCLASSIFIED:
+            self.judgement += 1
+            self.pending = False
+            return
+        if c.class_ is CriterionClass.CLINICAL:
+            self.pending = False
+        if c.status is Status.UNKNOWN:
+            self.missing += 1
+        elif c.class_ is CriterionClass.ADMINISTRATIVE:
+            self.administrative += 1
+        else:
+            self.judgement += 1
+
+    def verdict(self) -> tuple[Verdict, OpenCounts, bool]:
+        if self.failed:
+            return Verdict.INELIGIBLE, _NOTHING_OPEN, False
+        if not self.any_open:
+            return Verdict.ELIGIBLE, _NOTHING_OPEN, False
+        counts = OpenCounts(
+            missing_data=self.missing, judgement=self.judgement, administrative=self.administrative
+        )
+        return Verdict.NEEDS_REVIEW, counts, self.pending
 
 
 def _verdict(results: list[CriterionResult]) -> tuple[Verdict, OpenCounts, bool]:
@@ -222,28 +326,15 @@ def _verdict(results: list[CriterionResult]) -> tuple[Verdict, OpenCounts, bool]
     one is never `eligible` nor `pending_confirmation`. It counts as a
     judgement item.
     """
-    if any(c.effect is Effect.FAIL for c in results):
-        return Verdict.INELIGIBLE, OpenCounts(), False
-    open_items = [c for c in results if c.effect is Effect.OPEN]
-    if not open_items:
-        return Verdict.ELIGIBLE, OpenCounts(), False
-    unclassified = [c for c in open_items if c.kind is Kind.UNCLASSIFIED]
-    classified = [c for c in open_items if c.kind is not Kind.UNCLASSIFIED]
-    counts = OpenCounts(
-        missing_data=sum(c.status is Status.UNKNOWN for c in classified),
-        judgement=len(unclassified) + sum(
-            c.status is Status.REVIEW and c.class_ is not CriterionClass.ADMINISTRATIVE
-            for c in classified
-        ),
-        administrative=sum(
-            c.status is Status.REVIEW and c.class_ is CriterionClass.ADMINISTRATIVE
-            for c in classified
-        ),
-    )
-    pending = not unclassified and all(
-        c.class_ is not CriterionClass.CLINICAL for c in open_items
-    )
-    return Verdict.NEEDS_REVIEW, counts, pending
+    tally = _Tally()
+    for result in results:
+        tally.add(result)
+        if tally.failed:
+            break
+    return tally.verdict()
+
+
+_NOTHING_OPEN = OpenCounts()
 
 
 def _rank(trial: TrialResult) -> tuple[int, int, str]:
@@ -256,6 +347,7 @@ def _rank(trial: TrialResult) -> tuple[int, int, str]:
     return (2, trial.open.missing_data, trial.id)
 
 
+@cache
 def grammar_version() -> str:
     """A short digest of the grammar files, so results name the grammar they came from."""
     import hashlib
@@ -264,6 +356,17 @@ def grammar_version() -> str:
     for name in ("criterion.lark", "rule.lark"):
         digest.update(grammar_path(name).read_bytes())
     return digest.hexdigest()[:12]
+
+
+def _shared_leaves(trials: list[CompiledTrial]) -> list[CompiledTrial]:
+    """Trials whose equal leaves are one object (see rules.intern)."""
+    table: dict[r.Rule, r.Rule] = {}
+    return [
+        replace(
+            trial, criteria=tuple(replace(c, rule=r.intern(c.rule, table)) for c in trial.criteria)
+        )
+        for trial in trials
+    ]
 
 
 @dataclass
@@ -303,11 +406,12 @@ class TrialLibrary:
     ) -> TrialLibrary:
         """Compile trial specs; with `use_cache`, through the on-disk compile cache."""
         if not use_cache:
-            return cls([compile_trial(spec) for spec in specs], list(rejected))
-        cache = CompileCache()
-        trials = [compile_trial(spec, cache.compile) for spec in specs]
-        cache.save()
-        return cls(trials, list(rejected))
+            trials = [compile_trial(spec) for spec in specs]
+        else:
+            cache = CompileCache()
+            trials = [compile_trial(spec, cache.compile) for spec in specs]
+            cache.save()
+        return cls(_shared_leaves(trials), list(rejected))
 
     def filtered(
         self,
@@ -324,16 +428,42 @@ class TrialLibrary:
             [trial for trial in self.trials if chosen.keeps(trial.spec)], list(self.rejected)
         )
 
+    def freeze(self) -> TrialLibrary:
+        """Move everything loaded so far out of the cyclic garbage collector's sight.
+
+        A compiled library is large and lives as long as the process; without this,
+        every full collection walks all of it (a third of screening time on a
+        600-trial library). Call once after loading in a long-running process; it
+        calls `gc.freeze()`, which affects every object alive at that moment.
+        """
+        gc.freeze()
+        return self
+
     def screen(
         self, patient: Patient, on: dt.date | None = None, time_rules: TimeRules | None = None
     ) -> ScreeningReport:
         """Screen one patient against every trial; `on` overrides the screening date."""
         screening_date = on or patient.screening_date or dt.date.today()
         facts = PatientFacts(patient, screening_date, time_rules or TimeRules())
+        answers = {(a.trial, a.criterion): a for a in patient.answers}
+        answered = {trial_id for trial_id, _ in answers}
         results: list[TrialResult] = []
         for trial in self.trials:
-            criteria = [_criterion_result(trial, c, facts) for c in trial.criteria]
-            verdict, counts, pending = _verdict(criteria)
+            if trial.id in answered:  # answers may decide any criterion: evaluate them all
+                criteria = [_criterion_result(trial, c, facts, answers) for c in trial.criteria]
+                verdict, counts, pending = _verdict(criteria)
+            else:
+                fixed, dynamic = trial.template
+                filled = list(fixed)
+                for index in dynamic:
+                    filled[index] = _criterion_result(trial, trial.criteria[index], facts, {})
+                criteria = [c for c in filled if c is not None]
+                tally = trial.fixed_tally.copy()
+                for index in dynamic:
+                    found = filled[index]
+                    assert found is not None
+                    tally.add(found)
+                verdict, counts, pending = tally.verdict()
             results.append(
                 TrialResult(
                     id=trial.id,

@@ -341,5 +341,22 @@ def leaves(rule: Rule) -> list[Leaf]:
     return [rule]
 
 
+def intern(rule: Rule, table: dict[Rule, Rule]) -> Rule:
+    """The same tree with equal nodes shared: equal rules of many trials become one
+    object, so a patient's outcome of each can be computed once per screening."""
+    rebuilt: Rule
+    if isinstance(rule, AllOf | AnyOf | Readings):
+        rebuilt = type(rule)(tuple(intern(item, table) for item in rule.items))
+    elif isinstance(rule, Not):
+        rebuilt = Not(intern(rule.item, table))
+    elif isinstance(rule, Qualified):
+        rebuilt = Qualified(rule.qualifier, intern(rule.item, table))
+    elif isinstance(rule, Implies):
+        rebuilt = Implies(intern(rule.condition, table), intern(rule.then, table))
+    else:
+        rebuilt = rule
+    return table.setdefault(rebuilt, rebuilt)
+
+
 def has_review(rule: Rule) -> bool:
     return any(isinstance(leaf, Review) for leaf in leaves(rule))

@@ -287,14 +287,14 @@ class _Node:
     """An item, paragraph or heading in the tree of one record."""
 
     line: _Line
-    parts: list[str] = field(default_factory=list)
+    text: str = ""  # the item's text: its line, and the paragraphs joined to it
     children: list[_Node] = field(default_factory=list)
     scope: str | None = None  # what the first child says of the sub-items (see `_scope`)
     group: bool = False  # a title heading the sections below it ("Cohort 1")
 
-    @property
-    def text(self) -> str:
-        return " ".join(part.strip() for part in self.parts if part.strip())
+    def join(self, paragraph: str) -> None:
+        """Add a paragraph that continues the item, with one space."""
+        self.text = f"{self.text} {paragraph.strip()}".strip()
 
     @property
     def is_marker(self) -> bool:
@@ -832,7 +832,7 @@ def _chain_lines(line: _Line, text: str, chain: list[_Inline]) -> list[_Line]:
 
 def _build_tree(lines: list[_Line]) -> _Node:
     """Nest the lines: items under the items and headings that introduce them (rules 4, 5)."""
-    root = _Node(_Line(-10, "", True))
+    root = _Node(_Line(-10, "", True), "")
     stack: list[_Node] = [root]
     since_section: int | None = None  # lines since the last section heading (None: none yet)
     current: _Section | None = None
@@ -841,7 +841,7 @@ def _build_tree(lines: list[_Line]) -> _Node:
             if _may_follow_group(current, line.section, since_section, position):
                 _promote_group(stack, root, lines[position - 1], first=since_section is None)
             del stack[1:]
-            root.children.append(_Node(line, [line.text]))
+            root.children.append(_Node(line, line.text.strip()))
             since_section, current = 0, line.section
             continue
         if since_section is not None:
@@ -855,7 +855,7 @@ def _build_tree(lines: list[_Line]) -> _Node:
         parent = stack[-1]
         if parent.scope is None and parent is not root:
             parent.scope = _scope(parent, line)
-        node = _Node(line, [line.text])
+        node = _Node(line, line.text.strip())
         parent.children.append(node)
         stack.append(node)
     return root
@@ -891,7 +891,7 @@ def _attach_continuation(stack: list[_Node], line: _Line) -> bool:
             continue
         if line.indent < node.line.indent + 2 or _heading_capable(node) or node.children:
             return False
-        node.parts.append(line.text)
+        node.join(line.text)
         return True
     return False
 

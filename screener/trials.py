@@ -48,35 +48,46 @@ TRIAL_FILE_SUFFIXES = (".yaml", ".yml")
 REGISTRY_FILE_SUFFIXES = (".json",)
 
 # Recruitment statuses as ClinicalTrials.gov spells them (API v2 enum).
-RECRUITMENT_STATUSES = frozenset({
-    "ACTIVE_NOT_RECRUITING",
-    "COMPLETED",
-    "ENROLLING_BY_INVITATION",
-    "NOT_YET_RECRUITING",
-    "RECRUITING",
-    "SUSPENDED",
-    "TERMINATED",
-    "WITHDRAWN",
-    "AVAILABLE",
-    "NO_LONGER_AVAILABLE",
-    "TEMPORARILY_NOT_AVAILABLE",
-    "APPROVED_FOR_MARKETING",
-    "WITHHELD",
-    "UNKNOWN",
-})
+RECRUITMENT_STATUSES = frozenset(
+    {
+        "ACTIVE_NOT_RECRUITING",
+        "COMPLETED",
+        "ENROLLING_BY_INVITATION",
+        "NOT_YET_RECRUITING",
+        "RECRUITING",
+        "SUSPENDED",
+        "TERMINATED",
+        "WITHDRAWN",
+        "AVAILABLE",
+        "NO_LONGER_AVAILABLE",
+        "TEMPORARILY_NOT_AVAILABLE",
+        "APPROVED_FOR_MARKETING",
+        "WITHHELD",
+        "UNKNOWN",
+    }
+)
 
 _DEFAULT_ID_PREFIX: dict[str, str] = {
-    "inclusion": "inc", "exclusion": "exc", "unclassified": "unc",
+    "inclusion": "inc",
+    "exclusion": "exc",
+    "unclassified": "unc",
 }
 _ID_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9._-]*$"
 _AGE_UNITS: dict[str, AgeUnit] = {
-    "year": "years", "years": "years",
-    "month": "months", "months": "months",
-    "week": "weeks", "weeks": "weeks",
-    "day": "days", "days": "days",
+    "year": "years",
+    "years": "years",
+    "month": "months",
+    "months": "months",
+    "week": "weeks",
+    "weeks": "weeks",
+    "day": "days",
+    "days": "days",
 }
 _DAYS_PER_UNIT: dict[AgeUnit, float] = {
-    "years": 365.2425, "months": 365.2425 / 12, "weeks": 7.0, "days": 1.0,
+    "years": 365.2425,
+    "months": 365.2425 / 12,
+    "weeks": 7.0,
+    "days": 1.0,
 }
 _AGE_TEXT = re.compile(r"\s*(\d+)\s*([A-Za-z]+)\s*")
 _NO_LIMIT = frozenset({"n/a", "na", "none"})
@@ -361,8 +372,10 @@ class _TrialLoader(yaml.SafeLoader):
             if isinstance(key_node, yaml.ScalarNode):
                 if key_node.value in seen:
                     raise yaml.constructor.ConstructorError(
-                        "while reading a mapping", node.start_mark,
-                        f"found the key {key_node.value!r} twice", key_node.start_mark,
+                        "while reading a mapping",
+                        node.start_mark,
+                        f"found the key {key_node.value!r} twice",
+                        key_node.start_mark,
                     )
                 seen.add(key_node.value)
         return super().construct_mapping(node, deep=deep)
@@ -447,8 +460,8 @@ def load_trial_sources(
     errors: list[InputError] = []
     owner: dict[str, str] = {}
     seen: set[Path] = set()
-    suffixes = REGISTRY_FILE_SUFFIXES if registry_only else (
-        TRIAL_FILE_SUFFIXES + REGISTRY_FILE_SUFFIXES
+    suffixes = (
+        REGISTRY_FILE_SUFFIXES if registry_only else (TRIAL_FILE_SUFFIXES + REGISTRY_FILE_SUFFIXES)
     )
     for path in paths:
         files, problem = _trial_files(path, suffixes)
@@ -466,19 +479,20 @@ def load_trial_sources(
             errors += problems
             for trial in found:
                 if trial.spec.id in owner:
-                    errors.append(InputError(
-                        trial.source, trial.id_field,
-                        f"trial id {trial.spec.id!r} is already used by {owner[trial.spec.id]}",
-                    ))
+                    errors.append(
+                        InputError(
+                            trial.source,
+                            trial.id_field,
+                            f"trial id {trial.spec.id!r} is already used by {owner[trial.spec.id]}",
+                        )
+                    )
                     continue
                 owner[trial.spec.id] = trial.source
                 trials.append(trial)
     return trials, errors
 
 
-def _load_any_file(
-    path: Path, registry_only: bool
-) -> tuple[list[LoadedTrial], list[InputError]]:
+def _load_any_file(path: Path, registry_only: bool) -> tuple[list[LoadedTrial], list[InputError]]:
     """One file: registry JSON (by content or a .json name) or a YAML trial file."""
     text = read_text_file(path)
     source = str(path)
@@ -498,12 +512,11 @@ def _load_any_file(
     return [LoadedTrial(load_trial_text(text, source), source, "id")], []
 
 
-def _trial_files(
-    path: Path, suffixes: tuple[str, ...]
-) -> tuple[list[Path], InputError | None]:
+def _trial_files(path: Path, suffixes: tuple[str, ...]) -> tuple[list[Path], InputError | None]:
     if path.is_dir():
         files = sorted(
-            child for child in path.iterdir()
+            child
+            for child in path.iterdir()
             if child.suffix.lower() in suffixes
             and not child.name.startswith(".")
             and child.is_file()
@@ -561,12 +574,17 @@ def _problem(error: ErrorDetails) -> Problem:
     elif kind in ("model_type", "model_attributes_type", "dict_type"):
         what = "a mapping"
         if len(loc) == 2:
-            what = ("a location (a mapping with facility:, city:, country:)"
-                    if loc[0] == "locations" else "a criterion (a mapping with text:)")
+            what = (
+                "a location (a mapping with facility:, city:, country:)"
+                if loc[0] == "locations"
+                else "a criterion (a mapping with text:)"
+            )
         message = f"expected {what}, got {found}"
     elif kind == "string_pattern_mismatch":
-        message = (f"{error.get('input')!r} is not a valid id: use letters, digits, '.', "
-                   "'_' and '-', starting with a letter or digit")
+        message = (
+            f"{error.get('input')!r} is not a valid id: use letters, digits, '.', "
+            "'_' and '-', starting with a letter or digit"
+        )
     elif kind == "value_error":
         message = str(ctx.get("error", error["msg"]))
     else:
@@ -631,11 +649,13 @@ def dump_trial(spec: TrialSpec) -> str:
     if spec.locations:
         lines.append("locations:")
         for location in spec.locations:
-            lines += _mapping_item([
-                ("facility", location.facility),
-                ("city", location.city),
-                ("country", location.country),
-            ])
+            lines += _mapping_item(
+                [
+                    ("facility", location.facility),
+                    ("city", location.city),
+                    ("country", location.country),
+                ]
+            )
     for name, value in (("source", spec.source), ("note", spec.note)):
         if value is not None:
             lines.append(_entry(name, value))
@@ -716,8 +736,12 @@ def _styles(text: str, indent: int) -> list[str]:
 def _is_plain_char(ch: str) -> bool:
     """Printable, not a line break, and not a tab: safe to write as it is."""
     code = ord(ch)
-    return (0x20 <= code <= 0x7E or 0xA0 <= code <= 0xD7FF or 0xE000 <= code <= 0xFFFD
-            or code >= 0x10000) and code not in (0x2028, 0x2029, 0xFEFF)
+    return (
+        0x20 <= code <= 0x7E
+        or 0xA0 <= code <= 0xD7FF
+        or 0xE000 <= code <= 0xFFFD
+        or code >= 0x10000
+    ) and code not in (0x2028, 0x2029, 0xFEFF)
 
 
 def _literal_block(text: str, indent: int) -> str:

@@ -26,8 +26,17 @@ ureg.load_definitions(data_path("units.txt"))
 
 # ---------------------------------------------------------------- vocabulary
 
-_PREFIXES = {"k": "kilo", "d": "deci", "c": "centi", "m": "milli", "u": "micro",
-             "mc": "micro", "n": "nano", "p": "pico", "f": "femto"}
+_PREFIXES = {
+    "k": "kilo",
+    "d": "deci",
+    "c": "centi",
+    "m": "milli",
+    "u": "micro",
+    "mc": "micro",
+    "n": "nano",
+    "p": "pico",
+    "f": "femto",
+}
 
 
 @dataclass(frozen=True)
@@ -65,10 +74,20 @@ _TIMES = (
 )
 
 # Tokens made by the rewrites below: powers of ten and the eGFR index.
-_TOKENS = {"{e3}": "kilocount", "{e6}": "megacount", "{e9}": "gigacount",
-           "{e12}": "teracount", "{bsa}": "standard_body_surface"}
-_TOKEN_SYMBOLS = {"kilocount": "10^3", "megacount": "10^6", "gigacount": "10^9",
-                  "teracount": "10^12", "standard_body_surface": "1.73m2"}
+_TOKENS = {
+    "{e3}": "kilocount",
+    "{e6}": "megacount",
+    "{e9}": "gigacount",
+    "{e12}": "teracount",
+    "{bsa}": "standard_body_surface",
+}
+_TOKEN_SYMBOLS = {
+    "kilocount": "10^3",
+    "megacount": "10^6",
+    "gigacount": "10^9",
+    "teracount": "10^12",
+    "standard_body_surface": "1.73m2",
+}
 
 
 def _vocabulary() -> tuple[dict[str, str], dict[str, str], dict[str, int]]:
@@ -111,8 +130,9 @@ _TIME_ALONE = {name: alone for name, _s, alone, _c in _TIMES}
 
 _DIMENSIONLESS = {"1", "{inr}", "inr", "ratio"}
 _PERCENT = {"%", "percent", "per cent", "pct"}
-_CHARS = str.maketrans({"µ": "u", "μ": "u", "×": "x", "·": "*", "⋅": "*", "−": "-",
-                        "⁄": "/", "∕": "/"})
+_CHARS = str.maketrans(
+    {"µ": "u", "μ": "u", "×": "x", "·": "*", "⋅": "*", "−": "-", "⁄": "/", "∕": "/"}
+)
 _SUPERSCRIPT_DIGITS = str.maketrans("⁰¹²³⁴⁵⁶⁷⁸⁹⁻", "0123456789-")
 _SUPERSCRIPT = re.compile(r"[⁰¹²³⁴⁵⁶⁷⁸⁹⁻]+")
 
@@ -124,8 +144,10 @@ _REWRITES = (
     (re.compile(r"^(m?g) ?%$"), r"\1/dL"),  # mg% = mg/100 mL
     # powers of ten: x10^9, × 10⁹, 10*9 (UCUM), 10E9, 10**9, and "x109/L", the flattened
     # superscript of registry text (only after "x", only 10^3, 10^6, 10^9, 10^12)
-    (re.compile(r"(?:^\*|(?<![A-Za-z0-9])x) ?10 ?(?:\^|\*\*?|[eE])? ?(3|6|9|12)(?![0-9])"),
-     r"{e\1}"),
+    (
+        re.compile(r"(?:^\*|(?<![A-Za-z0-9])x) ?10 ?(?:\^|\*\*?|[eE])? ?(3|6|9|12)(?![0-9])"),
+        r"{e\1}",
+    ),
     (re.compile(r"(?<![A-Za-z0-9.])10 ?(?:\^|\*\*?|[eE]) ?(\d+)"), r"{e\1}"),
     (re.compile(r"^[Kk](?=/)"), "{e3}"),  # K/uL of US lab feeds
     (re.compile(r"^G(?=/L$)"), "{e9}"),  # G/L of French criteria (giga per litre)

@@ -43,7 +43,7 @@ def timed_load(corpus: Path, cache: Path) -> tuple[float, int]:
 def screenings_per_second(corpus: Path, patient_path: Path, seconds: float = 5.0) -> float:
     from screener import TrialLibrary, load_patient
 
-    library = TrialLibrary.load(corpus)
+    library = TrialLibrary.load(corpus).freeze()
     patient = load_patient(patient_path)
     library.screen(patient)  # warm caches (threshold conversion, parsers)
     count = 0

@@ -87,18 +87,21 @@ _TOKEN = re.compile(r"[^\W_]+")
 _MARKER_TOKEN = re.compile(r"^(?:\d{1,3}|[A-Za-z]|[ivxIVX]{1,5}|[A-Za-z]{1,4}\d{1,3})$")
 
 
-def lost_words(text: str) -> str | None:
+def lost_words(
+    text: str, segments: list[Segment] | None = None, sections: list[str] | None = None
+) -> str | None:
     """Check that the segments account for every word of `text`, in order, exactly once.
 
     Walks the input's words: each segment's text must come next, possibly after list markers
     (a number, letter, numeral or item code followed by ".", ")", ":" or inside "( )"), the
     recognised section headings and the headings its `context` and `condition` add. Returns
-    a description of the first problem, or None.
+    a description of the first problem, or None. `segments` and `sections` default to what
+    `segment` and `section_headings` give.
     """
-    segments = segment(text)
+    segments = segment(text) if segments is None else segments
+    sections = section_headings(text) if sections is None else sections
     words = [m.group(0).lower() for m in _TOKEN.finditer(text)]
     markers = [_is_marker(text, m) for m in _TOKEN.finditer(text)]
-    sections = section_headings(text)
     pending = [_tokens(heading) for heading in sections]
     consumed: list[list[str]] = []
     cursor = 0
@@ -976,6 +979,19 @@ def test_segment_never_raises(text: str) -> None:
 
 
 # ---------------------------------------------------------------- the corpus
+
+
+def test_the_word_check_catches_lost_repeated_and_reordered_text() -> None:
+    text = (
+        "Inclusion Criteria:\n\n1. Age over 18\n2. Signed consent\n\nExclusion Criteria:\n- Sepsis"
+    )
+    good = segment(text)
+    assert lost_words(text, good) is None
+    dropped = [good[0], Segment("inclusion", "Signed"), good[2]]
+    assert lost_words(text, dropped) is not None
+    assert lost_words(text, [*good, good[2]]) is not None
+    assert lost_words(text, [good[1], good[0], good[2]]) is not None
+    assert lost_words(text, good, sections=["Inclusion Criteria:"]) is not None
 
 
 @needs_corpus
