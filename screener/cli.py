@@ -531,11 +531,19 @@ def compile_document(trials: Sequence[CompiledTrial]) -> dict[str, Any]:
 
 
 def coverage_summary(trials: Sequence[CompiledTrial]) -> dict[str, int]:
-    """How many published (origin: text) criteria compiled fully, partly or not at all."""
-    texts = [c for t in trials for c in t.criteria if c.origin is Origin.TEXT]
-    summary = {"criteria": len(texts), "full": 0, "partial": 0, "none": 0}
+    """How the published (origin: text) criteria compiled; rewrites are counted apart."""
+    everything = [c for t in trials for c in t.criteria]
+    texts = [c for c in everything if c.origin is Origin.TEXT]
+    summary = {
+        "criteria": len(texts),
+        "full": 0,
+        "partial_decisive": 0,
+        "partial_other": 0,
+        "none": 0,
+        "rewritten": sum(c.origin is Origin.REWRITE for c in everything),
+    }
     for criterion in texts:
-        summary[criterion.coverage] += 1
+        summary[criterion.coverage.replace("-", "_")] += 1
     return summary
 
 
@@ -555,7 +563,7 @@ def compile_lines(trials: Sequence[CompiledTrial]) -> list[Text]:
             lines.append(
                 Text.assemble(
                     f"  {c.id:<{width}}  {c.kind.value:<12} ",
-                    (f"{c.coverage:<8}", _COVERAGE_STYLE[c.coverage]),
+                    (f"{c.coverage:<16}", _COVERAGE_STYLE[c.coverage]),
                     " ",
                     reading,
                     ("  « " + _shorten(c.text, 80) + " »", "dim"),
@@ -563,16 +571,25 @@ def compile_lines(trials: Sequence[CompiledTrial]) -> list[Text]:
             )
         lines += [Text(f"  warning: {w}", "yellow") for w in trial.warnings]
     s = coverage_summary(trials)
+    decided = s["full"] + s["partial_decisive"]
+    share = f"{decided / s['criteria']:.1%}" if s["criteria"] else "n/a"
     lines.append(
         Text(
             f"coverage: {s['full']} of {s['criteria']} text criteria full, "
-            f"{s['partial']} partial, {s['none']} none"
+            f"{s['partial_decisive']} partial-decisive, {s['partial_other']} partial-other, "
+            f"{s['none']} none ({share} full or partial-decisive); "
+            f"{s['rewritten']} rewritten"
         )
     )
     return lines
 
 
-_COVERAGE_STYLE = {"full": "green", "partial": "yellow", "none": "red"}
+_COVERAGE_STYLE = {
+    "full": "green",
+    "partial-decisive": "yellow",
+    "partial-other": "yellow",
+    "none": "red",
+}
 
 
 # ---------------------------------------------------------------------------

@@ -20,6 +20,7 @@ from screener import rules as r
 from screener.cache import CompileCache
 from screener.canonical import RuleSyntaxError, parse_rule
 from screener.compiler import Compiled, compile_criterion
+from screener.coverage import coverage
 from screener.errors import InputError
 from screener.evaluate import Outcome, evaluate, normalise_thresholds
 from screener.facts import PatientFacts, TimeRules
@@ -55,14 +56,10 @@ class CompiledCriterion:
     context: str | None = None
     condition: str | None = None
 
-    @property
+    @cached_property
     def coverage(self) -> str:
-        """full: no review leaf; none: nothing compiled; partial otherwise."""
-        found = r.leaves(self.rule)
-        reviews = sum(isinstance(leaf, r.Review) for leaf in found)
-        if reviews == 0:
-            return "full"
-        return "none" if reviews == len(found) else "partial"
+        """full, partial-decisive, partial-other or none (see screener.coverage)."""
+        return coverage(self.rule).value
 
     @cached_property
     def patient_independent(self) -> bool:

@@ -425,18 +425,21 @@ def test_internal_error_exits_2_in_one_line(patient: Path, trials: Path,
 
 
 CRITERION_KEYS = {"id", "kind", "text", "coverage", "origin", "rule", "reason"}
+COVERAGE_VALUES = ("full", "partial-decisive", "partial-other", "none")
+COVERAGE_KEYS = ("full", "partial_decisive", "partial_other", "none")
 
 
 def check_compile_document(document: dict[str, Any]) -> None:
     """The documented shape, and a summary that counts exactly the text criteria."""
     assert set(document) == {"trials", "summary"}
-    summary = {"criteria": 0, "full": 0, "partial": 0, "none": 0}
+    summary = {"criteria": 0, "full": 0, "partial_decisive": 0, "partial_other": 0, "none": 0,
+               "rewritten": 0}
     for trial in document["trials"]:
         assert set(trial) == {"id", "criteria"}
         for criterion in trial["criteria"]:
             assert set(criterion) == CRITERION_KEYS
             assert criterion["kind"] in ("inclusion", "exclusion", "unclassified")
-            assert criterion["coverage"] in ("full", "partial", "none")
+            assert criterion["coverage"] in COVERAGE_VALUES
             assert criterion["origin"] in ("text", "structured", "rewrite")
             assert criterion["rule"] is None or isinstance(criterion["rule"], str)
             assert criterion["reason"] is None or criterion["reason"]
@@ -444,9 +447,10 @@ def check_compile_document(document: dict[str, Any]) -> None:
                 assert criterion["coverage"] == "none"
             if criterion["origin"] == "text":
                 summary["criteria"] += 1
-                summary[criterion["coverage"]] += 1
+                summary[criterion["coverage"].replace("-", "_")] += 1
+            summary["rewritten"] += criterion["origin"] == "rewrite"
     assert document["summary"] == summary
-    assert summary["criteria"] == summary["full"] + summary["partial"] + summary["none"]
+    assert summary["criteria"] == sum(summary[k] for k in COVERAGE_KEYS)
 
 
 def test_compile_json_shape_and_summary(trials: Path) -> None:
@@ -471,6 +475,7 @@ def test_compile_json_shape_and_summary(trials: Path) -> None:
         "Total bilirubin (TBil) ≥ 171μmol/L", "Pregnancy",
     ]
     assert document["summary"]["criteria"] == 3 + 4  # structured and rewrite not counted
+    assert document["summary"]["rewritten"] == 1
 
 
 def test_compile_table(trials: Path) -> None:
@@ -484,8 +489,12 @@ def test_compile_table(trials: Path) -> None:
     rewrite = next(line for line in lines if line.lstrip().startswith("inc-1"))
     assert "full" in rewrite and "age in [18, 70] years" in rewrite
     summary = json.loads(run("compile", "--trials", trials, "--format", "json").stdout)["summary"]
-    assert lines[-1] == (f"coverage: {summary['full']} of {summary['criteria']} text criteria "
-                         f"full, {summary['partial']} partial, {summary['none']} none")
+    decided = (summary["full"] + summary["partial_decisive"]) / summary["criteria"]
+    assert lines[-1] == (
+        f"coverage: {summary['full']} of {summary['criteria']} text criteria full, "
+        f"{summary['partial_decisive']} partial-decisive, {summary['partial_other']} "
+        f"partial-other, {summary['none']} none ({decided:.1%} full or partial-decisive); "
+        f"{summary['rewritten']} rewritten")
 
 
 def test_compile_with_a_rejected_trial_exits_1(trials: Path) -> None:
