@@ -199,11 +199,14 @@ class Builder:
     def trusted_word_lists(
         self, groups: list[list[Token]], rules: list[r.Rule], separators: list[Separator]
     ) -> tuple[list[list[Token]], list[r.Rule], list[Separator]]:
-        """Pieces joined by a bare 'and'/'or' are trusted only when every one compiled.
+        """Pieces joined by a bare 'and'/'or' after a piece that did not compile.
 
         Without punctuation, a word-level conjunction may join parts of one noun phrase
-        ("hospitalized male and female patients"): a piece that did not compile means
-        the split itself is in doubt, so that run becomes one review item.
+        ("hospitalized male and female patients"): an uncompiled piece before compiled
+        ones may govern them, and one after a partly compiled piece may continue its
+        clause ("pneumonia which requires hospitalization and ..."): such a run becomes
+        one review item. An uncompiled piece at the end of fully compiled ones
+        ("pregnancy or planned pregnancy") is an item of its own.
         """
         runs: list[list[int]] = [[0]]
         between: list[Separator] = []
@@ -217,7 +220,13 @@ class Builder:
         new_rules: list[r.Rule] = []
         new_separators: list[Separator] = []
         for number, run in enumerate(runs):
-            if len(run) > 1 and any(isinstance(rules[k], r.Review) for k in run):
+            failed = [k for k in run if isinstance(rules[k], r.Review)]
+            compiled = [k for k in run if not isinstance(rules[k], r.Review)]
+            if (
+                failed
+                and compiled
+                and (min(failed) < max(compiled) or any(r.has_review(rules[k]) for k in compiled))
+            ):
                 joined = _join(groups, separators, run[0], run[-1])
                 new_groups.append(joined)
                 new_rules.append(
