@@ -16,7 +16,12 @@ Matching a concept against a patient's condition entries (`match`):
 - the concept is known absent when an `absent` entry denotes the concept itself or an
   ancestor of it: by name (the phrase's concept), or by code when the code covers every
   code of that concept ("no infection" rules out sepsis; "no sepsis" does not rule out
-  infection; absent B20 does not rule out HIV, which Z21 also codes);
+  infection; absent B20 alone does not rule out HIV, which Z21 also codes);
+- or when `absent` entries together refute every code of the `refuted_by` set of the
+  concept or of an ancestor: the codes of that set between them account for every case
+  of the concept (HIV is B20 disease or Z21 asymptomatic infection; O98.7 and B97.35 are
+  only coded alongside one of them), so absent B20 and absent Z21 rule out HIV. An absent
+  code refutes a set member it contains (absent B18 refutes B18.1);
 - a present entry never makes another concept absent.
 """
 
@@ -170,6 +175,7 @@ class Concept:
     broader: tuple[str, ...] = ()
     source: str = ""
     note: str = ""
+    refuted_by: tuple[CodePattern, ...] = ()  # refuting all of these rules the concept out
 
     def has_code(self, code: str) -> bool:
         """Whether the concept's own codes (not its descendants') contain `code`."""
@@ -323,6 +329,8 @@ class Vocabulary:
                 tuple(p for c in family for p in c.history_codes),
             )
 
+        self._check_refuted_by()
+
         self._local_words = _word_pattern(local_form_words)
         self._local_classes = frozenset(d.local_form for d in drug_classes if d.local_form)
         self._member_patterns = {d.id: _word_pattern(d.members) for d in drug_classes if d.members}
@@ -369,6 +377,18 @@ class Vocabulary:
                         "(list a drug once, in its most specific class)",
                     )
                 members[member] = drug_class.id
+
+    def _check_refuted_by(self) -> None:
+        """Every code of a `refuted_by` set must be one of the concept's (or a descendant's)."""
+        for index, concept in enumerate(self.concepts.values()):
+            own = self._extension[concept.id][0]
+            for pattern in concept.refuted_by:
+                if not any(pattern.within(code) for code in own):
+                    self._fail(
+                        f"concepts[{index}] ({concept.id}).refuted_by",
+                        f"{pattern.text} lies outside the codes of the concept and its "
+                        "narrower concepts",
+                    )
 
     # ------------------------------------------------------------ phrases
 
@@ -490,22 +510,39 @@ class Vocabulary:
         norm = normalize_code(code) if code else None
         return norm is not None and any(self._covers(norm, target) for target in targets)
 
+    def _refuted_together(self, concept_id: str, refuted: Sequence[tuple[str, E]]) -> list[E]:
+        """The absent entries (undotted code, entry) that between them refute every code of
+        the `refuted_by` set of the concept or of an ancestor; empty when none does."""
+        for target in sorted({concept_id} | self._ancestors[concept_id]):
+            required = self.concepts[target].refuted_by
+            found = [[e for code, e in refuted if p.covered_by(code)] for p in required]
+            if required and all(found):
+                used = {id(e) for group in found for e in group}
+                return [e for _, e in refuted if id(e) in used]
+        return []
+
     def match(self, concept_id: str, entries: Iterable[E]) -> MatchResult[E]:
         """The entries that say a concept is present, suspected, past, or absent."""
         self._concept(concept_id)
         buckets: dict[str, list[E]] = {status: [] for status in STATUSES}
+        refuted: list[tuple[str, E]] = []  # absent codes that alone do not rule it out
         for entry in entries:
             status = _status(entry)
             code = _icd_code(entry)
             if status == "absent":
+                norm = normalize_code(code) if code else None
                 if self._rules_out(entry.name, code, concept_id):
                     buckets["absent"].append(entry)
+                elif norm is not None:
+                    refuted.append((norm, entry))
                 continue
             current, history = self._denotations(entry.name, code)
             if concept_id in current:
                 buckets[status].append(entry)
             elif concept_id in history and status in ("present", "resolved"):
                 buckets["resolved"].append(entry)
+        if not buckets["absent"]:
+            buckets["absent"] = self._refuted_together(concept_id, refuted)
         return MatchResult(
             concept=concept_id,
             present=tuple(buckets["present"]),
@@ -585,6 +622,7 @@ _CONCEPT_KEYS = {
     "broader",
     "source",
     "note",
+    "refuted_by",
 }
 _CLASS_KEYS = {"id", "name", "phrases", "atc", "members", "broader", "local_form", "note"}
 
@@ -669,7 +707,13 @@ class _Reader:
             broader=self.texts(item, "broader", where),
             source=self.text(item, "source", where, required=False),
             note=self.text(item, "note", where, required=False),
+            refuted_by=self.codes(item, "refuted_by", where),
         )
+        for pattern in concept.refuted_by:
+            if pattern.is_range:
+                raise self.fail(
+                    f"{where}.refuted_by", f"{pattern.text}: list single codes, not ranges"
+                )
         for pattern in concept.exclude:
             if not any(pattern.within(own) for own in concept.icd10):
                 raise self.fail(

@@ -346,6 +346,11 @@ class Observation(_Model):
     name: Text | None = Field(default=None, description="e.g. 'total bilirubin', 'INR'")
     loinc: Text | None = Field(default=None, description="LOINC code with check digit, 1975-2")
     value: Measured = Field(description="a number, or text for a qualitative result")
+    comparator: Literal["<", "<=", ">", ">="] | None = Field(
+        default=None,
+        description="the value is a bound, not a measurement: '<' 20 means below 20 "
+        "(FHIR valueQuantity.comparator, e.g. HBV DNA < 20 IU/mL)",
+    )
     decimals: int | None = Field(
         default=None,
         ge=0,
@@ -547,6 +552,11 @@ class Patient(_Model):
     facts: Facts = Field(default_factory=Facts)
     scores: list[ScoreEntry] = Field(default_factory=list)
     answers: list[AnswerEntry] = Field(default_factory=list)
+    notes: list[str] = Field(
+        default_factory=list,
+        description="what reading the source left out or assumed (FHIR input is read "
+        "leniently; each note names the resource and field)",
+    )
 
     @field_validator("birth_date")
     @classmethod
@@ -672,7 +682,11 @@ def _no_constant(name: str) -> Any:
 
 
 def load_patient(path: Path | str) -> Patient:
-    """Read and validate a patient JSON file; every failure is an InputError."""
+    """Read and validate a patient JSON file; every failure is an InputError.
+
+    A FHIR R4 Bundle (or a lone Patient resource), recognised by its `resourceType`, is read
+    by `screener.fhir` instead: leniently, with what it left out in `Patient.notes`.
+    """
     source = str(path)
     try:
         text = Path(path).read_bytes().decode("utf-8-sig")
@@ -697,4 +711,8 @@ def load_patient(path: Path | str) -> Patient:
         ) from None
     except ValueError as exc:
         raise InputError(source, "", str(exc)) from None
+    if isinstance(data, dict) and "resourceType" in data:
+        from screener import fhir  # fhir builds on this module
+
+        return fhir.patient_from_resource(data, source)
     return patient_from_dict(data, source)
