@@ -86,16 +86,16 @@ def dialysis_status(facts: PatientFacts, before: dt.datetime) -> bool | None:
     if not entries:
         return None
     known_absent = False
+    sessions = [  # sessions are pooled: each may be recorded as an entry of its own
+        d if isinstance(d, dt.datetime) else dt.datetime.combine(d, dt.time(12))
+        for entry in entries if entry.status != "absent" for d in entry.dates
+    ]
+    if sum(week_start <= s <= before for s in sessions) >= 2:
+        return True
     for entry in entries:
         if entry.status == "absent":
             known_absent = True
             continue
-        sessions = [
-            d if isinstance(d, dt.datetime) else dt.datetime.combine(d, dt.time(12))
-            for d in entry.dates
-        ]
-        if sum(week_start <= s <= before for s in sessions) >= 2:
-            return True
         if entry.start is not None:
             start = (
                 entry.start
@@ -115,7 +115,7 @@ def dialysis_status(facts: PatientFacts, before: dt.datetime) -> bool | None:
             overlap = min(end, before) - max(start, week_start)
             if overlap >= dt.timedelta(hours=24):
                 return True
-        if sessions or entry.start is not None:
+        if entry.dates or entry.start is not None:
             known_absent = True
     return False if known_absent else None
 

@@ -127,9 +127,11 @@ def _lab(rule: r.Compare | r.Between, subject: r.Lab, facts: PatientFacts) -> Ou
         return _unknown(f"{analyte.name} not on file", analyte.name)
     used = (_reading_value(reading, analyte.name),)
     if facts.is_stale(reading.when, facts.rules.lab_horizon_days):
+        recorded = f"{reading.raw_value:g}" if isinstance(reading.raw_value, float) else str(
+            reading.raw_value)
         return _unknown(
-            f"{analyte.name} of {reading.day} is older than "
-            f"{facts.rules.lab_horizon_days} days (stale)",
+            f"{analyte.name} {recorded} {reading.raw_unit or ''} of {reading.day} is older "
+            f"than {facts.rules.lab_horizon_days} days (stale)",
             analyte.name,
             used,
         )
@@ -153,12 +155,38 @@ def _lab(rule: r.Compare | r.Between, subject: r.Lab, facts: PatientFacts) -> Ou
     def convert(bound: Decimal) -> float:
         return threshold_in_canonical(subject.analyte, bound, unit)
 
+    if reading.comparator:
+        return _censored(rule, reading, analyte.name, convert, used)
     status = _test(rule, reading.value, convert)
     shown = f"{reading.value:g} {reading.unit}".strip()
     reason = f"{analyte.name} {shown} on {reading.day}; criterion {_describe_test(rule)}"
     if _near_threshold(rule, reading.value, reading.uncertainty, convert):
         reason += " (at threshold after conversion: decided with the published factor)"
     return Outcome(status, f"{reason}: {status}", used)
+
+
+def _censored(rule: r.Compare | r.Between, reading: Reading, name: str,
+              convert: Callable[[Decimal], float], used: tuple[ValueUsed, ...]) -> Outcome:
+    """A result reported as '< 20': decided only when every value it allows agrees.
+
+    "HBV DNA < 20 IU/mL" decides "< 2000" (met) but not "> 10" (unknown).
+    """
+    assert reading.value is not None and reading.comparator is not None
+    bound = reading.value
+    step = max(abs(bound), 1.0) * 1e-9
+    if reading.comparator in ("<", "<="):
+        ends = [-1e300, bound - step if reading.comparator == "<" else bound]
+    else:
+        ends = [bound + step if reading.comparator == ">" else bound, 1e300]
+    statuses = {_test(rule, end, convert) for end in ends}
+    shown = f"{reading.comparator} {bound:g} {reading.unit}".strip()
+    criterion = _describe_test(rule)
+    if len(statuses) == 1:
+        status = statuses.pop()
+        return Outcome(status, f"{name} {shown}; criterion {criterion}: {status} for every "
+                       "value the result allows", used)
+    return _unknown(f"{name} reported as {shown}: criterion {criterion} depends on the exact "
+                    "value", f"{name} exact value", used)
 
 
 def _rise(rule: r.Compare | r.Between, subject: r.Rise, facts: PatientFacts) -> Outcome:

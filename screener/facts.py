@@ -48,6 +48,7 @@ class Reading:
     preliminary: bool
     reference_high: float | None  # canonical unit
     reference_problem: str | None
+    comparator: str | None = None  # "<" 20 IU/mL: the true value lies below `value`
 
     @property
     def day(self) -> dt.date:
@@ -96,6 +97,7 @@ def _reading(analyte_id: str, observation: Observation) -> Reading:
         uncertainty=uncertainty,
         note=note,
         preliminary=observation.status == "preliminary",
+        comparator=observation.comparator,
         reference_high=high,
         reference_problem=reference_problem,
     )

@@ -474,7 +474,7 @@ class TrialLibrary:
             )
         results.sort(key=_rank)
         warnings = [w for t in self.trials for w in t.warnings]
-        warnings += list(dict.fromkeys(facts.warnings))
+        warnings += list(dict.fromkeys([*facts.warnings, *patient.notes]))
         return ScreeningReport(
             engine=Engine(version=__version__, grammar=grammar_version()),
             patient=patient.id,

@@ -211,3 +211,26 @@ def test_ecog_only_karnofsky_recorded_is_review() -> None:
     subject = patient(facts={"karnofsky": {"value": 80, "date": "2026-11-20"}})
     rule = r.Compare(r.Score("ecog"), r.Op.LE, Decimal(1))
     assert evaluate(rule, PatientFacts(subject, SCREENING_DATE)).status.value == "review"
+
+
+def test_censored_result_decides_only_where_every_allowed_value_agrees() -> None:
+    censored = lab("PTA", 20, "%", comparator="<")
+    subject = patient(observations=[censored])
+    assert status("PTA < 40%", subject) == "met"
+    assert status("PTA > 50%", subject) == "not_met"
+    assert status("PTA > 10%", subject) == "unknown"
+
+
+def test_dialysis_sessions_recorded_one_per_entry_are_pooled() -> None:
+    sessions = [{"name": "haemodialysis", "dates": [day]}
+                for day in ("2026-11-17T09:00", "2026-11-19T09:00")]
+    subject = patient(birth_date=born_aged(45), observations=[
+        lab("total bilirubin", 10.2, "mg/dL"), lab("INR", 1.8, None),
+        lab("creatinine", 1.0, "mg/dL")], procedures=sessions)
+    assert status("MELD score > 30", subject, "exclusion") == "met"  # 35 with dialysis
+
+
+def test_stale_reason_shows_value_and_date() -> None:
+    subject = patient(observations=[lab("total bilirubin", 10.2, "mg/dL", "2026-05-05")])
+    reason = outcome("Total bilirubin ≥ 171 μmol/L", subject).reason
+    assert "10.2 mg/dL" in reason and "2026-05-05" in reason and "stale" in reason
