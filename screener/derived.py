@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from screener import analytes, scores, units
-from screener.facts import PatientFacts, Reading
+from screener.facts import PatientFacts, Reading, horizon
 from screener.logic import Status
 from screener.patient import day_of
 from screener.results import Converted, ValueUsed
@@ -154,7 +154,9 @@ def derive_score(name: str, facts: PatientFacts) -> DerivedValue | Outcome:
         if (
             reading is None
             or reading.value is None
-            or facts.is_stale(reading.when, facts.rules.lab_horizon_days)
+            or facts.is_stale(
+                reading.when, horizon(facts.rules, analyte_id, facts.rules.lab_horizon_days)
+            )
         ):
             missing.append(analyte_name)
         else:

@@ -16,7 +16,7 @@ from functools import lru_cache
 from screener import analytes, concepts, timecalc
 from screener import rules as r
 from screener.derived import DerivedValue, derive_score
-from screener.facts import PatientFacts, Reading
+from screener.facts import PatientFacts, Reading, horizon
 from screener.logic import Status, agree, all_of, any_of, negate
 from screener.results import Converted, ValueUsed
 
@@ -126,12 +126,16 @@ def _lab(rule: r.Compare | r.Between, subject: r.Lab, facts: PatientFacts) -> Ou
     if reading is None:
         return _unknown(f"{analyte.name} not on file", analyte.name)
     used = (_reading_value(reading, analyte.name),)
-    if facts.is_stale(reading.when, facts.rules.lab_horizon_days):
-        recorded = f"{reading.raw_value:g}" if isinstance(reading.raw_value, float) else str(
-            reading.raw_value)
+    days = horizon(facts.rules, subject.analyte, facts.rules.lab_horizon_days)
+    if facts.is_stale(reading.when, days):
+        recorded = (
+            f"{reading.raw_value:g}"
+            if isinstance(reading.raw_value, float)
+            else str(reading.raw_value)
+        )
         return _unknown(
             f"{analyte.name} {recorded} {reading.raw_unit or ''} of {reading.day} is older "
-            f"than {facts.rules.lab_horizon_days} days (stale)",
+            f"than {days} days (stale)",
             analyte.name,
             used,
         )
@@ -165,8 +169,13 @@ def _lab(rule: r.Compare | r.Between, subject: r.Lab, facts: PatientFacts) -> Ou
     return Outcome(status, f"{reason}: {status}", used)
 
 
-def _censored(rule: r.Compare | r.Between, reading: Reading, name: str,
-              convert: Callable[[Decimal], float], used: tuple[ValueUsed, ...]) -> Outcome:
+def _censored(
+    rule: r.Compare | r.Between,
+    reading: Reading,
+    name: str,
+    convert: Callable[[Decimal], float],
+    used: tuple[ValueUsed, ...],
+) -> Outcome:
     """A result reported as '< 20': decided only when every value it allows agrees.
 
     "HBV DNA < 20 IU/mL" decides "< 2000" (met) but not "> 10" (unknown).
@@ -183,10 +192,16 @@ def _censored(rule: r.Compare | r.Between, reading: Reading, name: str,
     criterion = _describe_test(rule)
     if len(statuses) == 1:
         status = statuses.pop()
-        return Outcome(status, f"{name} {shown}; criterion {criterion}: {status} for every "
-                       "value the result allows", used)
-    return _unknown(f"{name} reported as {shown}: criterion {criterion} depends on the exact "
-                    "value", f"{name} exact value", used)
+        return Outcome(
+            status,
+            f"{name} {shown}; criterion {criterion}: {status} for every value the result allows",
+            used,
+        )
+    return _unknown(
+        f"{name} reported as {shown}: criterion {criterion} depends on the exact value",
+        f"{name} exact value",
+        used,
+    )
 
 
 def _rise(rule: r.Compare | r.Between, subject: r.Rise, facts: PatientFacts) -> Outcome:
@@ -255,7 +270,9 @@ def _fact(rule: r.Compare | r.Between, subject: r.Fact, facts: PatientFacts) -> 
         used = (
             ValueUsed(name="life expectancy", value=fact.value, unit=fact.unit, date=fact.date),
         )
-        if facts.is_stale(fact.date, facts.rules.fact_horizon_days):
+        if facts.is_stale(
+            fact.date, horizon(facts.rules, "life_expectancy", facts.rules.fact_horizon_days)
+        ):
             return _unknown(f"life expectancy of {fact.date} is stale", "life expectancy", used)
         days = fact.value * _DAYS_PER[fact.unit]
         status = _test(rule, days, lambda b: float(b) * _DAYS_PER[rule.unit])
@@ -365,13 +382,15 @@ def _pregnancy(name: str, facts: PatientFacts) -> Outcome:
     fact = patient.pregnancy if name == "pregnant" else patient.lactation
     if fact is None or not facts.counts(fact.date):
         return _unknown(f"{name} status not on file", f"{name} status")
-    horizon = (
-        facts.rules.pregnancy_horizon_days if name == "pregnant" else facts.rules.fact_horizon_days
+    days = (
+        horizon(facts.rules, "pregnancy", facts.rules.pregnancy_horizon_days)
+        if name == "pregnant"
+        else horizon(facts.rules, "lactation", facts.rules.fact_horizon_days)
     )
     used = (ValueUsed(name=f"{name} status", value=fact.status, date=fact.date),)
-    if facts.is_stale(fact.date, horizon):
+    if facts.is_stale(fact.date, days):
         return _unknown(
-            f"{name} status of {fact.date} is older than {horizon} days", f"{name} status", used
+            f"{name} status of {fact.date} is older than {days} days", f"{name} status", used
         )
     status = Status.MET if fact.status == "present" else Status.NOT_MET
     return Outcome(status, f"{name}: {fact.status} on {fact.date}", used)

@@ -27,6 +27,7 @@ class TimeRules:
     lab_horizon_days: int = 90
     pregnancy_horizon_days: int = 7
     fact_horizon_days: int = 90
+    per_item: tuple[tuple[str, int], ...] = ()  # ("hba1c", 120), ("life_expectancy", 30)
     score_input_span_hours: float = 48
     rise_min_hours: float = 12
     rise_max_days: float = 7
@@ -101,6 +102,11 @@ def _reading(analyte_id: str, observation: Observation) -> Reading:
         reference_high=high,
         reference_problem=reference_problem,
     )
+
+
+def horizon(rules: TimeRules, item: str, default: int) -> int:
+    """The horizon of one analyte id or fact name: its own setting, else the default."""
+    return dict(rules.per_item).get(item, default)
 
 
 @dataclass

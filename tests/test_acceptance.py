@@ -234,3 +234,14 @@ def test_stale_reason_shows_value_and_date() -> None:
     subject = patient(observations=[lab("total bilirubin", 10.2, "mg/dL", "2026-05-05")])
     reason = outcome("Total bilirubin ≥ 171 μmol/L", subject).reason
     assert "10.2 mg/dL" in reason and "2026-05-05" in reason and "stale" in reason
+
+
+def test_horizons_are_configurable_per_analyte() -> None:
+    from screener.facts import TimeRules
+
+    subject = patient(observations=[lab("total bilirubin", 10.2, "mg/dL", "2026-09-01")])
+    rule = compile_criterion("Total bilirubin ≥ 171 μmol/L").rule
+    default = evaluate(rule, PatientFacts(subject, SCREENING_DATE))
+    assert default.status.value == "met"  # 81 days old: within the default 90
+    strict = TimeRules(per_item=(("total_bilirubin", 30),))
+    assert evaluate(rule, PatientFacts(subject, SCREENING_DATE, strict)).status.value == "unknown"
