@@ -1,8 +1,12 @@
 """The `screen` command line.
 
-    screen PATIENT.json... [--trials PATH]... [--date YYYY-MM-DD] [--format table|json]
-                           [--status S]... [--country C]... [--site TEXT]...
+    screen PATIENT... [--trials PATH]... [--date YYYY-MM-DD] [--format table|json|matrix|csv]
+                      [--status S]... [--country C]... [--site TEXT]... [--jobs N]
+                      [--pseudonymise]
     screen compile [--trials PATH]... [--format table|json] [--status S]...
+    screen explain PATIENT.json --trial-id ID [--trials PATH]... [--date YYYY-MM-DD]
+    screen answer PATIENT.json --trial-id ID --criterion ID --met|--not-met --by NAME
+                               [--note TEXT] [--date YYYY-MM-DD] [--trials PATH]...
     screen import SOURCE... --to FOLDER [--overwrite]
 
 `--trials` takes trial YAML files, ClinicalTrials.gov API v2 JSON (a study or
@@ -29,25 +33,34 @@ import json
 import os
 import re
 from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
 from enum import StrEnum
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated, Any, Protocol
 
 import typer
+from pydantic import ValidationError
 from rich.console import Console
 from rich.text import Text
 from typer._click import Context, HelpFormatter
 from typer.core import TyperCommand, TyperGroup
 
-from screener import ctgov
+from screener import bulk, ctgov
+from screener.answers import load_with_answers, record_answer
+from screener.collect import by_trials
 from screener.errors import InputError
+from screener.explain import explain_lines, is_stale
 from screener.filters import TrialFilter
+from screener.html_report import render_html
 from screener.library import CompiledTrial, TrialLibrary
-from screener.patient import Patient, load_patient
+from screener.logic import Status
+from screener.patient import AnswerEntry, Patient
 from screener.resources import PACKAGE_DIR, ResourceMissing
 from screener.results import (
+    CriterionClass,
     CriterionResult,
     Effect,
+    Kind,
     Origin,
     Rejected,
     ScreeningReport,
@@ -75,6 +88,16 @@ DEBUG_VARIABLE = "SCREENER_DEBUG"
 class OutputFormat(StrEnum):
     TABLE = "table"
     JSON = "json"
+
+
+class ReportFormat(StrEnum):
+    """What `screen PATIENT...` prints."""
+
+    TABLE = "table"
+    JSON = "json"
+    MATRIX = "matrix"
+    CSV = "csv"
+    HTML = "html"
 
 
 # ---------------------------------------------------------------------------
@@ -250,7 +273,48 @@ SiteOption = Annotated[
 PatientsArgument = Annotated[
     list[Path],
     typer.Argument(
-        metavar="PATIENT.json", show_default=False, help="Patient files (docs/patient-format.md)."
+        metavar="PATIENT.json",
+        show_default=False,
+        help="Patient files (docs/patient-format.md), folders of them (*.json) or "
+        "JSON Lines files (*.jsonl, one patient per line).",
+    ),
+]
+ReportFormatOption = Annotated[
+    ReportFormat,
+    typer.Option(
+        "--format",
+        "-f",
+        help="Output: a readable table; JSON (JSON Lines for several patients); a "
+        "patients x trials verdict matrix; that matrix as CSV; or an HTML page (with -o).",
+    ),
+]
+OutputPathOption = Annotated[
+    Path | None,
+    typer.Option(
+        "--output",
+        "-o",
+        metavar="PATH",
+        show_default=False,
+        help="With --format html: the page to write (one patient), or a folder that gets "
+        "one page per patient.",
+    ),
+]
+JobsOption = Annotated[
+    int,
+    typer.Option(
+        "--jobs",
+        "-j",
+        min=1,
+        metavar="N",
+        help="Screen in N worker processes (each loads the library once).",
+    ),
+]
+PseudonymiseOption = Annotated[
+    bool,
+    typer.Option(
+        "--pseudonymise",
+        help="Replace patient ids in the output by keyed pseudonyms (HMAC-SHA256 with the "
+        "key in $SCREENER_PSEUDONYM_KEY; a random key for this run if unset).",
     ),
 ]
 
@@ -264,14 +328,21 @@ def screen_command(
     patients: PatientsArgument,
     trials: TrialsOption = None,
     date: DateOption = None,
-    output: FormatOption = OutputFormat.TABLE,
+    output: ReportFormatOption = ReportFormat.TABLE,
     status: StatusOption = None,
     country: CountryOption = None,
     site: SiteOption = None,
+    jobs: JobsOption = 1,
+    pseudonymise: PseudonymiseOption = False,
+    target: OutputPathOption = None,
 ) -> None:
     """Screen each PATIENT.json against every trial."""
+    if (output is ReportFormat.HTML) != (target is not None):
+        _complain("screen: --format html and -o PATH go together")
+        raise typer.Exit(EXIT_UNUSABLE)
     chosen = TrialFilter.build(status=status, country=country, site=site)
-    raise typer.Exit(_guarded(lambda: screen_patients(patients, trials, date, output, chosen)))
+    options = ScreenOptions(date, output, chosen, jobs, pseudonymise, target)
+    raise typer.Exit(_guarded(lambda: screen_patients(patients, trials, options)))
 
 
 @app.command("compile")
@@ -313,6 +384,76 @@ def import_command(
 ) -> None:
     """Write each registry study as a trial YAML file FOLDER/<nctId>.yaml, criteria verbatim."""
     raise typer.Exit(_guarded(lambda: import_studies(sources, to, overwrite)))
+
+
+PatientArgument = Annotated[
+    Path,
+    typer.Argument(
+        metavar="PATIENT.json", show_default=False, help="A patient file (docs/patient-format.md)."
+    ),
+]
+TrialIdOption = Annotated[
+    str,
+    typer.Option("--trial-id", metavar="ID", show_default=False, help="The trial, by its id."),
+]
+
+
+@app.command("explain")
+def explain_command(
+    patient: PatientArgument,
+    trial_id: TrialIdOption,
+    trials: TrialsOption = None,
+    date: DateOption = None,
+) -> None:
+    """Every criterion of one trial for one patient: text, rule, values used, reason."""
+    raise typer.Exit(_guarded(lambda: explain_trial(patient, trial_id, trials, date)))
+
+
+@app.command("answer")
+def answer_command(
+    patient: PatientArgument,
+    trial_id: TrialIdOption,
+    criterion: Annotated[
+        str,
+        typer.Option(
+            "--criterion",
+            metavar="CRITERION_ID",
+            show_default=False,
+            help="The criterion, by its id in the screening report (inc-2, exc-4, minimum-age).",
+        ),
+    ],
+    by: Annotated[
+        str, typer.Option("--by", metavar="NAME", show_default=False, help="Who decided.")
+    ],
+    met: Annotated[
+        bool | None,
+        typer.Option(
+            "--met/--not-met", show_default=False, help="The answer (one of the two is required)."
+        ),
+    ] = None,
+    note: Annotated[
+        str | None,
+        typer.Option("--note", metavar="TEXT", show_default=False, help="Why, for the record."),
+    ] = None,
+    date: Annotated[
+        dt.date | None,
+        typer.Option(
+            "--date",
+            metavar="YYYY-MM-DD",
+            parser=_parse_date,
+            show_default=False,
+            help="Date of the decision (default: today).",
+        ),
+    ] = None,
+    trials: TrialsOption = None,
+) -> None:
+    """Record a coordinator's answer to one criterion in the patient file (or in its
+    sidecar PATIENT.answers.json for a FHIR bundle); it decides that criterion from
+    the next screening on. Answering a criterion again replaces the earlier answer."""
+    if met is None:
+        raise typer.BadParameter("give --met or --not-met", param_hint="'--met' / '--not-met'")
+    decision = AnswerDecision(trial_id, criterion, met, by, note, date or dt.date.today())
+    raise typer.Exit(_guarded(lambda: record_decision(patient, decision, trials)))
 
 
 def main() -> None:
@@ -357,45 +498,229 @@ def _load_library(paths: Iterable[Path] | None, chosen: TrialFilter | None = Non
     return library
 
 
+@dataclass(frozen=True)
+class ScreenOptions:
+    """How `screen PATIENT...` screens and prints."""
+
+    on: dt.date | None = None
+    output: ReportFormat = ReportFormat.TABLE
+    chosen: TrialFilter | None = None
+    jobs: int = 1
+    pseudonymise: bool = False
+    target: Path | None = None
+
+
 def screen_patients(
     paths: Sequence[Path],
     trial_paths: Iterable[Path] | None,
-    on: dt.date | None,
-    output: OutputFormat,
-    chosen: TrialFilter | None = None,
+    options: ScreenOptions | None = None,
 ) -> int:
-    """Screen every patient file; print the reports; return the exit status."""
-    patients: list[Patient] = []
-    bad_patients: list[InputError] = []
-    for path in paths:
-        try:
-            patients.append(load_patient(path))
-        except InputError as error:
-            bad_patients.append(error)
-            _complain(str(error))
+    """Screen every patient of `paths` (files, folders, JSON Lines); print the
+    reports; return the exit status. A patient that cannot be read is reported on
+    stderr and in every report's `rejected`; the others are screened."""
+    options = options or ScreenOptions()
+    inputs = bulk.expand(paths)
+    patients, bad_patients = bulk.load_all(inputs.patients)
+    bad_patients = [*inputs.errors, *bad_patients]
+    for error in bad_patients:
+        _complain(str(error))
     if not patients:
         return EXIT_UNUSABLE
-    library = _load_library(trial_paths, chosen)
+    library = _load_library(trial_paths, options.chosen)
     if not library.trials:
         return EXIT_UNUSABLE
+    pseudonymiser: bulk.Pseudonymiser | None = None
+    if options.pseudonymise:
+        pseudonymiser, warning = bulk.Pseudonymiser.from_environment()
+        if warning:
+            _complain(warning)
     extra = [Rejected(source=e.source, field=e.field, message=e.message) for e in bad_patients]
     console = _console()
-    for position, patient in enumerate(patients):
-        report = library.screen(patient, on=on)
-        if extra:
-            report = report.model_copy(update={"rejected": [*report.rejected, *extra]})
-        if output is OutputFormat.JSON:
-            single = len(paths) == 1
-            typer.echo(report.to_json() if single else report.model_dump_json(by_alias=True))
-        else:
-            if position:
-                console.print()
-            for line in report_lines(report):
-                console.print(line)
-    if output is OutputFormat.TABLE:
+    out = bulk.Output(console)
+    writer = (
+        HtmlWriter(options.target, inputs.several)
+        if options.output is ReportFormat.HTML and options.target is not None
+        else _writer(options.output, out, library, patients, inputs.several, pseudonymiser)
+    )
+    source = bulk.LibrarySource(tuple(trial_paths or ()), options.chosen)
+    # workers start here, before the progress bar's thread (see bulk.screen_many)
+    reports = bulk.screen_many(library, source, patients, options.on, options.jobs)
+    with bulk.progress_bar(len(patients), console) as advance:
+        for report in reports:
+            if extra:
+                report = report.model_copy(update={"rejected": [*report.rejected, *extra]})
+            writer.add(pseudonymiser.report(report) if pseudonymiser else report)
+            advance()
+    writer.finish()
+    if options.output is ReportFormat.TABLE:
         for line in rejected_lines([*library.rejected, *bad_patients]):
             console.print(line)
     return EXIT_REJECTED if library.rejected or bad_patients else EXIT_OK
+
+
+class ReportWriter(Protocol):
+    def add(self, report: ScreeningReport) -> None: ...
+
+    def finish(self) -> None: ...
+
+
+def _writer(
+    output: ReportFormat,
+    out: bulk.Output,
+    library: TrialLibrary,
+    patients: Sequence[Patient],
+    several: bool,
+    pseudonymiser: bulk.Pseudonymiser | None,
+) -> ReportWriter:
+    trial_ids = [t.id for t in library.trials]
+    if output is ReportFormat.CSV:
+        return bulk.CsvWriter(out, trial_ids)
+    if output is ReportFormat.MATRIX:
+        names = [pseudonymiser.pseudonym(p.id) if pseudonymiser else p.id for p in patients]
+        return bulk.MatrixWriter(out, trial_ids, max(len(n) for n in names))
+    if output is ReportFormat.JSON:
+        return JsonWriter(out, lines=several)
+    return TableWriter(out)
+
+
+class HtmlWriter:
+    """One self-contained HTML page per patient (screener.html_report)."""
+
+    def __init__(self, target: Path, several: bool) -> None:
+        self.target = target
+        self.several = several
+
+    def add(self, report: ScreeningReport) -> None:
+        page = self.target
+        if self.several:
+            self.target.mkdir(parents=True, exist_ok=True)
+            page = self.target / f"{re.sub(r'[^A-Za-z0-9_.-]', '_', report.patient)}.html"
+        page.write_text(render_html(report), encoding="utf-8")
+
+    def finish(self) -> None:
+        """Every page is written as it comes."""
+
+
+class JsonWriter:
+    """One indented document for one patient file; JSON Lines for several patients."""
+
+    def __init__(self, out: bulk.Output, lines: bool) -> None:
+        self.out = out
+        self.lines = lines
+
+    def add(self, report: ScreeningReport) -> None:
+        self.out.text(report.model_dump_json(by_alias=True) if self.lines else report.to_json())
+
+    def finish(self) -> None:
+        """JSON Lines need no closing."""
+
+
+class TableWriter:
+    """Each report as a table (`report_lines`), a blank line between patients."""
+
+    def __init__(self, out: bulk.Output) -> None:
+        self.out = out
+        self.count = 0
+
+    def add(self, report: ScreeningReport) -> None:
+        if self.count:
+            self.out.styled(Text())
+        for line in report_lines(report):
+            self.out.styled(line)
+        self.count += 1
+
+    def finish(self) -> None:
+        """The rejected inputs are listed by the caller."""
+
+
+def explain_trial(
+    path: Path, trial_id: str, trial_paths: Iterable[Path] | None, on: dt.date | None
+) -> int:
+    """Print how each criterion of one trial was decided for one patient."""
+    try:
+        patient = load_with_answers(path)
+    except InputError as error:
+        _complain(str(error))
+        return EXIT_UNUSABLE
+    library = _load_library(trial_paths)
+    if not library.trials:
+        return EXIT_UNUSABLE
+    trial = _trial_named(library, trial_id, "screen explain")
+    if trial is None:
+        return EXIT_UNUSABLE
+    report = TrialLibrary([trial]).screen(patient, on=on)
+    console = _console()
+    for line in explain_lines(report, report.trials[0]):
+        console.print(line)
+    return EXIT_REJECTED if library.rejected else EXIT_OK
+
+
+@dataclass(frozen=True)
+class AnswerDecision:
+    """What `screen answer` was told."""
+
+    trial: str
+    criterion: str
+    met: bool
+    by: str
+    note: str | None
+    on: dt.date
+
+
+def record_decision(
+    path: Path, decision: AnswerDecision, trial_paths: Iterable[Path] | None
+) -> int:
+    """Check the trial and criterion exist, then record the answer; the exit status."""
+    library = _load_library(trial_paths)
+    if not library.trials:
+        return EXIT_UNUSABLE
+    trial = _trial_named(library, decision.trial, "screen answer")
+    if trial is None:
+        return EXIT_UNUSABLE
+    if all(c.id != decision.criterion for c in trial.criteria):
+        known = ", ".join(c.id for c in trial.criteria)
+        _complain(
+            f"screen answer: trial {trial.id} has no criterion {decision.criterion!r} "
+            f"(criteria: {known})"
+        )
+        return EXIT_UNUSABLE
+    try:
+        entry = AnswerEntry(
+            trial=decision.trial,
+            criterion=decision.criterion,
+            answer="met" if decision.met else "not_met",
+            by=decision.by.strip(),
+            date=decision.on,
+            note=decision.note.strip() if decision.note and decision.note.strip() else None,
+        )
+    except ValidationError as error:
+        _complain(f"screen answer: {error.errors()[0]['msg']}")
+        return EXIT_UNUSABLE
+    try:
+        recorded = record_answer(path, entry)
+    except InputError as error:
+        _complain(f"screen answer: {error}; nothing recorded")
+        return EXIT_UNUSABLE
+    where = f"{recorded.path} (sidecar of {path})" if recorded.sidecar else str(recorded.path)
+    typer.echo(f"recorded in {where}: {_answer_text(entry)}")
+    if recorded.replaced is not None:
+        typer.echo(f"replaced the earlier answer: {_answer_text(recorded.replaced)}")
+    return EXIT_OK
+
+
+def _answer_text(entry: AnswerEntry) -> str:
+    when = f" on {entry.date}" if entry.date else ""
+    note = f" ({entry.note})" if entry.note else ""
+    return f"{entry.trial} {entry.criterion} {entry.answer} by {entry.by}{when}{note}"
+
+
+def _trial_named(library: TrialLibrary, trial_id: str, command: str) -> CompiledTrial | None:
+    """The trial of that id, or None after saying which ids there are."""
+    found = next((t for t in library.trials if t.id == trial_id), None)
+    if found is None:
+        known = ", ".join(t.id for t in library.trials)
+        _complain(f"{command}: no trial {trial_id!r} in the library (trials: {known})")
+    return found
 
 
 def compile_trials(
@@ -602,20 +927,31 @@ def status_label(status: str | None) -> str:
 
 
 def verdict_label(trial: TrialResult) -> str:
+    """eligible, eligible pending confirmation, needs review or ineligible."""
     if trial.pending_confirmation:
         return "eligible pending confirmation"
     return trial.verdict.value.replace("_", " ")
 
 
+def verdict_style(trial: TrialResult) -> str:
+    if trial.pending_confirmation:
+        return "green"
+    return _VERDICT_STYLE[trial.verdict]
+
+
 _VERDICT_STYLE = {
-    Verdict.ELIGIBLE: "green",
+    Verdict.ELIGIBLE: "bold green",
     Verdict.INELIGIBLE: "red",
     Verdict.NEEDS_REVIEW: "yellow",
 }
 
+TO_COLLECT_SHOWN = 12
+"""How many data items the table lists under "to collect" (JSON has them all)."""
+
 
 def report_lines(report: ScreeningReport) -> list[Text]:
-    """One line per trial, then its failed and open criteria, then warnings."""
+    """One line per trial with the reasons that decide its verdict, the data to
+    collect next, then warnings."""
     count = len(report.trials)
     lines = [
         Text(
@@ -629,45 +965,163 @@ def report_lines(report: ScreeningReport) -> list[Text]:
     status_width = max((len(status_label(t.status)) for t in report.trials), default=0)
     for trial in report.trials:
         counts = {effect: sum(c.effect is effect for c in trial.criteria) for effect in Effect}
-        style = "green" if trial.pending_confirmation else _VERDICT_STYLE[trial.verdict]
         lines.append(
             Text.assemble(
                 (f"{trial.id:<{id_width}}", "bold"),
                 "  ",
-                (f"{verdict_label(trial):<{verdict_width}}", style),
+                (f"{verdict_label(trial):<{verdict_width}}", verdict_style(trial)),
                 f"  pass {counts[Effect.PASS]:>2}  fail {counts[Effect.FAIL]:>2}"
                 f"  open {counts[Effect.OPEN]:>2}  ",
                 (f"{status_label(trial.status):<{status_width}}", "cyan"),
                 f"  {trial.title}",
             )
         )
-        lines += [_criterion_line(c) for c in _noteworthy(trial.criteria)]
+        lines += deciding_lines(trial, report.screened_on)
+    lines += to_collect_lines(report)
     if report.warnings:
         lines.append(Text("warnings:"))
         lines += [Text(f"  {_one_line(w)}", "yellow") for w in report.warnings]
     return lines
 
 
-def _noteworthy(criteria: Iterable[CriterionResult]) -> list[CriterionResult]:
-    """Failed criteria, then open ones waiting for data, then open ones needing a person."""
-    order = {
-        (Effect.FAIL, True): 0,
-        (Effect.FAIL, False): 0,
-        (Effect.OPEN, True): 1,
-        (Effect.OPEN, False): 2,
-    }
-    shown = [c for c in criteria if c.effect is not Effect.PASS]
-    return sorted(shown, key=lambda c: order[c.effect, bool(c.missing)])
+def deciding_lines(trial: TrialResult, on: dt.date) -> list[Text]:
+    """The one-line reasons behind a verdict: the failures of an ineligible trial;
+    otherwise the data to collect, then the items a person judges or confirms;
+    then the coordinator answers the verdict rests on."""
+    if trial.verdict is Verdict.INELIGIBLE:
+        failed = [c for c in trial.criteria if c.effect is Effect.FAIL]
+        return [_criterion_line(c, _one_line(c.reason)) for c in failed]
+    still_open = [c for c in trial.criteria if c.effect is Effect.OPEN]
+    lines = _missing_lines(still_open, on)
+    for criterion in still_open:
+        if criterion.missing:
+            continue
+        if criterion.status is Status.UNKNOWN:
+            lines.append(_criterion_line(criterion, _one_line(criterion.reason)))
+    for wanted in (_JUDGEMENT, _ADMINISTRATIVE):
+        lines += [
+            _criterion_line(c, f"{wanted}: {_shorten(c.text, 100)}")
+            for c in still_open
+            if not c.missing and c.status is not Status.UNKNOWN and _open_kind(c) == wanted
+        ]
+    lines += [_answer_line(c) for c in trial.criteria if c.answer is not None]
+    return lines
 
 
-def _criterion_line(criterion: CriterionResult) -> Text:
-    reason = _one_line(criterion.reason)
-    if criterion.missing:
-        reason = f"missing: {', '.join(dict.fromkeys(criterion.missing))}; {reason}"
+_JUDGEMENT = "judgement"
+_ADMINISTRATIVE = "administrative"
+
+
+def _open_kind(criterion: CriterionResult) -> str:
+    """How an open item without missing data is settled: by judgement (clinical and
+    judgement items, unclassified ones) or by confirming an administrative fact."""
+    if criterion.kind is not Kind.UNCLASSIFIED and criterion.class_ is (
+        CriterionClass.ADMINISTRATIVE
+    ):
+        return _ADMINISTRATIVE
+    return _JUDGEMENT
+
+
+def _missing_lines(criteria: Sequence[CriterionResult], on: dt.date) -> list[Text]:
+    """The data to collect, one line per group of items needed by the same criteria:
+    `INR not on file (needed by: inc-4 lab(pta) in [20, 40] % or lab(inr) in [1.5, 2.6])`."""
+    needs: dict[str, list[CriterionResult]] = {}
+    for criterion in criteria:
+        for item in dict.fromkeys(criterion.missing):
+            needs.setdefault(item, []).append(criterion)
+    groups: dict[tuple[str, ...], list[str]] = {}
+    for item, needing in needs.items():
+        groups.setdefault(tuple(c.id for c in needing), []).append(item)
+    lines: list[Text] = []
+    for items in groups.values():
+        needing = needs[items[0]]
+        users = "; ".join(f"{c.id} {criterion_label(c)}" for c in needing)
+        states = [f"{item} {_data_state(item, needing, on)}" for item in items]
+        lines.append(
+            Text.assemble(
+                "    ", ("open", "yellow"), f"  missing: {_joined(states)} (needed by: {users})"
+            )
+        )
+    return lines
+
+
+def _joined(states: list[str]) -> str:
+    """`A not on file, B not on file` → `A, B not on file` when they all say the same."""
+    suffix = " not on file"
+    if len(states) > 1 and all(s.endswith(suffix) for s in states):
+        return ", ".join(s.removesuffix(suffix) for s in states) + suffix
+    return ", ".join(states)
+
+
+def _data_state(item: str, needing: Sequence[CriterionResult], on: dt.date) -> str:
+    """`not on file`, or `on file only from DATE (stale)` when the value on file is too old."""
+    dates = [
+        value.date
+        for c in needing
+        for value in c.values
+        if value.name == item and value.date is not None and is_stale(value, on)
+    ]
+    if dates:
+        return f"on file only from {max(dates)} (stale)"
+    return "not on file"
+
+
+RULE_SHOWN = 60
+"""A canonical rule up to this length names its criterion in a line; a longer one
+gives way to the verbatim text, shortened."""
+
+
+def criterion_label(criterion: CriterionResult) -> str:
+    """A short name for what a criterion asks: its canonical rule when short and
+    plain, else its verbatim text shortened."""
+    rule = criterion.rule
+    if rule and len(rule) <= RULE_SHOWN and not rule.startswith(("readings(", "qualified(")):
+        return rule
+    return f'"{_shorten(criterion.text.rstrip(";. "), RULE_SHOWN)}"'
+
+
+def _criterion_line(criterion: CriterionResult, text: str) -> Text:
     style = "red" if criterion.effect is Effect.FAIL else "yellow"
     return Text.assemble(
-        "    ", (f"{criterion.effect.value:<4}", style), f"  {criterion.id}  {reason}"
+        "    ", (f"{criterion.effect.value:<4}", style), f"  {criterion.id}  {text}"
     )
+
+
+def _answer_line(criterion: CriterionResult) -> Text:
+    answer = criterion.answer
+    assert answer is not None
+    when = f" on {answer.on}" if answer.on else ""
+    return Text.assemble(
+        "    ",
+        ("answered", "cyan"),
+        f"  {criterion.id}  {answer.status.value} by {answer.by}{when}",
+    )
+
+
+def to_collect_lines(report: ScreeningReport) -> list[Text]:
+    """The data items to collect next: most open criteria first, then those that
+    settle a whole trial on their own."""
+    items = report.to_collect
+    if not items:
+        return []
+    width = max(len(c.item) for c in items[:TO_COLLECT_SHOWN])
+    lines = [Text("to collect (decides most open criteria first):", "bold")]
+    for c in items[:TO_COLLECT_SHOWN]:
+        lines.append(
+            Text(
+                f"  {c.item:<{width}}  {c.criteria} criteri{'on' if c.criteria == 1 else 'a'}"
+                f" in {', '.join(c.needed_by)}"
+            )
+        )
+    if len(items) > TO_COLLECT_SHOWN:
+        lines.append(Text(f"  ... and {len(items) - TO_COLLECT_SHOWN} more (--format json)"))
+    settling = by_trials(items)
+    if settling:
+        lines.append(
+            Text("settles a trial on its own (then definite or pending confirmation):", "bold")
+        )
+        lines += [Text(f"  {c.item}: {', '.join(c.trial_ids)}") for c in settling]
+    return lines
 
 
 def rejected_lines(errors: Sequence[InputError]) -> list[Text]:

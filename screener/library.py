@@ -19,6 +19,7 @@ from screener import __version__, filters
 from screener import rules as r
 from screener.cache import CompileCache
 from screener.canonical import RuleSyntaxError, parse_rule
+from screener.collect import with_to_collect
 from screener.compiler import Compiled, compile_criterion
 from screener.coverage import coverage
 from screener.errors import InputError
@@ -280,8 +281,14 @@ class _Tally:
     administrative: int = 0
 
     def copy(self) -> _Tally:
-        return _Tally(self.failed, self.any_open, self.pending, self.missing, self.judgement,
-                      self.administrative)
+        return _Tally(
+            self.failed,
+            self.any_open,
+            self.pending,
+            self.missing,
+            self.judgement,
+            self.administrative,
+        )
 
     def add(self, c: CriterionResult) -> None:
         effect = c.effect
@@ -475,13 +482,16 @@ class TrialLibrary:
         results.sort(key=_rank)
         warnings = [w for t in self.trials for w in t.warnings]
         warnings += list(dict.fromkeys([*facts.warnings, *patient.notes]))
-        return ScreeningReport(
-            engine=Engine(version=__version__, grammar=grammar_version()),
-            patient=patient.id,
-            screened_on=screening_date,
-            warnings=warnings,
-            rejected=[
-                Rejected(source=e.source, field=e.field, message=e.message) for e in self.rejected
-            ],
-            trials=results,
+        return with_to_collect(
+            ScreeningReport(
+                engine=Engine(version=__version__, grammar=grammar_version()),
+                patient=patient.id,
+                screened_on=screening_date,
+                warnings=warnings,
+                rejected=[
+                    Rejected(source=e.source, field=e.field, message=e.message)
+                    for e in self.rejected
+                ],
+                trials=results,
+            )
         )

@@ -125,6 +125,26 @@ class Engine(_Model):
     grammar: str
 
 
+class CollectItem(_Model):
+    """A data item worth collecting next (screener.collect): what it would settle."""
+
+    item: str = Field(description="the missing data item, as in a criterion's `missing`")
+    criteria: int = Field(
+        description="open criteria of trials not ineligible that list it as missing"
+    )
+    trials: int = Field(
+        description="trials it alone would make definite or pending confirmation only "
+        "(their only open clinical items need it and nothing else)"
+    )
+    trial_ids: list[str] = Field(
+        default_factory=list, description="those trials, in report order (len = trials)"
+    )
+    needed_by: list[str] = Field(
+        default_factory=list,
+        description="every trial not ineligible with an open criterion that needs it",
+    )
+
+
 class ScreeningReport(_Model):
     schema_version: int = SCHEMA_VERSION
     engine: Engine
@@ -133,6 +153,10 @@ class ScreeningReport(_Model):
     warnings: list[str] = Field(default_factory=list)
     rejected: list[Rejected] = Field(default_factory=list)
     trials: list[TrialResult]
+    to_collect: list[CollectItem] = Field(
+        default_factory=list,
+        description="missing data items across trials not ineligible, most criteria first",
+    )
 
     def to_json(self) -> str:
         return self.model_dump_json(by_alias=True, indent=2)

@@ -420,6 +420,38 @@ def test_internal_error_exits_2_in_one_line(patient: Path, trials: Path,
         run(patient, "--trials", trials, "--date", DATE)
 
 
+def test_help_lists_the_coordinator_commands_and_options() -> None:
+    result = run("--help")
+    assert result.exit_code == 0
+    for name in ("explain", "answer", "--jobs", "--pseudonymise", "table|json|matrix|csv"):
+        assert name in result.stdout, name
+
+
+@pytest.mark.parametrize("command", ["explain", "answer"])
+def test_route_options_before_a_coordinator_subcommand(patient: Path, trials: Path,
+                                                        command: str) -> None:
+    extra = ["--criterion", "inc-2", "--met", "--by", "A"] if command == "answer" else []
+    result = run("--trials", trials, command, patient, "--trial-id", "TEST-LAB", *extra)
+    assert result.exit_code == 0, result.stderr
+    expected = "inc-2  inclusion, administrative" if command == "explain" else "recorded in "
+    assert expected in result.stdout
+
+
+def test_compile_has_no_matrix_or_csv_format(trials: Path) -> None:
+    for output in ("matrix", "csv"):
+        result = run("compile", "--trials", trials, "--format", output)
+        assert result.exit_code == 2
+        assert "--format" in result.stderr
+
+
+def test_json_report_lists_what_to_collect(tmp_path: Path, trials: Path) -> None:
+    no_lab = write_json(tmp_path / "no-lab.json", PATIENT_NO_LAB)
+    _, report = screen_json(no_lab, "--trials", trials)
+    validate(report)
+    assert [c["item"] for c in report["to_collect"]] == ["Total bilirubin", "pregnant status"]
+    assert all(c["criteria"] == 1 and c["trials"] == 0 for c in report["to_collect"])
+
+
 # ---------------------------------------------------------------------------
 # screen compile
 

@@ -7,6 +7,7 @@ import os
 import re
 import shutil
 import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -53,11 +54,22 @@ def page_requests(netlog: Path) -> list[str]:
 
 @pytest.fixture(scope="module")
 def report_page(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, int]:
-    library = TrialLibrary.load()
-    report = library.screen(load_patient(ROOT / "examples" / "liver_failure_patient.json"))
+    """The page `screen PATIENT --format html -o report.html` writes (the real CLI)."""
     page = tmp_path_factory.mktemp("html") / "report.html"
-    page.write_text(render_html(report), encoding="utf-8")
-    return page, len(report.trials)
+    patient = ROOT / "examples" / "liver_failure_patient.json"
+    done = subprocess.run([sys.executable, "-m", "screener", str(patient), "--format", "html",
+                           "-o", str(page)], capture_output=True, text=True, check=False)
+    assert done.returncode == 0, done.stderr
+    trials = len(TrialLibrary.load().screen(load_patient(patient)).trials)
+    return page, trials
+
+
+def test_renderer_shows_answers_and_to_collect() -> None:
+    report = TrialLibrary.load().screen(
+        load_patient(ROOT / "examples" / "liver_failure_answered.json"))
+    html = render_html(report)
+    assert "answered by A. Coordinator" in html
+    assert "eligible" in html
 
 
 def test_page_is_self_contained(report_page: tuple[Path, int]) -> None:
