@@ -9,6 +9,7 @@ from __future__ import annotations
 
 __version__ = "0.1.0"
 
+from screener.errors import InputError
 from screener.library import CompiledTrial, TrialLibrary
 from screener.logic import Status
 from screener.patient import Patient, load_patient, patient_from_dict
@@ -16,6 +17,7 @@ from screener.results import ScreeningReport, TrialResult, Verdict
 
 __all__ = [
     "CompiledTrial",
+    "InputError",
     "Patient",
     "ScreeningReport",
     "Status",

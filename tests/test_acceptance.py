@@ -245,3 +245,17 @@ def test_horizons_are_configurable_per_analyte() -> None:
     assert default.status.value == "met"  # 81 days old: within the default 90
     strict = TimeRules(per_item=(("total_bilirubin", 30),))
     assert evaluate(rule, PatientFacts(subject, SCREENING_DATE, strict)).status.value == "unknown"
+
+
+def test_intake_example_streams_one_contract_line_per_patient(tmp_path: Path) -> None:
+    bad = tmp_path / "bad.json"
+    bad.write_text("{", encoding="utf-8")
+    done = subprocess.run(
+        [sys.executable, str(EXAMPLES / "intake_service.py"),
+         str(EXAMPLES / "liver_failure_answered.json"), str(bad),
+         str(EXAMPLES / "sepsis_patient.json")], capture_output=True, text=True, check=False)
+    assert done.returncode == 0, done.stderr
+    lines = [json.loads(line) for line in done.stdout.splitlines()]
+    assert [line["patient"] for line in lines] == ["EX-LIVER-02", "EX-SEPSIS-01"]
+    assert "worth a call: LOCAL-liver-failure-mscs" in done.stderr
+    assert "skipped: " in done.stderr and "bad.json" in done.stderr
