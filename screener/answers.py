@@ -31,7 +31,14 @@ from typing import Any
 from pydantic import ValidationError
 
 from screener.errors import InputError, pydantic_field
-from screener.patient import AnswerEntry, Patient, load_patient, patient_from_dict
+from screener.patient import (
+    AnswerEntry,
+    Patient,
+    load_patient,
+    no_constant,
+    patient_from_dict,
+    unique_keys,
+)
 
 SIDECAR_SUFFIX = ".answers.json"
 
@@ -166,24 +173,11 @@ class _Number(str):
     __slots__ = ()
 
 
-def _unique(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
-    result: dict[str, Any] = {}
-    for key, value in pairs:
-        if key in result:
-            raise ValueError(f"duplicate key {key!r} in one object")
-        result[key] = value
-    return result
-
-
-def _reject_constant(name: str) -> Any:
-    raise ValueError(f"{name} is not a number (JSON numbers must be finite)")
-
-
 def loads(text: str) -> Any:
     """Parse patient JSON as `load_patient` does: decimals kept exactly (10.20 has two),
     duplicate keys and NaN/Infinity refused (ValueError, json.JSONDecodeError)."""
     return json.loads(
-        text, parse_float=Decimal, parse_constant=_reject_constant, object_pairs_hook=_unique
+        text, parse_float=Decimal, parse_constant=no_constant, object_pairs_hook=unique_keys
     )
 
 
@@ -216,8 +210,8 @@ def _read_json(path: Path) -> Any:
             text,
             parse_float=_Number,
             parse_int=_Number,
-            parse_constant=_reject_constant,
-            object_pairs_hook=_unique,
+            parse_constant=no_constant,
+            object_pairs_hook=unique_keys,
         )
     except json.JSONDecodeError as error:
         raise InputError(

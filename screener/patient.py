@@ -668,7 +668,8 @@ def patient_from_dict(data: object, source: str) -> Patient:
     raise InputError(source, "", "; ".join(f"{f}: {m}" if f else m for f, m in problems))
 
 
-def _unique_keys(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+def unique_keys(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    """A JSON object hook that refuses a key written twice."""
     result: dict[str, Any] = {}
     for key, value in pairs:
         if key in result:
@@ -677,7 +678,8 @@ def _unique_keys(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
     return result
 
 
-def _no_constant(name: str) -> Any:
+def no_constant(name: str) -> Any:
+    """A JSON constant hook that refuses NaN and Infinity."""
     raise ValueError(f"{name} is not a number (JSON numbers must be finite)")
 
 
@@ -702,8 +704,8 @@ def load_patient(path: Path | str) -> Patient:
         data = json.loads(
             text,
             parse_float=Decimal,  # keeps 10.20 as written, for Observation.decimals
-            parse_constant=_no_constant,
-            object_pairs_hook=_unique_keys,
+            parse_constant=no_constant,
+            object_pairs_hook=unique_keys,
         )
     except json.JSONDecodeError as exc:
         raise InputError(
