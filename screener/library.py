@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import gc
+import os
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field, replace
 from decimal import Decimal
@@ -351,6 +352,10 @@ def _rank(trial: TrialResult) -> tuple[int, int, str]:
     return (2, trial.open.missing_data, trial.id)
 
 
+TRIALS_VARIABLE = "SCREENER_TRIALS"
+"""Environment variable naming the user's trial folders, used when no paths are given."""
+
+
 @cache
 def grammar_version() -> str:
     """A short digest of the grammar files, so results name the grammar they came from."""
@@ -384,7 +389,10 @@ class TrialLibrary:
     def load(
         cls, paths: Path | str | Iterable[Path | str] | None = None, *, use_cache: bool = True
     ) -> TrialLibrary:
-        """Load trial files and folders (default: the bundled library) and compile them.
+        """Load trial files and folders and compile them.
+
+        Default: the folders named in $SCREENER_TRIALS (separated like PATH), else the
+        bundled library (read-only: user trials are never written into the package).
 
         Paths may also hold ClinicalTrials.gov API v2 JSON (a study, a page of
         studies, folders of them; see screener.ctgov); a bad file or study is
@@ -392,7 +400,12 @@ class TrialLibrary:
         Compiled criteria are cached by text (screener.cache); `use_cache=False` compiles all.
         """
         if paths is None:
-            chosen = [default_library_dir()]
+            configured = os.environ.get(TRIALS_VARIABLE)
+            chosen = (
+                [Path(p) for p in configured.split(os.pathsep) if p]
+                if configured
+                else [default_library_dir()]
+            )
         elif isinstance(paths, Path | str):
             chosen = [Path(paths)]
         else:

@@ -259,3 +259,12 @@ def test_intake_example_streams_one_contract_line_per_patient(tmp_path: Path) ->
     assert [line["patient"] for line in lines] == ["EX-LIVER-02", "EX-SEPSIS-01"]
     assert "worth a call: LOCAL-liver-failure-mscs" in done.stderr
     assert "skipped: " in done.stderr and "bad.json" in done.stderr
+
+
+def test_configured_trial_folder_replaces_the_bundled_library(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    (tmp_path / "TEST-1.yaml").write_text(TRIAL_YAML, encoding="utf-8")
+    monkeypatch.setenv("SCREENER_TRIALS", str(tmp_path))
+    assert [t.id for t in TrialLibrary.load().trials] == ["TEST-1"]
+    result = run_cli(str(EXAMPLES / "liver_failure_patient.json"), "--format", "json")
+    assert [t["id"] for t in json.loads(result.stdout)["trials"]] == ["TEST-1"]

@@ -498,3 +498,95 @@ def test_pregnancy_row_and_male_patients() -> None:
     pregnant = patient(sex="female", pregnancy={"status": "present", "date": "2026-11-20"})
     assert status(text, pregnant, "exclusion") == "met"
     assert status("Pregnancy", patient(sex="male"), "exclusion") == "not_met"
+
+
+# ---------------------------------------------------------------- more perturbed variants
+
+
+def test_sepsis_age_row_variants() -> None:
+    for text in ("Age: 18-80 years old, diagnosed with sepsis",
+                 "Age: 0-70 years old, diagnosed with septic shock"):
+        young_septic = patient(birth_date=born_aged(40),
+                               conditions=[{"name": "septic shock", "code": "R65.21"}])
+        assert status(text, young_septic) == "met"
+        assert status(text, patient(birth_date=born_aged(90), conditions=[
+            {"name": "septic shock", "code": "R65.21"}])) == "not_met"
+        assert status(text, patient(birth_date=born_aged(40), conditions=[
+            {"name": "sepsis", "status": "absent"}])) == "not_met"
+
+
+@pytest.mark.parametrize("text", ["Suspected or confirmed infection",
+                                  "Confirmed or suspected bacterial infection"])
+def test_suspected_infection_variants(text: str) -> None:
+    suspected = patient(conditions=[{"name": "bacterial infection", "status": "suspected"}])
+    assert status(text, suspected) == "met"
+    absent = patient(conditions=[{"name": "infection", "status": "absent"}])
+    assert status(text, absent) == "not_met"
+
+
+@pytest.mark.parametrize("text", ["Pregnancy, breastfeeding, or plans to conceive",
+                                  "Lactation, pregnancy, or wish to become pregnant"])
+def test_pregnancy_row_variants(text: str) -> None:
+    nursing = patient(sex="female", lactation={"status": "present", "date": "2026-11-20"})
+    assert status(text, nursing, "exclusion") == "met"
+    neither = patient(sex="female", pregnancy={"status": "absent", "date": "2026-11-20"},
+                      lactation={"status": "absent", "date": "2026-11-20"})
+    assert status(text, neither, "exclusion") == "review"  # the plans need a person
+
+
+def test_cirrhosis_row_variant_keeps_both_readings() -> None:
+    text = "Decompensated liver cirrhosis, Child-Pugh B/C (7-10 points); or MELD score ≤ 18."
+    rule = compile_criterion(text).rule
+    assert isinstance(rule, r.Readings)
+    no_cirrhosis = patient(conditions=[{"name": "cirrhosis", "status": "absent"}],
+                           scores=[{"name": "meld", "value": 12, "date": "2026-11-20"}])
+    assert status(text, no_cirrhosis) == "review"
+
+
+@pytest.mark.parametrize("text", ["History of transplantation (kidney or heart)",
+                                  "History of inflammatory bowel disease or transplantation "
+                                  "(kidney or heart)"])
+def test_transplant_restriction_variants(text: str) -> None:
+    kidney = patient(conditions=[{"name": "kidney transplant status", "code": "Z94.0"}])
+    assert status(text, kidney, "exclusion") == "met"
+    liver = patient(conditions=[{"name": "liver transplant status", "code": "Z94.4"}])
+    assert status(text, liver, "exclusion") != "met"
+
+
+def test_other_severe_variant() -> None:
+    text = "Patients with other severe lung diseases or diabetes;"
+    both_absent = patient(conditions=[{"name": "lung disease", "status": "absent"},
+                                      {"name": "diabetes", "status": "absent"}])
+    assert status(text, both_absent, "exclusion") == "not_met"
+    diabetic = patient(conditions=[{"name": "lung disease", "status": "absent"},
+                                   {"name": "type 2 diabetes mellitus", "code": "E11.9"}])
+    assert status(text, diabetic, "exclusion") == "review"
+
+
+@pytest.mark.parametrize("text", [
+    "Severe problems in other organs (e.g. the liver or kidneys)",
+    "Contraindications for surgery;",
+    "Plan to have kidney transplantation in 6 months.",
+])
+def test_review_row_variants(text: str) -> None:
+    assert isinstance(compile_criterion(text, "exclusion").rule, r.Review)
+
+
+def test_antiviral_row_variant() -> None:
+    text = "Hepatitis C decompensated liver cirrhosis patients need antiviral therapy."
+    treated = patient(conditions=[{"name": "hepatitis C", "code": "B18.2"},
+                                  {"name": "decompensated liver cirrhosis"}],
+                      medications=[{"name": "sofosbuvir"}])
+    assert status(text, treated) == "met"
+    assert status(text, patient(conditions=[{"name": "hepatitis C", "status": "absent"}])) == "met"
+
+
+@pytest.mark.parametrize(("text", "class_"), [
+    ("Signed informed consent form.", CriterionClass.ADMINISTRATIVE),
+    ("Willing to comply with the study visits", CriterionClass.ADMINISTRATIVE),
+    ("Considered unsuitable by the investigator", CriterionClass.JUDGEMENT),
+    ("Violation of ethical principles", CriterionClass.JUDGEMENT),
+])
+def test_class_variants(text: str, class_: CriterionClass) -> None:
+    compiled = compile_criterion(text)
+    assert compiled.class_ is class_ and isinstance(compiled.rule, r.Review)
