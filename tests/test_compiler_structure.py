@@ -98,3 +98,8 @@ def test_and_between_diagnoses_in_an_exclusion_has_two_readings() -> None:
     assert isinstance(rule, r.Readings)
     inclusion = compile_criterion("HIV and hepatitis B infection", "inclusion").rule
     assert isinstance(inclusion, r.AllOf)
+
+
+def test_inclusive_note_settles_the_boundary_of_over() -> None:
+    assert canonical("Age over 18 years (inclusive)") == "age >= 18 years"
+    assert canonical("Age over 18 years") == "age over 18 years"

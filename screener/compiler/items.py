@@ -82,6 +82,21 @@ class _AgeRule:
     marked: bool
 
 
+@dataclass(frozen=True)
+class _Inclusive:
+    """'(inclusive)', '(both inclusive)': the bound itself belongs to the range."""
+
+
+def _noted(rule: r.Rule, parts: tuple[AnyType, ...]) -> r.Rule:
+    """'over 18 years (inclusive)': the text settles the boundary 'over' leaves open."""
+    if not any(isinstance(p, _Inclusive) for p in parts):
+        return rule
+    closed = {r.Op.OVER: r.Op.GE, r.Op.UNDER: r.Op.LE}
+    if isinstance(rule, r.Compare) and rule.op in closed:
+        return r.Compare(rule.subject, closed[rule.op], rule.value, rule.unit)
+    return rule
+
+
 def _age_unit(parts: tuple[AnyType, ...]) -> _AgeUnit:
     found = next((p for p in parts if isinstance(p, _AgeUnit)), None)
     marked = any(isinstance(p, Token) and p.type == "OR_OLDER" for p in parts)
@@ -283,15 +298,15 @@ class _ToRule(Transformer[Token, r.Rule]):
 
     # ------------------------------------------------------------ who
     def age(self, *parts: AnyType) -> r.Rule:
-        return next(p for p in parts if isinstance(p, _AgeRule)).rule
+        return _noted(next(p for p in parts if isinstance(p, _AgeRule)).rule, parts)
 
-    def age_unmarked(self, span: _AgeRule, *_: AnyType) -> r.Rule:
+    def age_unmarked(self, span: _AgeRule, *parts: AnyType) -> r.Rule:
         if not (span.marked or self.whole):
             raise _Reject("a duration with no sign that it is an age ('old', 'of age')")
-        return span.rule
+        return _noted(span.rule, parts)
 
-    def inclusive_note(self, *_: Token) -> None:
-        return None
+    def inclusive_note(self, *_: Token) -> _Inclusive:
+        return _Inclusive()
 
     def age_unit(self, unit: Token, *marker: Token) -> _AgeUnit:
         if str(unit) not in ("years", "months", "weeks", "days"):
@@ -357,7 +372,7 @@ class _ToRule(Transformer[Token, r.Rule]):
 
     def sex_and_age(self, sex: r.Rule, *parts: AnyType) -> r.Rule:
         age = next(p for p in parts if isinstance(p, _AgeRule))
-        return r.AllOf((sex, age.rule))
+        return r.AllOf((sex, _noted(age.rule, parts)))
 
     def age_and_sex(self, *parts: AnyType) -> r.Rule:
         age = next(p for p in parts if isinstance(p, _AgeRule))
