@@ -106,8 +106,9 @@ def record_answer(path: Path | str, entry: AnswerEntry) -> Recorded:
     source = str(path)
     if path.suffix.lower() == ".jsonl":
         raise InputError(
-            source, "", "a JSON Lines file holds many patients; record answers in a "
-            "patient's own file"
+            source,
+            "",
+            "a JSON Lines file holds many patients; record answers in a patient's own file",
         )
     document = _read_json(path)
     if not isinstance(document, dict):
@@ -181,8 +182,17 @@ def loads(text: str) -> Any:
     )
 
 
-def _parse(text: str, source: str) -> Any:
+def _parse(text: str, source: str, keep_numbers: bool = False) -> Any:
+    """Parsed JSON (numbers kept as written with `keep_numbers`); InputError naming `source`."""
     try:
+        if keep_numbers:
+            return json.loads(
+                text,
+                parse_float=_Number,
+                parse_int=_Number,
+                parse_constant=no_constant,
+                object_pairs_hook=unique_keys,
+            )
         return loads(text)
     except json.JSONDecodeError as error:
         raise InputError(
@@ -205,20 +215,7 @@ def _read_json(path: Path) -> Any:
         raise InputError(source, "", f"cannot read the file: {error.strerror}") from None
     except UnicodeDecodeError:
         raise InputError(source, "", "not UTF-8 text") from None
-    try:
-        return json.loads(
-            text,
-            parse_float=_Number,
-            parse_int=_Number,
-            parse_constant=no_constant,
-            object_pairs_hook=unique_keys,
-        )
-    except json.JSONDecodeError as error:
-        raise InputError(
-            source, "", f"invalid JSON at line {error.lineno}, column {error.colno}: {error.msg}"
-        ) from None
-    except ValueError as error:
-        raise InputError(source, "", str(error)) from None
+    return _parse(text, source, keep_numbers=True)
 
 
 def _plain(value: Any) -> Any:
@@ -245,14 +242,19 @@ def _dump(value: Any, level: int) -> str:
     if isinstance(value, dict):
         if not value:
             return "{}"
-        items = [f"{inner}{json.dumps(k, ensure_ascii=False)}: {_dump(v, level + 1)}"
-                 for k, v in value.items()]
+        items = [
+            f"{inner}{json.dumps(k, ensure_ascii=False)}: {_dump(v, level + 1)}"
+            for k, v in value.items()
+        ]
         return "{\n" + ",\n".join(items) + "\n" + "  " * level + "}"
     if isinstance(value, list):
         if not value:
             return "[]"
-        return "[\n" + ",\n".join(inner + _dump(v, level + 1) for v in value) + "\n" + (
-            "  " * level + "]"
+        return (
+            "[\n"
+            + ",\n".join(inner + _dump(v, level + 1) for v in value)
+            + "\n"
+            + ("  " * level + "]")
         )
     return json.dumps(value, ensure_ascii=False)
 
