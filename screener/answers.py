@@ -37,6 +37,7 @@ from screener.patient import (
     load_patient,
     no_constant,
     patient_from_dict,
+    read_text,
     unique_keys,
 )
 
@@ -204,18 +205,7 @@ def _parse(text: str, source: str, keep_numbers: bool = False) -> Any:
 
 def _read_json(path: Path) -> Any:
     """A JSON file with its numbers kept as `_Number` text; InputError naming the file."""
-    source = str(path)
-    try:
-        text = path.read_bytes().decode("utf-8-sig")
-    except FileNotFoundError:
-        raise InputError(source, "", "file not found") from None
-    except IsADirectoryError:
-        raise InputError(source, "", "is a directory, not a file") from None
-    except OSError as error:
-        raise InputError(source, "", f"cannot read the file: {error.strerror}") from None
-    except UnicodeDecodeError:
-        raise InputError(source, "", "not UTF-8 text") from None
-    return _parse(text, source, keep_numbers=True)
+    return _parse(read_text(path), str(path), keep_numbers=True)
 
 
 def _plain(value: Any) -> Any:

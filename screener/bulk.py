@@ -53,7 +53,7 @@ from screener.collect import with_to_collect
 from screener.errors import InputError
 from screener.filters import TrialFilter
 from screener.library import TrialLibrary
-from screener.patient import Patient, patient_from_dict
+from screener.patient import Patient, patient_from_dict, read_text
 from screener.results import ScreeningReport, TrialResult
 
 # ---------------------------------------------------------------------------
@@ -136,14 +136,7 @@ def _fhir_export(folder: Path) -> list[PatientInput]:
 
 
 def _json_lines(path: Path) -> list[PatientInput]:
-    try:
-        text = path.read_bytes().decode("utf-8-sig")
-    except FileNotFoundError:
-        raise InputError(str(path), "", "file not found") from None
-    except OSError as error:
-        raise InputError(str(path), "", f"cannot read the file: {error.strerror}") from None
-    except UnicodeDecodeError:
-        raise InputError(str(path), "", "not UTF-8 text") from None
+    text = read_text(path)
     return [
         PatientInput(f"{path}:{number}", line=line)
         for number, line in enumerate(text.splitlines(), start=1)

@@ -281,14 +281,19 @@ class _StudyReader:
         self.problems.append((path, f"expected text, got {describe(value)}"))
         return None
 
-    def _conditions(self, module: Mapping[str, Any]) -> list[str]:
-        path = f"{CONDITIONS}.conditions"
+    def _list(self, module: Mapping[str, Any], path: str) -> list[Any]:
+        """The list at `path`; a problem and an empty list when it is something else."""
         value = self._value(module, path)
         if value is None:
             return []
         if not isinstance(value, list):
             self.problems.append((path, f"expected a list, got {describe(value)}"))
             return []
+        return value
+
+    def _conditions(self, module: Mapping[str, Any]) -> list[str]:
+        path = f"{CONDITIONS}.conditions"
+        value = self._list(module, path)
         found: list[str] = []
         for index, item in enumerate(value):
             if not isinstance(item, str):
@@ -299,12 +304,7 @@ class _StudyReader:
 
     def _locations(self, module: Mapping[str, Any]) -> list[dict[str, str]]:
         path = f"{LOCATIONS}.locations"
-        value = self._value(module, path)
-        if value is None:
-            return []
-        if not isinstance(value, list):
-            self.problems.append((path, f"expected a list, got {describe(value)}"))
-            return []
+        value = self._list(module, path)
         found: list[dict[str, str]] = []
         for index, item in enumerate(value):
             where = f"{path}[{index}]"

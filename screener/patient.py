@@ -683,15 +683,11 @@ def no_constant(name: str) -> Any:
     raise ValueError(f"{name} is not a number (JSON numbers must be finite)")
 
 
-def load_patient(path: Path | str) -> Patient:
-    """Read and validate a patient JSON file; every failure is an InputError.
-
-    A FHIR R4 Bundle (or a lone Patient resource), recognised by its `resourceType`, is read
-    by `screener.fhir` instead: leniently, with what it left out in `Patient.notes`.
-    """
+def read_text(path: Path | str) -> str:
+    """A UTF-8 file's text; an InputError naming the file when it cannot be read."""
     source = str(path)
     try:
-        text = Path(path).read_bytes().decode("utf-8-sig")
+        return Path(path).read_bytes().decode("utf-8-sig")
     except FileNotFoundError:
         raise InputError(source, "", "file not found") from None
     except IsADirectoryError:
@@ -700,6 +696,16 @@ def load_patient(path: Path | str) -> Patient:
         raise InputError(source, "", f"cannot read the file: {exc.strerror}") from None
     except UnicodeDecodeError:
         raise InputError(source, "", "not UTF-8 text") from None
+
+
+def load_patient(path: Path | str) -> Patient:
+    """Read and validate a patient JSON file; every failure is an InputError.
+
+    A FHIR R4 Bundle (or a lone Patient resource), recognised by its `resourceType`, is read
+    by `screener.fhir` instead: leniently, with what it left out in `Patient.notes`.
+    """
+    source = str(path)
+    text = read_text(path)
     try:
         data = json.loads(
             text,
