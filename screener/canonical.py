@@ -51,8 +51,16 @@ class _ToRule(Transformer[Token, r.Rule]):
         return r.Readings(items)
 
     # comparisons
-    def compare(self, subject: r.Subject, op: r.Op, number: Token, unit: Token | None) -> r.Rule:
-        return r.Compare(subject, op, Decimal(number), str(unit or ""))
+    def compare(
+        self,
+        subject: r.Subject,
+        op: r.Op,
+        number: Token,
+        unit: Token | None,
+        within: r.Window | None,
+    ) -> r.Rule:
+        _check_window(subject, within)
+        return r.Compare(subject, op, Decimal(number), str(unit or ""), within)
 
     def between(
         self,
@@ -62,8 +70,12 @@ class _ToRule(Transformer[Token, r.Rule]):
         high: Token,
         high_incl: bool,
         unit: Token | None,
+        within: r.Window | None,
     ) -> r.Rule:
-        return r.Between(subject, Decimal(low), Decimal(high), str(unit or ""), low_incl, high_incl)
+        _check_window(subject, within)
+        return r.Between(
+            subject, Decimal(low), Decimal(high), str(unit or ""), low_incl, high_incl, within
+        )
 
     def one_of(self, subject: r.Subject, *names: Token) -> r.Rule:
         return r.OneOf(subject, tuple(str(n) for n in names))
@@ -130,8 +142,16 @@ class _ToRule(Transformer[Token, r.Rule]):
     def lactating(self) -> r.Rule:
         return r.Lactating()
 
-    def window(self, amount: Token, unit: Token) -> r.Window:
-        return r.Window(int(amount), str(unit))
+    def history_within(self, name: Token, within: r.Window) -> r.Rule:
+        return r.Condition(str(name), r.ConditionMode.HISTORY, within)
+
+    def within(self, window: r.Window) -> r.Window:
+        return window
+
+    def window(self, amount: Token, unit: Token, anchor: Token | None) -> r.Window:
+        if anchor is not None and str(anchor) not in r.ANCHORS:
+            raise ValueError(f"unknown window anchor {anchor!s}: one of {', '.join(r.ANCHORS)}")
+        return r.Window(int(amount), str(unit), str(anchor or ""))
 
     def any_type(self) -> tuple[str, ...]:
         return ()
@@ -156,6 +176,11 @@ class _ToRule(Transformer[Token, r.Rule]):
 
     def review(self, text: Token) -> r.Rule:
         return r.Review(json.loads(text))
+
+
+def _check_window(subject: r.Subject, within: r.Window | None) -> None:
+    if within is not None and not isinstance(subject, r.Lab):
+        raise ValueError("a window ('within ...') applies to a lab value only")
 
 
 def parse_rule(text: str) -> r.Rule:

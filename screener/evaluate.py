@@ -121,13 +121,33 @@ def _reading_value(reading: Reading, name: str) -> ValueUsed:
 
 
 def _lab(rule: r.Compare | r.Between, subject: r.Lab, facts: PatientFacts) -> Outcome:
+    outcome = _lab_latest(rule, subject, facts)
+    if rule.within is None or not rule.within.anchor or outcome.status is Status.UNKNOWN:
+        return outcome
+    # a later event's window: a value of today may be too old by then, a new one may differ
+    event = rule.within.anchor.replace("_", " ")
+    return _unknown(
+        f"{outcome.reason}; the criterion wants a value within {rule.within.amount} "
+        f"{rule.within.unit} before {event}, which comes later",
+        f"{analytes.ANALYTES[subject.analyte].name} within {rule.within.render()}",
+        outcome.values,
+    )
+
+
+def _lab_latest(rule: r.Compare | r.Between, subject: r.Lab, facts: PatientFacts) -> Outcome:
     analyte = analytes.ANALYTES[subject.analyte]
     reading = facts.latest(subject.analyte)
     if reading is None:
         return _unknown(f"{analyte.name} not on file", analyte.name)
     used = (_reading_value(reading, analyte.name),)
-    days = horizon(facts.rules, subject.analyte, facts.rules.lab_horizon_days)
-    if facts.is_stale(reading.when, days):
+    if rule.within is not None:  # the criterion's own window replaces the horizon
+        stale = reading.day < _window_start(facts.on, rule.within)
+        limit = f"the criterion's window of {rule.within.amount} {rule.within.unit}"
+    else:
+        days = horizon(facts.rules, subject.analyte, facts.rules.lab_horizon_days)
+        stale = facts.is_stale(reading.when, days)
+        limit = f"{days} days"
+    if stale:
         recorded = (
             f"{reading.raw_value:g}"
             if isinstance(reading.raw_value, float)
@@ -135,7 +155,7 @@ def _lab(rule: r.Compare | r.Between, subject: r.Lab, facts: PatientFacts) -> Ou
         )
         return _unknown(
             f"{analyte.name} {recorded} {reading.raw_unit or ''} of {reading.day} is older "
-            f"than {days} days (stale)",
+            f"than {limit} (stale)",
             analyte.name,
             used,
         )
@@ -337,6 +357,8 @@ def _score(rule: r.Compare | r.Between | r.OneOf, subject: r.Score, facts: Patie
 
 
 def _condition(rule: r.Condition, facts: PatientFacts) -> Outcome:
+    if rule.within is not None:
+        return _anchored(_condition_within(rule, rule.within, facts), rule.within, facts)
     concept = concepts.CONCEPTS[rule.concept]
     match = facts.concept_match(rule.concept)
 
@@ -375,6 +397,64 @@ def _condition(rule: r.Condition, facts: PatientFacts) -> Outcome:
     return _unknown(f"{label} not recorded", label, used)
 
 
+def _condition_within(rule: r.Condition, window: r.Window, facts: PatientFacts) -> Outcome:
+    """'X within 6 months': X present now, or a resolved X dated inside the window."""
+    label = concepts.CONCEPTS[rule.concept].name
+    match = facts.concept_match(rule.concept)
+    cutoff = _window_start(facts.on, window)
+    entries = [*match.present, *match.resolved, *match.suspected]
+    used = tuple(
+        ValueUsed(name=e.name or e.code or "condition", value=e.status, date=_onset(e))
+        for e in entries
+    )
+    span = f"{window.amount} {window.unit}"
+    if match.present:
+        shown = ", ".join(e.name or e.code or "?" for e in match.present)
+        return Outcome(Status.MET, f"{label} present: {shown}", used)
+    recent = [
+        e
+        for e in match.resolved
+        if not (e.code and concepts.is_history_code(e.code, rule.concept))  # Z85: not the event
+        and cutoff <= (_onset(e) or dt.date.min) <= facts.on
+    ]
+    if recent:
+        shown = ", ".join(f"{e.name or e.code} of {_onset(e)}" for e in recent)
+        return Outcome(Status.MET, f"{label} within {span}: {shown}", used)
+    if match.suspected:
+        return _unknown(f"{label} only suspected", f"confirmation of {label}", used)
+    if match.resolved:
+        return _unknown(
+            f"{label} resolved, with an onset before the last {span} or none recorded; when "
+            "it ended is not recorded",
+            f"when {label} ended",
+            used,
+        )
+    if match.absent:
+        return Outcome(Status.NOT_MET, f"{label} recorded absent", used)
+    return _unknown(f"{label} not recorded", label, used)
+
+
+def _onset(entry: concepts.EntryLike) -> dt.date | None:
+    """The onset of a condition entry, if recorded."""
+    moment = getattr(entry, "onset", None)
+    return moment.date() if isinstance(moment, dt.datetime) else moment
+
+
+def _anchored(outcome: Outcome, window: r.Window | None, facts: PatientFacts) -> Outcome:
+    """A `met` counted back from the screening date, for a window that counts back from a
+    later event: it holds only if that event comes soon enough, so it stays open."""
+    if window is None or not window.anchor or outcome.status is not Status.MET:
+        return outcome
+    event = window.anchor.replace("_", " ")
+    return Outcome(
+        Status.UNKNOWN,
+        f"{outcome.reason} (counted back from the screening date {facts.on}); whether "
+        f"within {window.amount} {window.unit} before {event} depends on when it comes",
+        outcome.values,
+        (f"date of {event}",),
+    )
+
+
 def _pregnancy(name: str, facts: PatientFacts) -> Outcome:
     patient = facts.patient
     if patient.sex == "male":
@@ -401,6 +481,10 @@ def _window_start(on: dt.date, window: r.Window) -> dt.date:
 
 
 def _participation(rule: r.TrialParticipation, facts: PatientFacts) -> Outcome:
+    return _anchored(_participation_now(rule, facts), rule.within, facts)
+
+
+def _participation_now(rule: r.TrialParticipation, facts: PatientFacts) -> Outcome:
     entries = [e for e in facts.patient.trial_participation if facts.counts(e.start)]
     cutoff = _window_start(facts.on, rule.within) if rule.within else None
     open_reasons: list[str] = []
@@ -443,6 +527,10 @@ def _participation(rule: r.TrialParticipation, facts: PatientFacts) -> Outcome:
 
 
 def _medication(rule: r.Medication, facts: PatientFacts) -> Outcome:
+    return _anchored(_medication_now(rule, facts), rule.within, facts)
+
+
+def _medication_now(rule: r.Medication, facts: PatientFacts) -> Outcome:
     cutoff = _window_start(facts.on, rule.within) if rule.within else facts.on
     label = rule.drug_class.replace("_", " ")
     denied = False

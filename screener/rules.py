@@ -108,16 +108,47 @@ Subject: TypeAlias = Age | Lab | Rise | Score | Fact
 # ---------------------------------------------------------------- leaves
 
 
+# Later events of a trial a window may count back from ("within 4 weeks prior to
+# randomization"); they come on or after the screening date, on a day not yet known.
+ANCHORS = ("enrolment", "randomisation", "first_dose")
+
+
+@dataclass(frozen=True)
+class Window:
+    """A calendar time window back from the screening date, e.g. 3 months.
+
+    With an `anchor` (one of ANCHORS) the window counts back from that later event
+    instead: evaluation counts back from the screening date and decides only what
+    holds wherever the event falls.
+    """
+
+    amount: int
+    unit: str  # days | weeks | months | years
+    anchor: str = ""
+
+    def render(self) -> str:
+        before = f" before {self.anchor}" if self.anchor else ""
+        return f"{self.amount} {self.unit}{before}"
+
+
+def _within(window: Window | None) -> str:
+    return f" within {window.render()}" if window else ""
+
+
+
+
 @dataclass(frozen=True)
 class Compare:
     subject: Subject
     op: Op
     value: Decimal
     unit: str = ""
+    within: Window | None = None  # a window stated in the criterion replaces the horizon
 
     def render(self) -> str:
         unit = f" {self.unit}" if self.unit else ""
-        return f"{self.subject.render()} {self.op.value} {format_number(self.value)}{unit}"
+        value = format_number(self.value)
+        return f"{self.subject.render()} {self.op.value} {value}{unit}{_within(self.within)}"
 
 
 @dataclass(frozen=True)
@@ -128,13 +159,15 @@ class Between:
     unit: str = ""
     low_inclusive: bool = True
     high_inclusive: bool = True
+    within: Window | None = None  # a window stated in the criterion replaces the horizon
 
     def render(self) -> str:
         left = "[" if self.low_inclusive else "("
         right = "]" if self.high_inclusive else ")"
         unit = f" {self.unit}" if self.unit else ""
         low, high = format_number(self.low), format_number(self.high)
-        return f"{self.subject.render()} in {left}{low}, {high}{right}{unit}"
+        span = f"{left}{low}, {high}{right}{unit}"
+        return f"{self.subject.render()} in {span}{_within(self.within)}"
 
 
 @dataclass(frozen=True)
@@ -162,10 +195,12 @@ class Condition:
 
     concept: str
     mode: ConditionMode = ConditionMode.PRESENT
+    within: Window | None = None  # history only: present, or dated within the window
 
     def render(self) -> str:
         if self.mode is ConditionMode.HISTORY:
-            return f"history({self.concept})"
+            when = f",{_within(self.within)}" if self.within else ""
+            return f"history({self.concept}{when})"
         if self.mode is ConditionMode.PRESENT_OR_SUSPECTED:
             return f"condition({self.concept}, or_suspected)"
         return f"condition({self.concept})"
@@ -181,17 +216,6 @@ class Pregnant:
 class Lactating:
     def render(self) -> str:
         return "lactating"
-
-
-@dataclass(frozen=True)
-class Window:
-    """A calendar time window back from the screening date, e.g. 3 months."""
-
-    amount: int
-    unit: str  # days | weeks | months | years
-
-    def render(self) -> str:
-        return f"{self.amount} {self.unit}"
 
 
 @dataclass(frozen=True)
@@ -219,7 +243,7 @@ class Medication:
     within: Window | None = None
 
     def render(self) -> str:
-        when = f", within {self.within.render()}" if self.within else ""
+        when = f",{_within(self.within)}" if self.within else ""
         return f"medication({self.drug_class}{when})"
 
 

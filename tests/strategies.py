@@ -100,6 +100,7 @@ windows = st.builds(
     r.Window,
     st.integers(min_value=1, max_value=10_000),
     st.sampled_from(("days", "weeks", "months", "years")),
+    st.sampled_from(("", *r.ANCHORS)),
 )
 
 TRIAL_TYPES = ("drug", "biological", "device", "procedure", "behavioural", "other")
@@ -115,17 +116,21 @@ free_text = st.text(
 @st.composite
 def _between(draw: st.DrawFn) -> r.Between:
     low, high = sorted((draw(numbers), draw(numbers)))
+    subject = draw(subjects)
+    within = draw(st.none() | windows) if isinstance(subject, r.Lab) else None
     return r.Between(
-        draw(subjects), low, high, draw(units), draw(st.booleans()), draw(st.booleans())
+        subject, low, high, draw(units), draw(st.booleans()), draw(st.booleans()), within
     )
 
 
 leaves = st.one_of(
     st.builds(r.Compare, subjects, st.sampled_from(r.Op), numbers, units),
+    st.builds(r.Compare, st.builds(r.Lab, names), st.sampled_from(r.Op), numbers, units, windows),
     _between(),
     st.builds(r.OneOf, subjects, st.lists(names, min_size=1, max_size=4).map(tuple)),
     st.builds(r.Sex, st.sampled_from(("female", "male"))),
     st.builds(r.Condition, names, st.sampled_from(r.ConditionMode)),
+    st.builds(r.Condition, names, st.just(r.ConditionMode.HISTORY), windows),
     st.just(r.Pregnant()),
     st.just(r.Lactating()),
     st.builds(
