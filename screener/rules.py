@@ -135,8 +135,6 @@ def _within(window: Window | None) -> str:
     return f" within {window.render()}" if window else ""
 
 
-
-
 @dataclass(frozen=True)
 class Compare:
     subject: Subject

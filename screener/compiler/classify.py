@@ -21,8 +21,19 @@ _JUDGEMENT = re.compile(
 )
 
 
+# Consent as the moment a value is meant for ("age ≥ 18 at the time of signing informed
+# consent") names a date, not an administrative step.
+_CONSENT_MOMENT = re.compile(
+    r"\b(?:at the time of|at time of|prior to|before|of)\s+(?:the\s+)?(?:signing|signature)"
+    r"\s+(?:of\s+)?(?:the\s+)?(?:written\s+)?(?:informed consent|icf)(?:\s+form)?"
+    r"(?:\s*\(icf\))?",
+    re.IGNORECASE,
+)
+
+
 def classify(text: str) -> CriterionClass:
     """Administrative (consent, willingness), judgement (investigator, ethics) or clinical."""
+    text = _CONSENT_MOMENT.sub(" ", text)
     if _ADMINISTRATIVE.search(text):
         return CriterionClass.ADMINISTRATIVE
     if _JUDGEMENT.search(text):

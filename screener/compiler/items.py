@@ -10,7 +10,7 @@ either compiles to a rule that means all it says or does not compile at all.
 from __future__ import annotations
 
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from decimal import Decimal
 from functools import cache
 from typing import Any as AnyType
@@ -19,7 +19,7 @@ from lark import Lark, Token, Transformer, v_args
 from lark.exceptions import LarkError, VisitError
 from lark.lexer import Lexer
 
-from screener import analytes, concepts
+from screener import analytes, concepts, timecalc
 from screener import rules as r
 from screener.resources import grammar_path
 
@@ -422,10 +422,41 @@ class _ToRule(Transformer[Token, r.Rule]):
             return ("drug", "biological")
         return ()
 
-    def trial_within(
-        self, _p: frozenset[str], types: tuple[str, ...], _w: Token, number: Token, unit: Token
-    ) -> r.Rule:
-        return r.TrialParticipation(types, r.Window(int(_number(number)), str(unit)))
+    def trial_within(self, _p: frozenset[str], types: tuple[str, ...], window: r.Window) -> r.Rule:
+        return r.TrialParticipation(types, window)
+
+    # ------------------------------------------------------------ windows
+    def window(self, _within: Token, number: Token, unit: Token, *anchor: Token) -> r.Window:
+        event = next((str(t) for t in anchor if t.type == "ANCHOR"), "")
+        amount = _number(number)
+        if str(unit) not in timecalc.UNITS:
+            raise _Reject(f"a window in {unit}")
+        if amount != int(amount) or amount < 1:
+            raise _Reject("a window of no whole number of days, weeks, months or years")
+        return r.Window(int(amount), str(unit), "" if event == "screening" else event)
+
+    def medication_within(self, *parts: AnyType) -> r.Rule:
+        drug_class = next(str(t) for t in parts if isinstance(t, Token) and t.type == "DRUG_CLASS")
+        return r.Medication(drug_class, parts[-1])
+
+    def condition_within(self, *parts: AnyType) -> r.Rule:
+        *_, item, window = parts
+        if not isinstance(item, r.Condition):
+            raise _Reject("a window on something other than one diagnosis")
+        return r.Condition(item.concept, r.ConditionMode.HISTORY, window)
+
+    def lab_within(self, rule: r.Rule, window: r.Window) -> r.Rule:
+        if window.anchor:
+            raise _Reject("a lab window that counts back from a later trial event")
+        return _with_window(rule, window)
+
+    def at_screening(self, rule: r.Rule, _at: Token) -> r.Rule:
+        return rule  # the moment every lab and score of a criterion is meant for
+
+    def age_at_screening(self, rule: r.Rule, at: Token) -> r.Rule:
+        if str(at) != "screening":
+            raise _Reject("an age at a later trial event")  # an age grows meanwhile
+        return rule
 
     # ------------------------------------------------------------ combinators
     def negated(self, _word: Token, item: r.Rule) -> r.Rule:
@@ -454,7 +485,9 @@ def _points_within_classes(low: Decimal, high: Decimal, classes: tuple[str, ...]
 
 def _with_mode(rule: r.Rule, mode: r.ConditionMode) -> r.Rule:
     if isinstance(rule, r.Condition):
-        return r.Condition(rule.concept, mode)
+        if rule.within is not None and mode is not r.ConditionMode.HISTORY:
+            raise _Reject("'suspected' in front of a dated diagnosis")
+        return r.Condition(rule.concept, mode, rule.within)
     if isinstance(rule, r.Review):
         return rule
     if isinstance(rule, r.AnyOf | r.AllOf | r.Readings):
@@ -462,6 +495,15 @@ def _with_mode(rule: r.Rule, mode: r.ConditionMode) -> r.Rule:
     if isinstance(rule, r.Qualified):
         return r.Qualified(rule.qualifier, _with_mode(rule.item, mode))
     raise _Reject("'history of' or 'suspected' in front of something that is not a diagnosis")
+
+
+def _with_window(rule: r.Rule, window: r.Window) -> r.Rule:
+    """Every lab comparison of a rule, measured within the window."""
+    if isinstance(rule, r.Compare | r.Between) and isinstance(rule.subject, r.Lab):
+        return replace(rule, within=window)
+    if isinstance(rule, r.AllOf | r.AnyOf | r.Readings):
+        return type(rule)(tuple(_with_window(item, window) for item in rule.items))
+    raise _Reject("a window on something other than lab values")
 
 
 def with_history(rule: r.Rule) -> r.Rule | None:

@@ -389,6 +389,182 @@ KEYWORDS.update(
     }
 )
 
+# Time windows: their openings, and the trial events they may count back from
+# ("within 4 weeks prior to randomization"). "screening" is the engine's own date;
+# the others come later (rules.ANCHORS). "of" is a filler: "within 14 days of
+# registration" reads as "within 14 days, registration".
+KEYWORDS.update(
+    {
+        phrase: ("WITHIN", "within")
+        for phrase in (
+            "within the past",
+            "within the last",
+            "within past",
+            "within last",
+            "in past",
+            "in last",
+            "during past",
+            "during last",
+            "within the previous",
+            "within the preceding",
+            "over the past",
+            "over the last",
+            "during the previous",
+            "during the preceding",
+        )
+    }
+)
+KEYWORDS.update(
+    {
+        phrase: ("PRIOR", "prior")
+        for phrase in (
+            "prior to",
+            "before",
+            "preceding",
+            "immediately prior to",
+            "immediately before",
+            "previous to",
+        )
+    }
+)
+_STUDY_TREATMENT = (
+    "study drug",
+    "study drugs",
+    "study treatment",
+    "study medication",
+    "study intervention",
+    "study therapy",
+    "study agent",
+    "study product",
+    "investigational product",
+    "investigational medicinal product",
+    "investigational drug",
+    "investigational agent",
+    "trial treatment",
+    "trial drug",
+    "trial medication",
+)
+_ANCHOR_PHRASES: dict[str, tuple[str, ...]] = {
+    "screening": (
+        "screening",
+        "screening visit",
+        "study screening",
+        "signing informed consent",
+        "signing the informed consent",
+        "signing of informed consent",
+        "signing of the informed consent",
+        "signing informed consent form",
+        "signing the informed consent form",
+        "signing of the informed consent form",
+        "signing the icf",
+        "signing of the icf",
+        "signature of informed consent",
+        "signature of the informed consent",
+    ),
+    "enrolment": (
+        "enrollment",
+        "enrolment",
+        "study enrollment",
+        "study enrolment",
+        "study entry",
+        "entry into the study",
+        "entering the study",
+        "registration",
+        "study registration",
+        "inclusion",
+        "study inclusion",
+        "study start",
+        "start of the study",
+        "study initiation",
+    ),
+    "randomisation": ("randomization", "randomisation", "random assignment"),
+    "first_dose": (
+        "first dose",
+        "first dosing",
+        "first study dose",
+        "day 1",
+        "study day 1",
+        "cycle 1 day 1",
+        "c1d1",
+        "baseline",
+        *(
+            f"{head} {thing}"
+            for head in (
+                "first dose of",
+                "the first dose of",
+                "first administration of",
+                "the first administration of",
+                "start of",
+                "the start of",
+                "starting",
+                "initiation of",
+                "initiating",
+                "beginning",
+                "beginning of",
+            )
+            for thing in (*_STUDY_TREATMENT, *(f"the {t}" for t in _STUDY_TREATMENT))
+        ),
+    ),
+}
+KEYWORDS.update(
+    {phrase: ("ANCHOR", event) for event, phrases in _ANCHOR_PHRASES.items() for phrase in phrases}
+)
+# "at screening", "at baseline": the moment every lab and age of a criterion is meant
+# for anyway (the engine uses the latest value within its horizon).
+KEYWORDS.update(
+    {
+        f"{at} {event}": (
+            "AT_SCREENING",
+            "screening" if "screening" in event or "consent" in event else "later",
+        )
+        for at in ("at", "at the time of", "at time of", "during", "at the")
+        for event in (
+            "screening",
+            "screening visit",
+            "the screening visit",
+            "baseline",
+            "baseline visit",
+            "enrollment",
+            "enrolment",
+            "study entry",
+            "study enrollment",
+            "study enrolment",
+            "inclusion",
+            "randomization",
+            "randomisation",
+            "registration",
+            "signing informed consent",
+            "signing the informed consent",
+            "signing the informed consent form",
+            "signing of informed consent",
+            "signing of the informed consent",
+            "informed consent",
+            "consent",
+        )
+    }
+)
+# Words that say a drug was taken ("use of", "treatment with", "exposure to").
+KEYWORDS.update(
+    {
+        phrase: ("USE", "use")
+        for phrase in (
+            "use of",
+            "use",
+            "usage of",
+            "treatment with",
+            "therapy with",
+            "treated with",
+            "receipt of",
+            "exposure to",
+            "exposed to",
+            "administration of",
+            "intake of",
+            "taking",
+            "taken",
+        )
+    }
+)
+
 ORGANS = {
     "solid organ": "solid_organ",
     "bone marrow": "bone_marrow",

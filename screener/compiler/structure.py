@@ -150,7 +150,21 @@ class Builder:
     def list_rule(
         self, tokens: list[Token], groups: list[list[Token]], separators: list[Separator]
     ) -> r.Rule:
-        """Groups joined by separators, honouring a leading negation, 'history of' or qualifier."""
+        """Groups joined by separators, honouring a leading negation, 'history of' or qualifier.
+
+        A time window closing the list ("MI, stroke or angina within 6 months") may bound
+        the last item or every item, and the two readings rarely agree: review.
+        """
+        if _window_start(groups[-1]) is not None and any(
+            _window_start(g) is None for g in groups[:-1]
+        ):
+            return self.review(tokens, "a time window at the end may apply to every item")
+        return self.list_rule_plain(tokens, groups, separators)
+
+    def list_rule_plain(
+        self, tokens: list[Token], groups: list[list[Token]], separators: list[Separator]
+    ) -> r.Rule:
+        """A list with its scope words and no window that may reach across its items."""
         leading = _leading_scope(groups[0])
         others_scoped = any(g[0].type in _NEGATIONS | {"HISTORY"} for g in groups[1:] if g)
         if leading and not others_scoped:
@@ -573,6 +587,21 @@ _TEMPORAL = re.compile(
     r"|years?)\b",
     re.IGNORECASE,
 )
+
+
+def _window_start(tokens: list[Token]) -> int | None:
+    """Where a window closing the tokens starts ('within 6 months prior to screening')."""
+    for index in range(len(tokens) - 1, -1, -1):
+        if tokens[index].type == "WITHIN":
+            rest = [t.type for t in tokens[index + 1 :]]
+            if rest[:2] == ["NUMBER", "TIME_UNIT"] and rest[2:] in (
+                [],
+                ["ANCHOR"],
+                ["PRIOR", "ANCHOR"],
+            ):
+                return index
+            return None
+    return None
 
 
 def _opens_like_modifier(tokens: list[Token]) -> bool:
