@@ -174,6 +174,9 @@ class _ToRule(Transformer[Token, r.Rule]):
     def medication_within(self, name: Token, window: r.Window) -> r.Rule:
         return r.Medication(str(name), window)
 
+    def medication_ever(self, name: Token) -> r.Rule:
+        return r.Medication(str(name), ever=True)
+
     def review(self, text: Token) -> r.Rule:
         return r.Review(json.loads(text))
 

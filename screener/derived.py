@@ -88,7 +88,9 @@ def dialysis_status(facts: PatientFacts, before: dt.datetime) -> bool | None:
     known_absent = False
     sessions = [  # sessions are pooled: each may be recorded as an entry of its own
         d if isinstance(d, dt.datetime) else dt.datetime.combine(d, dt.time(12))
-        for entry in entries if entry.status != "absent" for d in entry.dates
+        for entry in entries
+        if entry.status != "absent"
+        for d in entry.dates
     ]
     if sum(week_start <= s <= before for s in sessions) >= 2:
         return True

@@ -531,7 +531,13 @@ def _medication(rule: r.Medication, facts: PatientFacts) -> Outcome:
 
 
 def _medication_now(rule: r.Medication, facts: PatientFacts) -> Outcome:
-    cutoff = _window_start(facts.on, rule.within) if rule.within else facts.on
+    cutoff = (
+        dt.date.min
+        if rule.ever
+        else _window_start(facts.on, rule.within)
+        if rule.within
+        else facts.on
+    )
     label = rule.drug_class.replace("_", " ")
     denied = False
     for entry in facts.patient.medications:
@@ -539,7 +545,7 @@ def _medication_now(rule: r.Medication, facts: PatientFacts) -> Outcome:
         if rule.drug_class not in classes or not facts.counts(entry.start):
             continue
         if entry.status == "absent":
-            denied = True
+            denied = denied or not rule.ever  # "not taken" does not say "never taken"
             continue
         end = entry.end.date() if isinstance(entry.end, dt.datetime) else entry.end
         if end is None or end >= cutoff:

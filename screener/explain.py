@@ -119,8 +119,9 @@ def criterion_lines(
         lines.append(_field("missing", ", ".join(criterion.missing)))
     if criterion.answer is not None:
         when = f" on {criterion.answer.on}" if criterion.answer.on else ""
-        lines.append(_field("answer", f"{criterion.answer.status.value} by {criterion.answer.by}"
-                            f"{when}"))
+        lines.append(
+            _field("answer", f"{criterion.answer.status.value} by {criterion.answer.by}{when}")
+        )
     lines.append(_field("reason", _one_line(criterion.reason)))
     return lines
 

@@ -235,13 +235,14 @@ class TrialParticipation:
 
 @dataclass(frozen=True)
 class Medication:
-    """Use of a drug class: current, or within a window before screening."""
+    """Use of a drug class: current, within a window before screening, or ever."""
 
     drug_class: str
     within: Window | None = None
+    ever: bool = False  # "prior chemotherapy": any use before screening (no window then)
 
     def render(self) -> str:
-        when = f",{_within(self.within)}" if self.within else ""
+        when = f",{_within(self.within)}" if self.within else ", ever" if self.ever else ""
         return f"medication({self.drug_class}{when})"
 
 

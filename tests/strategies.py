@@ -139,6 +139,7 @@ leaves = st.one_of(
         st.none() | windows,
     ),
     st.builds(r.Medication, names, st.none() | windows),
+    st.builds(r.Medication, names, st.none(), st.just(True)),
     st.builds(r.Review, free_text),
 )
 

@@ -1167,7 +1167,7 @@ def test_drug_class_phrases() -> None:
     lengths = [len(phrase) for phrase, _ in pairs]
     assert lengths == sorted(lengths, reverse=True)
     assert {cid for _, cid in pairs} == set(DRUG_CLASSES)
-    assert concepts.drug_class_by_phrase("anticoagulants") is None
+    assert concepts.drug_class_by_phrase("antiemetics") is None
 
 
 @pytest.mark.parametrize(
@@ -1195,7 +1195,14 @@ def test_drug_class_phrases() -> None:
         ("Baraclude", "Antiviral", None, {"nucleoside_analogue", "antiviral"}),
         (None, "Immunosuppressants", None, {"immunosuppressant"}),
         (None, "steroid", None, {"steroid"}),
-        (None, "anticoagulant", None, set()),
+        (None, "antiemetic", None, set()),
+        (None, "anticoagulant", None, {"anticoagulant"}),
+        ("Apixaban 5 mg", None, None, {"anticoagulant"}),
+        (None, None, "B01AC04", {"antiplatelet"}),  # clopidogrel
+        ("aspirin 100 mg", None, None, {"antiplatelet"}),
+        (None, None, "L01XA02", {"chemotherapy"}),  # carboplatin
+        (None, None, "L01EA01", set()),  # imatinib, a kinase inhibitor: not chemotherapy
+        ("Methotrexate", None, None, {"immunosuppressant"}),
     ],
 )
 def test_medication_classes(

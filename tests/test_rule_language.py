@@ -104,6 +104,7 @@ GOLDEN = [
     "medication(anticoagulant)",
     "medication(immunosuppressant, within 4 weeks)",
     "medication(anticoagulant, within 4 weeks before randomisation)",
+    "medication(chemotherapy, ever)",
     "history(myocardial_infarction, within 6 months)",
     "lab(hba1c) in [7.5, 12.5] % within 90 days",
     "lab(creatinine) <= 1.5 mg/dL within 14 days before first_dose",

@@ -172,3 +172,16 @@ def test_a_washout_counts_calendar_time_back_from_the_screening_date() -> None:
     )
     # an old course does not say no other course came since: not decided
     assert outcome(text, stopped_long_ago, "exclusion").status == "unknown"
+
+
+def test_prior_use_of_a_drug_class_is_any_use_before_screening() -> None:
+    text = "Prior chemotherapy"
+    assert r.render(compile_criterion(text, "exclusion").rule) == "medication(chemotherapy, ever)"
+    years_ago = patient(
+        medications=[{"name": "carboplatin", "start": "2019-01-01", "end": "2019-06-01"}]
+    )
+    assert outcome(text, years_ago, "exclusion").status == "met"
+    # "not taken" says nothing of the past
+    denied = patient(medications=[{"drug_class": "chemotherapy", "status": "absent"}])
+    assert outcome(text, denied, "exclusion").status == "unknown"
+    assert outcome("No prior chemotherapy", years_ago).status == "not_met"

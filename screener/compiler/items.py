@@ -439,6 +439,9 @@ class _ToRule(Transformer[Token, r.Rule]):
         drug_class = next(str(t) for t in parts if isinstance(t, Token) and t.type == "DRUG_CLASS")
         return r.Medication(drug_class, parts[-1])
 
+    def medication_ever(self, *parts: Token) -> r.Rule:
+        return r.Medication(next(str(t) for t in parts if t.type == "DRUG_CLASS"), ever=True)
+
     def condition_within(self, *parts: AnyType) -> r.Rule:
         *_, item, window = parts
         if not isinstance(item, r.Condition):
