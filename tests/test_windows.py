@@ -1,4 +1,5 @@
-"""Time windows stated in criteria: on labs, on diagnoses, on drugs and other trials."""
+"""Time windows stated in criteria (labs, diagnoses, drugs, other trials), drug use ever, and
+sex-restricted pregnancy wording."""
 
 from __future__ import annotations
 
@@ -185,3 +186,13 @@ def test_prior_use_of_a_drug_class_is_any_use_before_screening() -> None:
     denied = patient(medications=[{"drug_class": "chemotherapy", "status": "absent"}])
     assert outcome(text, denied, "exclusion").status == "unknown"
     assert outcome("No prior chemotherapy", years_ago).status == "not_met"
+
+
+def test_women_who_are_not_breastfeeding_is_a_condition_on_women() -> None:
+    text = "Women who are not breastfeeding."
+    assert r.render(compile_criterion(text).rule) == "not lactating"
+    nursing = patient(sex="female", lactation={"status": "present", "date": "2026-11-20"})
+    not_nursing = patient(sex="female", lactation={"status": "absent", "date": "2026-11-20"})
+    assert outcome(text, nursing).status == "not_met"
+    assert outcome(text, not_nursing).status == "met"
+    assert outcome(text, patient(sex="male")).status == "met"

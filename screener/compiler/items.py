@@ -402,6 +402,14 @@ class _ToRule(Transformer[Token, r.Rule]):
         state: r.Rule = r.Pregnant() if token.type == "PREGNANCY" else r.Lactating()
         return r.AllOf((sex, state))
 
+    def sex_not_pregnant(self, sex: r.Rule, _not: Token, token: Token) -> r.Rule:
+        """'Women who are not breastfeeding': a condition on women, and a man is never
+        pregnant or breastfeeding, so the sex adds nothing (a women-only trial says so in
+        its own criterion or its structured sex field)."""
+        if sex != r.Sex("female"):
+            raise _Reject("pregnancy or breastfeeding of someone other than a woman")
+        return r.Not(r.Pregnant() if token.type == "PREGNANCY" else r.Lactating())
+
     # ------------------------------------------------------------ trials
     def participation(self, *parts: Token) -> frozenset[str]:
         return frozenset(t.type for t in parts if t.type != "OR")
