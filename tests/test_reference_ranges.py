@@ -7,9 +7,13 @@ observation's own range wins, that nothing is active by default, and the
 
 from __future__ import annotations
 
+import json
+import subprocess
+import sys
 from pathlib import Path
 from typing import Any
 
+import jsonschema
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -26,6 +30,7 @@ from screener.reference_ranges import (
     load_reference_ranges,
     reference_ranges_from_text,
 )
+from screener.schema import report_schema
 from screener.trials import load_trial_text
 from tests.helpers import SCREENING_DATE, born_aged, lab, patient
 
@@ -432,3 +437,109 @@ def test_the_library_takes_the_ranges_as_a_parameter() -> None:
     )
     used = library.screen(subject, reference_ranges=site()).trials[0].criteria[0]
     assert used.status.value == "met" and f"from site defaults: {SOURCE}" in used.reason
+
+
+def run_cli(*args: str | Path) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "screener", *map(str, args)],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+
+
+@pytest.fixture
+def files(tmp_path: Path) -> dict[str, Path]:
+    trial = tmp_path / "TEST-ULN.yaml"
+    trial.write_text(TRIAL, encoding="utf-8")
+    data = {
+        "id": "P-ULN",
+        "sex": "male",
+        "birth_date": "1970-03-01",
+        "screening_date": "2026-11-21",
+        "observations": [{"name": "ALT", "value": 110, "unit": "U/L", "date": "2026-11-20"}],
+    }
+    subject = tmp_path / "patient.json"
+    subject.write_text(json.dumps(data), encoding="utf-8")
+    return {"trial": trial, "patient": subject}
+
+
+def criterion(report: dict[str, Any]) -> dict[str, Any]:
+    [trial] = report["trials"]
+    [found] = trial["criteria"]
+    assert isinstance(found, dict)
+    return found
+
+
+def test_cli_end_to_end_with_the_example_file(files: dict[str, Path]) -> None:
+    args = (files["patient"], "--trials", files["trial"], "--format", "json")
+    done = run_cli(*args, "--reference-ranges", EXAMPLE)
+    assert done.returncode == 0, done.stderr
+    report = json.loads(done.stdout)
+    jsonschema.Draft202012Validator(report_schema()).validate(report)
+    found = criterion(report)
+    assert found["status"] == "met"  # 110 / 50 = 2.2 for a man
+    assert found["reason"].startswith(
+        "Alanine aminotransferase 2.20 × ULN (ULN 50 U/L for males aged 18 and over from site "
+        "defaults: EXAMPLE VALUES, NOT FOR CLINICAL USE"
+    )
+    assert "from site defaults: EXAMPLE VALUES" in found["values"][0]["note"]
+    assert report["trials"][0]["verdict"] == "eligible"
+
+    done = run_cli(*args)  # the same patient without the file
+    assert done.returncode == 0, done.stderr
+    found = criterion(json.loads(done.stdout))
+    assert (found["status"], found["reason"]) == (
+        "unknown",
+        f"Alanine aminotransferase: {NO_ULN}",
+    )
+
+
+def test_cli_workers_use_the_ranges_too(files: dict[str, Path], tmp_path: Path) -> None:
+    folder = tmp_path / "patients"
+    folder.mkdir()
+    data = json.loads(files["patient"].read_text(encoding="utf-8"))
+    for name in ("a", "b"):
+        (folder / f"{name}.json").write_text(json.dumps({**data, "id": name}), encoding="utf-8")
+    done = run_cli(
+        folder, "--trials", files["trial"], "--format", "json", "--jobs", "2",
+        "--reference-ranges", EXAMPLE,
+    )  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    reports = [json.loads(line) for line in done.stdout.splitlines()]
+    assert [r["patient"] for r in reports] == ["a", "b"]
+    assert all(criterion(r)["status"] == "met" for r in reports)
+
+
+def test_cli_explain_uses_the_ranges(files: dict[str, Path]) -> None:
+    done = run_cli(
+        "explain", files["patient"], "--trial-id", "TEST-ULN", "--trials", files["trial"],
+        "--reference-ranges", EXAMPLE,
+    )  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    assert "from site defaults: EXAMPLE VALUES" in done.stdout
+
+
+@pytest.mark.parametrize(
+    ("content", "message"),
+    [
+        (
+            "source: s\nranges:\n  - {analyte: ALT, high: 35, unit: mg/dL}\n",
+            "ranges[0].unit: 'mg/dL' is not a unit of Alanine aminotransferase",
+        ),
+        ("ranges: [unclosed\n", "invalid YAML at line"),
+        (None, "cannot read the file"),
+    ],
+)
+def test_cli_a_bad_file_is_a_usage_error_without_traceback(
+    files: dict[str, Path], tmp_path: Path, content: str | None, message: str
+) -> None:
+    bad = tmp_path / "bad.yaml"
+    if content is not None:
+        bad.write_text(content, encoding="utf-8")
+    done = run_cli(files["patient"], "--trials", files["trial"], "--reference-ranges", bad)
+    assert done.returncode == 2
+    assert done.stderr.startswith(f"screen: --reference-ranges: {bad}: ")
+    assert message in done.stderr
+    assert "Traceback" not in done.stderr and done.stdout == ""
