@@ -13,12 +13,14 @@ from screener.errors import InputError
 from screener.library import CompiledTrial, TrialLibrary
 from screener.logic import Status
 from screener.patient import Patient, load_patient, patient_from_dict
+from screener.reference_ranges import ReferenceRanges, load_reference_ranges
 from screener.results import ScreeningReport, TrialResult, Verdict
 
 __all__ = [
     "CompiledTrial",
     "InputError",
     "Patient",
+    "ReferenceRanges",
     "ScreeningReport",
     "Status",
     "TrialLibrary",
@@ -26,5 +28,6 @@ __all__ = [
     "Verdict",
     "__version__",
     "load_patient",
+    "load_reference_ranges",
     "patient_from_dict",
 ]

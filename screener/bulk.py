@@ -54,6 +54,7 @@ from screener.errors import InputError
 from screener.filters import TrialFilter
 from screener.library import TrialLibrary
 from screener.patient import Patient, patient_from_dict, read_text
+from screener.reference_ranges import ReferenceRanges
 from screener.results import ScreeningReport, TrialResult
 
 # ---------------------------------------------------------------------------
@@ -178,18 +179,22 @@ class LibrarySource:
 
 
 _WORKER: dict[str, Any] = {}
-"""A worker process's library and screening date (set once by `_start_worker`)."""
+"""A worker process's library, screening date and site reference ranges (set once by
+`_start_worker`)."""
 
 
-def _start_worker(source: LibrarySource, on: dt.date | None) -> None:
+def _start_worker(
+    source: LibrarySource, on: dt.date | None, ranges: ReferenceRanges | None = None
+) -> None:
     _WORKER["library"] = source.load()
     _WORKER["on"] = on
+    _WORKER["ranges"] = ranges
 
 
 def _screen_in_worker(patient: Patient) -> dict[str, Any]:
     library: TrialLibrary = _WORKER["library"]
-    report = with_to_collect(library.screen(patient, on=_WORKER["on"]))
-    return report.model_dump(mode="json", by_alias=True)
+    report = library.screen(patient, on=_WORKER["on"], reference_ranges=_WORKER["ranges"])
+    return with_to_collect(report).model_dump(mode="json", by_alias=True)
 
 
 def screen_many(
@@ -198,21 +203,26 @@ def screen_many(
     patients: Sequence[Patient],
     on: dt.date | None,
     jobs: int = 1,
+    ranges: ReferenceRanges | None = None,
 ) -> Iterator[ScreeningReport]:
     """The report of each patient, in order: here with `library`, or in `jobs`
-    worker processes that each load `source` once.
+    worker processes that each load `source` once; `ranges` are the site's
+    default reference ranges, if any.
 
     With workers, the processes start before this returns (call it before any
     other thread, such as a progress bar, is running: on Linux they are forked).
     """
     jobs = min(jobs, len(patients))
     if jobs <= 1:
-        return (with_to_collect(library.screen(patient, on=on)) for patient in patients)
+        return (
+            with_to_collect(library.screen(patient, on=on, reference_ranges=ranges))
+            for patient in patients
+        )
     pool = ProcessPoolExecutor(
         max_workers=jobs,
         mp_context=multiprocessing.get_context(_START_METHOD),
         initializer=_start_worker,
-        initargs=(source, on),
+        initargs=(source, on, ranges),
     )
     chunk = max(1, min(32, len(patients) // (jobs * 8)))
     try:

@@ -2,9 +2,10 @@
 
     screen PATIENT... [--trials PATH]... [--date YYYY-MM-DD] [--format table|json|matrix|csv]
                       [--status S]... [--country C]... [--site TEXT]... [--jobs N]
-                      [--pseudonymise]
+                      [--pseudonymise] [--reference-ranges FILE]
     screen compile [--trials PATH]... [--format table|json] [--status S]...
     screen explain PATIENT.json --trial-id ID [--trials PATH]... [--date YYYY-MM-DD]
+                               [--reference-ranges FILE]
     screen answer PATIENT.json --trial-id ID --criterion ID --met|--not-met --by NAME
                                [--note TEXT] [--date YYYY-MM-DD] [--trials PATH]...
     screen import SOURCE... --to FOLDER [--overwrite]
@@ -55,6 +56,7 @@ from screener.html_report import render_html
 from screener.library import CompiledTrial, TrialLibrary
 from screener.logic import Status
 from screener.patient import AnswerEntry, Patient
+from screener.reference_ranges import ReferenceRanges, load_reference_ranges
 from screener.resources import PACKAGE_DIR, ResourceMissing
 from screener.results import (
     CriterionClass,
@@ -317,6 +319,29 @@ PseudonymiseOption = Annotated[
         "key in $SCREENER_PSEUDONYM_KEY; a random key for this run if unset).",
     ),
 ]
+ReferenceRangesOption = Annotated[
+    Path | None,
+    typer.Option(
+        "--reference-ranges",
+        metavar="FILE",
+        show_default=False,
+        help="The site's default reference ranges (YAML, see screener/reference_ranges.py): "
+        "upper limits of normal for '× ULN' criteria when an observation has none of its own; "
+        "every decision that uses one says so. None by default.",
+    ),
+]
+
+
+def _reference_ranges(path: Path | None) -> ReferenceRanges | None:
+    """The site file given with --reference-ranges, or None; a bad file ends the command
+    as a usage error (exit status 2)."""
+    if path is None:
+        return None
+    try:
+        return load_reference_ranges(path)
+    except InputError as error:
+        _complain(f"screen: --reference-ranges: {error}")
+        raise typer.Exit(EXIT_UNUSABLE) from None
 
 
 # ---------------------------------------------------------------------------
@@ -335,13 +360,15 @@ def screen_command(
     jobs: JobsOption = 1,
     pseudonymise: PseudonymiseOption = False,
     target: OutputPathOption = None,
+    reference_ranges: ReferenceRangesOption = None,
 ) -> None:
     """Screen each PATIENT.json against every trial."""
     if (output is ReportFormat.HTML) != (target is not None):
         _complain("screen: --format html and -o PATH go together")
         raise typer.Exit(EXIT_UNUSABLE)
     chosen = TrialFilter.build(status=status, country=country, site=site)
-    options = ScreenOptions(date, output, chosen, jobs, pseudonymise, target)
+    ranges = _reference_ranges(reference_ranges)
+    options = ScreenOptions(date, output, chosen, jobs, pseudonymise, target, ranges)
     raise typer.Exit(_guarded(lambda: screen_patients(patients, trials, options)))
 
 
@@ -404,9 +431,11 @@ def explain_command(
     trial_id: TrialIdOption,
     trials: TrialsOption = None,
     date: DateOption = None,
+    reference_ranges: ReferenceRangesOption = None,
 ) -> None:
     """Every criterion of one trial for one patient: text, rule, values used, reason."""
-    raise typer.Exit(_guarded(lambda: explain_trial(patient, trial_id, trials, date)))
+    ranges = _reference_ranges(reference_ranges)
+    raise typer.Exit(_guarded(lambda: explain_trial(patient, trial_id, trials, date, ranges)))
 
 
 @app.command("answer")
@@ -508,6 +537,7 @@ class ScreenOptions:
     jobs: int = 1
     pseudonymise: bool = False
     target: Path | None = None
+    ranges: ReferenceRanges | None = None  # the site's default reference ranges
 
 
 def screen_patients(
@@ -544,7 +574,7 @@ def screen_patients(
     )
     source = bulk.LibrarySource(tuple(trial_paths or ()), options.chosen)
     # workers start here, before the progress bar's thread (see bulk.screen_many)
-    reports = bulk.screen_many(library, source, patients, options.on, options.jobs)
+    reports = bulk.screen_many(library, source, patients, options.on, options.jobs, options.ranges)
     with bulk.progress_bar(len(patients), console) as advance:
         for report in reports:
             if extra:
@@ -634,7 +664,11 @@ class TableWriter:
 
 
 def explain_trial(
-    path: Path, trial_id: str, trial_paths: Iterable[Path] | None, on: dt.date | None
+    path: Path,
+    trial_id: str,
+    trial_paths: Iterable[Path] | None,
+    on: dt.date | None,
+    ranges: ReferenceRanges | None = None,
 ) -> int:
     """Print how each criterion of one trial was decided for one patient."""
     try:
@@ -648,7 +682,7 @@ def explain_trial(
     trial = _trial_named(library, trial_id, "screen explain")
     if trial is None:
         return EXIT_UNUSABLE
-    report = TrialLibrary([trial]).screen(patient, on=on)
+    report = TrialLibrary([trial]).screen(patient, on=on, reference_ranges=ranges)
     console = _console()
     for line in explain_lines(report, report.trials[0]):
         console.print(line)

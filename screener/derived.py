@@ -291,11 +291,37 @@ def _performance(name: str, facts: PatientFacts) -> DerivedValue | Outcome:
     other = "karnofsky" if name == "ecog" else "ecog"
     if recorded is None or facts.is_stale(recorded.date, facts.rules.fact_horizon_days):
         if getattr(facts.patient.facts, other) is not None:
-            return Outcome(
-                Status.REVIEW,
-                f"only {LABELS[other]} is recorded; the mapping to "
-                f"{LABELS[name]} is approximate and is not used to decide",
-            )
+            return _other_scale(name, other, facts)
         return Outcome(Status.UNKNOWN, f"{LABELS[name]} not on file", (), (LABELS[name],))
     used = ValueUsed(name=LABELS[name], value=float(recorded.value), date=recorded.date)
     return DerivedValue(LABELS[name], (float(recorded.value),), used)
+
+
+def _other_scale(name: str, other: str, facts: PatientFacts) -> Outcome:
+    """A criterion in one performance scale with only the other recorded: review, with the
+    approximate equivalent as a hint (`scores.PERFORMANCE_TABLE`), never a decision."""
+    from screener.evaluate import Outcome
+
+    days = facts.rules.fact_horizon_days
+    recorded = getattr(facts.patient.facts, name)
+    shown = getattr(facts.patient.facts, other)
+    if name == "ecog":
+        low, high = scores.ecog_hint_for_karnofsky(shown.value)
+    else:
+        low, high = scores.karnofsky_hint_for_ecog(shown.value)
+    equivalent = f"{LABELS[name]} {low}" if low == high else f"{LABELS[name]} {low}–{high}"
+    hint = f"≈ {equivalent} by {scores.PERFORMANCE_TABLE}, a hint only"
+    stale = f"older than {days} days; " if facts.is_stale(shown.date, days) else ""
+    value = f"{LABELS[other]} {shown.value} on {shown.date}"
+    if recorded is None:
+        found = f"only {value} recorded"
+    else:
+        found = f"{LABELS[name]} {recorded.value} on {recorded.date} is stale; {value} recorded"
+    used = ValueUsed(
+        name=LABELS[other],
+        value=float(shown.value),
+        date=shown.date,
+        note=f"{hint}, not used to decide",
+    )
+    reason = f"{LABELS[name]} criterion; {found} ({stale}{hint}): review"
+    return Outcome(Status.REVIEW, reason, (used,))

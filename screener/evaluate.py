@@ -18,6 +18,7 @@ from screener import rules as r
 from screener.derived import DerivedValue, derive_score
 from screener.facts import PatientFacts, Reading, horizon
 from screener.logic import Status, agree, all_of, any_of, negate
+from screener.reference_ranges import upper_limit
 from screener.results import Converted, ValueUsed
 
 _EPSILON = 1e-9
@@ -163,16 +164,21 @@ def _lab_latest(rule: r.Compare | r.Between, subject: r.Lab, facts: PatientFacts
         return Outcome(Status.REVIEW, f"{analyte.name}: {reading.problem}", used)
     unit = rule.unit
     if unit == "xULN":
-        if reading.reference_high is None:
-            reason = reading.reference_problem or "no laboratory ULN on file"
+        limit = upper_limit(reading, facts)  # the observation's own, else a site default
+        if isinstance(limit, str):
             return _unknown(
-                f"{analyte.name}: {reason}", f"{analyte.name} upper limit of normal", used
+                f"{analyte.name}: {limit}", f"{analyte.name} upper limit of normal", used
             )
-        ratio = reading.value / reading.reference_high
+        ratio = reading.value / limit.value
         status = _test(rule, ratio, float)
+        source = ""
+        if limit.note:
+            source = f" ({limit.note})"
+            note = f"{used[0].note}; {limit.note}" if used[0].note else limit.note
+            used = (used[0].model_copy(update={"note": note}),)
         return Outcome(
             status,
-            f"{analyte.name} {ratio:.2f} × ULN; criterion {_describe_test(rule)}: {status}",
+            f"{analyte.name} {ratio:.2f} × ULN{source}; criterion {_describe_test(rule)}: {status}",
             used,
         )
 

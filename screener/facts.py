@@ -12,10 +12,13 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass, field
 from functools import cached_property
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from screener import analytes, concepts
 from screener.patient import ConditionEntry, Observation, Patient, day_of
+
+if TYPE_CHECKING:
+    from screener.reference_ranges import ReferenceRanges
 
 USABLE_STATUSES = {"final", "amended", "corrected", "preliminary"}
 
@@ -50,6 +53,7 @@ class Reading:
     reference_high: float | None  # canonical unit
     reference_problem: str | None
     comparator: str | None = None  # "<" 20 IU/mL: the true value lies below `value`
+    reference_given: bool = False  # the observation carries a reference range (low and/or high)
 
     @property
     def day(self) -> dt.date:
@@ -80,6 +84,7 @@ def _reading(analyte_id: str, observation: Observation) -> Reading:
     high: float | None = None
     reference_problem: str | None = None
     reference = observation.reference_range
+    given = reference is not None and (reference.low is not None or reference.high is not None)
     if reference is not None and reference.high is not None:
         ref_unit = reference.unit or observation.unit
         converted_high = analytes.convert(analyte_id, reference.high, ref_unit)
@@ -101,6 +106,7 @@ def _reading(analyte_id: str, observation: Observation) -> Reading:
         comparator=observation.comparator,
         reference_high=high,
         reference_problem=reference_problem,
+        reference_given=given,
     )
 
 
@@ -117,6 +123,7 @@ class PatientFacts:
     on: dt.date
     rules: TimeRules = field(default_factory=TimeRules)
     warnings: list[str] = field(default_factory=list)
+    reference_ranges: ReferenceRanges | None = None  # site defaults for '× ULN'; none by default
     _ages: dict[str, tuple[int, int] | None] = field(default_factory=dict, repr=False)
     outcomes: dict[int, Any] = field(default_factory=dict, repr=False)  # id(rule): Outcome
     _matches: dict[str, concepts.MatchResult[ConditionEntry]] = field(

@@ -28,6 +28,7 @@ from screener.evaluate import Outcome, evaluate, normalise_thresholds
 from screener.facts import PatientFacts, TimeRules
 from screener.logic import Status
 from screener.patient import AnswerEntry, Patient
+from screener.reference_ranges import ReferenceRanges
 from screener.resources import grammar_path
 from screener.results import (
     Answer,
@@ -457,11 +458,25 @@ class TrialLibrary:
         return self
 
     def screen(
-        self, patient: Patient, on: dt.date | None = None, time_rules: TimeRules | None = None
+        self,
+        patient: Patient,
+        on: dt.date | None = None,
+        time_rules: TimeRules | None = None,
+        reference_ranges: ReferenceRanges | None = None,
     ) -> ScreeningReport:
-        """Screen one patient against every trial; `on` overrides the screening date."""
+        """Screen one patient against every trial; `on` overrides the screening date.
+
+        `reference_ranges` (`screener.reference_ranges.load_reference_ranges`) are the
+        site's default upper limits for '× ULN' criteria when an observation has no
+        reference range of its own; none by default.
+        """
         screening_date = on or patient.screening_date or dt.date.today()
-        facts = PatientFacts(patient, screening_date, time_rules or TimeRules())
+        facts = PatientFacts(
+            patient,
+            screening_date,
+            time_rules or TimeRules(),
+            reference_ranges=reference_ranges,
+        )
         answers = {(a.trial, a.criterion): a for a in patient.answers}
         answered = {trial_id for trial_id, _ in answers}
         results: list[TrialResult] = []

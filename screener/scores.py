@@ -27,8 +27,10 @@ __all__ = [
     "ckd_epi_2021",
     "cockcroft_gault",
     "ecog_from_karnofsky",
+    "ecog_hint_for_karnofsky",
     "hba1c_ifcc_from_ngsp",
     "hba1c_ngsp_from_ifcc",
+    "karnofsky_hint_for_ecog",
     "meld",
     "meld3",
     "meld_na",
@@ -245,6 +247,12 @@ def child_pugh(
 # ---------------------------------------------------------------------------------------------
 # ECOG
 
+PERFORMANCE_TABLE = "the NCI performance status table"
+"""How reasons name the ECOG ↔ Karnofsky pairing below: the NCI 'Performance Status
+Criteria' table (ECOG, Karnofsky, Lansky; as printed in the Bethesda Handbook of Clinical
+Oncology, 2nd ed., appendix), the pairing of clinical-reference.md §2.5. It is approximate:
+empirical studies pair the scales differently (Eur J Cancer 2010;46:3175-83: KPS 100 / 80-90
+/ 60-70 / 40-50 / 10-30 for ECOG 0-4), so it is shown as a hint and never decides."""
 
 _ECOG_BY_KARNOFSKY: dict[int, int] = {
     100: 0,
@@ -271,6 +279,29 @@ def ecog_from_karnofsky(karnofsky: int) -> int:
             f"Karnofsky score must be a multiple of 10 from 0 to 100, got {karnofsky!r}"
         )
     return _ECOG_BY_KARNOFSKY[karnofsky]
+
+
+def ecog_hint_for_karnofsky(karnofsky: int) -> tuple[int, int]:
+    """(lowest, highest) ECOG grade the table puts next to a Karnofsky score, as a hint.
+
+    A score between two multiples of 10 gets the grades of both: 85 → (0, 1); 70 → (1, 1).
+    """
+    if isinstance(karnofsky, bool) or not 0 <= karnofsky <= 100:
+        raise ValueError(f"Karnofsky score must be from 0 to 100, got {karnofsky!r}")
+    grades = {
+        _ECOG_BY_KARNOFSKY[10 * (karnofsky // 10)],
+        _ECOG_BY_KARNOFSKY[-10 * (-karnofsky // 10)],
+    }
+    return min(grades), max(grades)
+
+
+def karnofsky_hint_for_ecog(grade: int) -> tuple[int, int]:
+    """(lowest, highest) Karnofsky score the table puts next to an ECOG grade, as a hint:
+    1 → (70, 80); 5 (dead) → (0, 0)."""
+    scores = [k for k, g in _ECOG_BY_KARNOFSKY.items() if g == grade]
+    if isinstance(grade, bool) or not scores:
+        raise ValueError(f"ECOG grade must be from 0 to 5, got {grade!r}")
+    return min(scores), max(scores)
 
 
 # ---------------------------------------------------------------------------------------------
