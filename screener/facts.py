@@ -130,6 +130,20 @@ class PatientFacts:
         default_factory=dict, repr=False
     )
 
+    def __post_init__(self) -> None:
+        """Facts dated after the screening date do not count: drop them once, here."""
+        recorded = self.patient.facts
+        future = [
+            name
+            for name in type(recorded).model_fields
+            if (value := getattr(recorded, name)) is not None
+            and isinstance(getattr(value, "date", None), dt.date)
+            and not self.counts(value.date)
+        ]
+        if future:
+            kept = recorded.model_copy(update=dict.fromkeys(future))
+            self.patient = self.patient.model_copy(update={"facts": kept})
+
     def counts(self, moment: dt.date | dt.datetime | None) -> bool:
         return moment is None or day_of(moment) <= self.on
 

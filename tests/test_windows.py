@@ -196,3 +196,19 @@ def test_women_who_are_not_breastfeeding_is_a_condition_on_women() -> None:
     assert outcome(text, nursing).status == "not_met"
     assert outcome(text, not_nursing).status == "met"
     assert outcome(text, patient(sex="male")).status == "met"
+
+
+@pytest.mark.parametrize(
+    ("text", "facts"),
+    [
+        ("ECOG performance status 0-1", {"ecog": {"value": 1, "date": "2026-12-20"}}),
+        (
+            "Life expectancy > 3 months",
+            {"life_expectancy": {"value": 12, "unit": "months", "date": "2026-12-20"}},
+        ),
+    ],
+)
+def test_facts_dated_after_the_screening_date_do_not_count(
+    text: str, facts: dict[str, object]
+) -> None:
+    assert outcome(text, patient(facts=facts)).status == "unknown"
