@@ -143,11 +143,11 @@ def _lab_latest(rule: r.Compare | r.Between, subject: r.Lab, facts: PatientFacts
     used = (_reading_value(reading, analyte.name),)
     if rule.within is not None:  # the criterion's own window replaces the horizon
         stale = reading.day < _window_start(facts.on, rule.within)
-        limit = f"the criterion's window of {rule.within.amount} {rule.within.unit}"
+        age_limit = f"the criterion's window of {rule.within.amount} {rule.within.unit}"
     else:
         days = horizon(facts.rules, subject.analyte, facts.rules.lab_horizon_days)
         stale = facts.is_stale(reading.when, days)
-        limit = f"{days} days"
+        age_limit = f"{days} days"
     if stale:
         recorded = (
             f"{reading.raw_value:g}"
@@ -156,7 +156,7 @@ def _lab_latest(rule: r.Compare | r.Between, subject: r.Lab, facts: PatientFacts
         )
         return _unknown(
             f"{analyte.name} {recorded} {reading.raw_unit or ''} of {reading.day} is older "
-            f"than {limit} (stale)",
+            f"than {age_limit} (stale)",
             analyte.name,
             used,
         )
