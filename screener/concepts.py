@@ -2,12 +2,20 @@
 
 The vocabulary is data: concepts with phrases, ICD-10-CM codes, history codes and
 broader concepts; drug classes with phrases, ATC codes and member drug names. It is
-loaded and checked once, at import; an inconsistent file raises `VocabularyError`.
+loaded and checked once, at import (its codes against the ICD-10-CM tree on first use, see
+below); an inconsistent file raises `VocabularyError`.
 
 Code semantics (see the head of concepts.yaml):
-- "K72.0" is a code and everything below it; "C00-C96" is a range of 3-character
-  categories. Codes are accepted dotted or undotted, in any case.
-- A code denotes the concepts whose own codes contain it, plus their ancestors.
+- "K72.0" is a code and everything below it; "C15-C26" is a block and everything below
+  it. Below means below in the ICD-10-CM tree of simple-icd-10-cm 1.5.0 (screener.icd10cm),
+  not by spelling: every entry must be an item of that package, a block one with codes under
+  it. Codes are accepted dotted or undotted, in any case.
+- A code denotes the concepts whose own codes contain it, plus their ancestors. A code the
+  package does not know counts by its longest known prefix, unless an `exclude` entry lies
+  below that prefix; an unknown absent code rules nothing out.
+- The entries are checked against the package when `load_vocabulary` runs, or, for the
+  shipped vocabulary loaded at import, the first time a code is matched (the package takes
+  seconds to import and criteria compile without it).
 - History codes (Z85 personal history of malignancy, Z94 transplant status, "in
   remission") denote the concept as past: they count as `resolved`.
 
@@ -30,11 +38,13 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
+from functools import lru_cache
 from pathlib import Path
 from typing import Any, Generic, NoReturn, Protocol, TypeVar
 
 import yaml
 
+from screener import icd10cm
 from screener.errors import InputError
 from screener.resources import data_path
 
@@ -58,6 +68,7 @@ __all__ = [
     "drug_class_phrases",
     "entry_concepts",
     "history_concepts",
+    "icd_key",
     "is_history_code",
     "load_vocabulary",
     "match",
@@ -70,7 +81,7 @@ STATUSES = ("present", "suspected", "absent", "resolved")
 
 _ID = re.compile(r"[a-z][a-z0-9]*(?:_[a-z0-9]+)*")
 _DATA_CODE = re.compile(r"[A-Z][0-9][0-9A-Z](?:\.[0-9A-Z]{1,4})?")
-_CATEGORY = re.compile(r"[A-Z][0-9][0-9A-Z]")
+_BLOCK = re.compile(r"([A-Z][0-9][0-9A-Z])-([A-Z][0-9][0-9A-Z])")
 _UNDOTTED = re.compile(r"[A-Z][0-9][0-9A-Z][0-9A-Z]{0,4}")
 _ATC = re.compile(r"[A-Z](?:[0-9]{2}(?:[A-Z](?:[A-Z](?:[0-9]{2})?)?)?)?")
 _ICD_SYSTEMS = frozenset({"icd10cm", "icd-10-cm", "icd10", "icd-10"})
@@ -96,67 +107,81 @@ def normalize_code(code: str) -> str | None:
     return text if _UNDOTTED.fullmatch(text) else None
 
 
+@lru_cache(maxsize=1 << 16)
+def icd_key(code: str) -> str | None:
+    """A patient's code in the package's spelling ("k7201" → "K72.01"); None if malformed."""
+    norm = normalize_code(code)
+    return icd10cm.spelling(norm) if norm else None
+
+
 # ---------------------------------------------------------------- code patterns
 
 
 @dataclass(frozen=True)
 class CodePattern:
-    """A code with everything below it ("K72.0"), or a range of categories ("C00-C96")."""
+    """An entry of the vocabulary: a code ("K72.0") or a block ("C15-C26") of the ICD-10-CM
+    tree, with everything below it in simple-icd-10-cm's tree.
+
+    Codes passed to the methods are in the package's spelling (see `icd_key`).
+    """
 
     text: str
-    first: str  # undotted prefix, or the first category of a range
-    last: str  # equal to `first` for a prefix
-    is_range: bool
+    is_block: bool
 
     @classmethod
     def parse(cls, text: str) -> CodePattern:
-        """Parse the data form; raises ValueError with the reason."""
+        """Parse the data form (spelling only; `problem` asks the package)."""
+        block = _BLOCK.fullmatch(text)
+        if block:
+            if block.group(1) > block.group(2):
+                raise ValueError(f"code block {text!r} runs backwards")
+            return cls(text, True)
         if "-" in text:
-            low, _, high = text.partition("-")
-            if not (_CATEGORY.fullmatch(low) and _CATEGORY.fullmatch(high)):
-                raise ValueError(
-                    f"malformed code range {text!r}: a range joins two 3-character "
-                    "categories, as in C00-C96"
-                )
-            if low > high:
-                raise ValueError(f"code range {text!r} runs backwards")
-            return cls(text, low, high, True)
+            raise ValueError(
+                f"malformed code range {text!r}: a block of the tabular list joins two "
+                "3-character categories, as in C15-C26"
+            )
         if not _DATA_CODE.fullmatch(text):
             raise ValueError(
                 f"malformed ICD-10-CM code {text!r}: write it upper-case and dotted, as in K72.0"
             )
-        prefix = text.replace(".", "")
-        return cls(text, prefix, prefix, False)
+        return cls(text, False)
+
+    def problem(self) -> str | None:
+        """Why the package cannot take this entry, or None when it can."""
+        if not icd10cm.is_known(self.text):
+            if self.is_block:
+                return (
+                    f"{self.text} is not a block of {icd10cm.PACKAGE}: list the blocks or "
+                    "categories it spans"
+                )
+            return f"{self.text} is not a code of {icd10cm.PACKAGE} (retired or mistyped?)"
+        if not icd10cm.is_code(self.text) and not icd10cm.has_children(self.text):
+            return (
+                f"{self.text} is a heading with no codes under it in {icd10cm.PACKAGE}: "
+                "list the sub-blocks it spans"
+            )
+        return None
 
     def contains(self, code: str) -> bool:
-        """Whether an undotted, upper-case code lies inside this pattern."""
-        if self.is_range:
-            return self.first <= code[:3] <= self.last
-        return code.startswith(self.first)
+        """Whether a code is this entry or lies below it (False for an unknown code)."""
+        return self.text in icd10cm.lineage(code)
 
     def covered_by(self, code: str) -> bool:
-        """Whether every code of this pattern lies inside the undotted `code`."""
-        if self.is_range:
-            return self.first == self.last == code
-        return self.first.startswith(code)
+        """Whether every code of this entry lies inside `code` (False for an unknown code)."""
+        return code in icd10cm.lineage(self.text)
 
     def within(self, other: CodePattern) -> bool:
-        """Whether every code of this pattern lies inside `other`."""
-        if not self.is_range:
-            return other.contains(self.first)
-        if other.is_range:
-            return other.first <= self.first and self.last <= other.last
-        return self.first == self.last == other.first
+        """Whether every code of this entry lies inside `other`."""
+        return other.text in icd10cm.lineage(self.text)
 
     def overlaps(self, other: CodePattern) -> bool:
-        """Whether some code lies inside both patterns."""
-        if not self.is_range and not other.is_range:
-            return self.first.startswith(other.first) or other.first.startswith(self.first)
-        if not self.is_range:
-            return other.contains(self.first)
-        if not other.is_range:
-            return self.contains(other.first)
-        return not (self.last < other.first or other.last < self.first)
+        """Whether some code lies inside both entries (in a tree: one holds the other)."""
+        return self.within(other) or other.within(self)
+
+
+def _hits(patterns: Iterable[CodePattern], lineage: frozenset[str]) -> bool:
+    return any(p.text in lineage for p in patterns)
 
 
 # ---------------------------------------------------------------- vocabulary items
@@ -179,18 +204,29 @@ class Concept:
 
     def has_code(self, code: str) -> bool:
         """Whether the concept's own codes (not its descendants') contain `code`."""
-        norm = normalize_code(code)
-        return norm is not None and self._has(norm)
+        key = icd_key(code)
+        return key is not None and self.own_status(key)[0]
 
     def has_history_code(self, code: str) -> bool:
         """Whether `code` is one of the concept's own history codes."""
-        norm = normalize_code(code)
-        return norm is not None and any(p.contains(norm) for p in self.history_codes)
+        key = icd_key(code)
+        return key is not None and self.own_status(key)[1]
 
-    def _has(self, code: str) -> bool:
-        return any(p.contains(code) for p in self.icd10) and not any(
-            p.contains(code) for p in self.exclude
-        )
+    def own_status(self, code: str) -> tuple[bool, bool]:
+        """(present, history): whether a code in the package's spelling lies in the concept's
+        own `icd10` less `exclude`, and in its own `history_codes`.
+
+        A code the package does not know counts as its longest known prefix, except that it
+        is not present when an `exclude` entry lies below that prefix (it may lie there).
+        """
+        item = icd10cm.nearest(code)
+        if item is None:
+            return False, False
+        lineage = icd10cm.lineage(item)
+        present = _hits(self.icd10, lineage) and not _hits(self.exclude, lineage)
+        if present and item != code:
+            present = not any(item in icd10cm.lineage(p.text) for p in self.exclude)
+        return present, _hits(self.history_codes, lineage)
 
 
 @dataclass(frozen=True)
@@ -286,7 +322,9 @@ class Vocabulary:
         drug_classes: Sequence[DrugClass] = (),
         local_form_words: Sequence[str] = (),
         source: str = "concepts.yaml",
+        check_codes: bool = True,
     ) -> None:
+        """`check_codes=False` defers `check_codes` to the first code matched."""
         self.source = source
         self.concepts: dict[str, Concept] = {}
         self.drug_classes: dict[str, DrugClass] = {}
@@ -329,12 +367,19 @@ class Vocabulary:
                 tuple(p for c in family for p in c.history_codes),
             )
 
-        self._check_refuted_by()
+        self._codes_checked = False
+        if check_codes:
+            self.check_codes()
 
         self._local_words = _word_pattern(local_form_words)
         self._local_classes = frozenset(d.local_form for d in drug_classes if d.local_form)
         self._member_patterns = {d.id: _word_pattern(d.members) for d in drug_classes if d.members}
         self._code_cache: dict[str, tuple[frozenset[str], frozenset[str]]] = {}
+        self._own_status = lru_cache(maxsize=1 << 16)(self._find_own_status)
+        self._listed_by: dict[str, set[str]] = {}  # icd10 or history entry → concept ids
+        for concept in self.concepts.values():
+            for pattern in (*concept.icd10, *concept.history_codes):
+                self._listed_by.setdefault(pattern.text, set()).add(concept.id)
 
     # ------------------------------------------------------------ construction checks
 
@@ -378,17 +423,49 @@ class Vocabulary:
                     )
                 members[member] = drug_class.id
 
-    def _check_refuted_by(self) -> None:
-        """Every code of a `refuted_by` set must be one of the concept's (or a descendant's)."""
+    def check_codes(self) -> None:
+        """Check every code entry against the ICD-10-CM tree (imports simple-icd-10-cm).
+
+        Each entry must be an item of the package, a block one with codes under it; `exclude`
+        entries must lie inside `icd10`, history codes outside it (or excluded), `refuted_by`
+        inside the codes of the concept or its descendants. Raises VocabularyError naming the
+        concept, the field and the entry.
+        """
         for index, concept in enumerate(self.concepts.values()):
-            own = self._extension[concept.id][0]
-            for pattern in concept.refuted_by:
-                if not any(pattern.within(code) for code in own):
-                    self._fail(
-                        f"concepts[{index}] ({concept.id}).refuted_by",
-                        f"{pattern.text} lies outside the codes of the concept and its "
-                        "narrower concepts",
-                    )
+            where = f"concepts[{index}] ({concept.id})"
+            for key in ("icd10", "exclude", "history_codes", "refuted_by"):
+                for pattern in getattr(concept, key):
+                    problem = pattern.problem()
+                    if problem:
+                        self._fail(f"{where}.{key}", problem)
+            self._check_concept_codes(concept, where)
+        self._codes_checked = True
+
+    def _check_concept_codes(self, concept: Concept, where: str) -> None:
+        for pattern in concept.exclude:
+            if not any(pattern.within(own) for own in concept.icd10):
+                self._fail(
+                    f"{where}.exclude", f"{pattern.text} lies outside the concept's icd10 codes"
+                )
+        for pattern in concept.history_codes:
+            overlapping = [own for own in concept.icd10 if own.overlaps(pattern)]
+            if overlapping and not any(pattern.within(x) for x in concept.exclude):
+                self._fail(
+                    f"{where}.history_codes",
+                    f"{pattern.text} is also a present code ({overlapping[0].text}); exclude it",
+                )
+        own = self._extension[concept.id][0]
+        for pattern in concept.refuted_by:
+            if not any(pattern.within(code) for code in own):
+                self._fail(
+                    f"{where}.refuted_by",
+                    f"{pattern.text} lies outside the codes of the concept and its "
+                    "narrower concepts",
+                )
+
+    def _ensure_codes_checked(self) -> None:
+        if not self._codes_checked:
+            self.check_codes()
 
     # ------------------------------------------------------------ phrases
 
@@ -436,16 +513,30 @@ class Vocabulary:
 
     # ------------------------------------------------------------ codes
 
+    def _find_own_status(self, concept_id: str, code: str) -> tuple[bool, bool]:
+        self._ensure_codes_checked()
+        return self.concepts[concept_id].own_status(code)
+
+    def contains(self, concept_id: str, code: str) -> bool:
+        """Whether the concept's own codes contain a code (memoised per concept and code)."""
+        self._concept(concept_id)
+        key = icd_key(code)
+        return key is not None and self._own_status(concept_id, key)[0]
+
     def _code_index(self, code: str) -> tuple[frozenset[str], frozenset[str]]:
-        """(concepts the code denotes, concepts it is a history code of), with ancestors."""
+        """(concepts the code denotes, concepts it is a history code of), with ancestors.
+
+        `code` is in the package's spelling (`icd_key`).
+        """
         cached = self._code_cache.get(code)
         if cached is None:
-            current = [c.id for c in self.concepts.values() if c._has(code)]
-            history = [
-                c.id
-                for c in self.concepts.values()
-                if any(p.contains(code) for p in c.history_codes)
-            ]
+            self._ensure_codes_checked()
+            item = icd10cm.nearest(code)
+            above = icd10cm.lineage(item) if item else frozenset()
+            candidates = {cid for entry in above for cid in self._listed_by.get(entry, ())}
+            found = {cid: self._own_status(cid, code) for cid in candidates}
+            current = [cid for cid, (present, _) in found.items() if present]
+            history = [cid for cid, (_, past) in found.items() if past]
             cached = (self._with_ancestors(current), self._with_ancestors(history))
             self._code_cache[code] = cached
         return cached
@@ -455,13 +546,13 @@ class Vocabulary:
 
         Empty for a malformed code.
         """
-        norm = normalize_code(code)
-        return set(self._code_index(norm)[0]) if norm else set()
+        key = icd_key(code)
+        return set(self._code_index(key)[0]) if key else set()
 
     def history_concepts(self, code: str) -> set[str]:
         """Concepts the code is a history code of (Z94.4: transplant_liver), with ancestors."""
-        norm = normalize_code(code)
-        return set(self._code_index(norm)[1]) if norm else set()
+        key = icd_key(code)
+        return set(self._code_index(key)[1]) if key else set()
 
     def is_history_code(self, code: str, concept_id: str) -> bool:
         """Whether the code says the concept (or a narrower one) is in the past."""
@@ -479,9 +570,9 @@ class Vocabulary:
         """
         current: frozenset[str] = frozenset()
         history: frozenset[str] = frozenset()
-        norm = normalize_code(code) if code else None
-        if norm:
-            current, history = self._code_index(norm)
+        key = icd_key(code) if code else None
+        if key:
+            current, history = self._code_index(key)
         concept = self.by_phrase(name) if name else None
         if concept is not None:
             current |= self._with_ancestors([concept.id]) - history
@@ -496,7 +587,11 @@ class Vocabulary:
         return set(current | history)
 
     def _covers(self, code: str, concept_id: str) -> bool:
-        """Whether the code includes every code of the concept (so its absence rules it out)."""
+        """Whether the code includes every code of the concept (so its absence rules it out).
+
+        Never for a code the package does not know: its extent is unknown.
+        """
+        self._ensure_codes_checked()
         icd10, history = self._extension[concept_id]
         return any(
             patterns and all(p.covered_by(code) for p in patterns) for patterns in (icd10, history)
@@ -507,11 +602,11 @@ class Vocabulary:
         concept = self.by_phrase(name) if name else None
         if concept is not None and concept.id in targets:
             return True
-        norm = normalize_code(code) if code else None
-        return norm is not None and any(self._covers(norm, target) for target in targets)
+        key = icd_key(code) if code else None
+        return key is not None and any(self._covers(key, target) for target in targets)
 
     def _refuted_together(self, concept_id: str, refuted: Sequence[tuple[str, E]]) -> list[E]:
-        """The absent entries (undotted code, entry) that between them refute every code of
+        """The absent entries (`icd_key` code, entry) that between them refute every code of
         the `refuted_by` set of the concept or of an ancestor; empty when none does."""
         for target in sorted({concept_id} | self._ancestors[concept_id]):
             required = self.concepts[target].refuted_by
@@ -530,11 +625,11 @@ class Vocabulary:
             status = _status(entry)
             code = _icd_code(entry)
             if status == "absent":
-                norm = normalize_code(code) if code else None
+                key = icd_key(code) if code else None
                 if self._rules_out(entry.name, code, concept_id):
                     buckets["absent"].append(entry)
-                elif norm is not None:
-                    refuted.append((norm, entry))
+                elif key is not None:
+                    refuted.append((key, entry))
                 continue
             current, history = self._denotations(entry.name, code)
             if concept_id in current:
@@ -710,21 +805,10 @@ class _Reader:
             refuted_by=self.codes(item, "refuted_by", where),
         )
         for pattern in concept.refuted_by:
-            if pattern.is_range:
+            if pattern.is_block:
                 raise self.fail(
-                    f"{where}.refuted_by", f"{pattern.text}: list single codes, not ranges"
-                )
-        for pattern in concept.exclude:
-            if not any(pattern.within(own) for own in concept.icd10):
-                raise self.fail(
-                    f"{where}.exclude", f"{pattern.text} lies outside the concept's icd10 codes"
-                )
-        for pattern in concept.history_codes:
-            overlapping = [own for own in concept.icd10 if own.overlaps(pattern)]
-            if overlapping and not any(pattern.within(x) for x in concept.exclude):
-                raise self.fail(
-                    f"{where}.history_codes",
-                    f"{pattern.text} is also a present code ({overlapping[0].text}); exclude it",
+                    f"{where}.refuted_by",
+                    f"{pattern.text}: list single codes, not ranges of categories (blocks)",
                 )
         return concept
 
@@ -756,8 +840,12 @@ class _Reader:
         )
 
 
-def load_vocabulary(path: Path) -> Vocabulary:
-    """Read and check a vocabulary file; raises VocabularyError naming the field."""
+def load_vocabulary(path: Path, check_codes: bool = True) -> Vocabulary:
+    """Read and check a vocabulary file; raises VocabularyError naming the field.
+
+    With `check_codes=False` the codes are checked against simple-icd-10-cm only when the
+    first code is matched (importing the package takes seconds).
+    """
     reader = _Reader(path.name)
     try:
         raw = yaml.safe_load(path.read_text(encoding="utf-8"))
@@ -771,10 +859,11 @@ def load_vocabulary(path: Path) -> Vocabulary:
         reader.drug_class(i, item) for i, item in enumerate(reader.items(raw, "drug_classes"))
     ]
     words = reader.texts(raw, "local_form_words", "local_form_words")
-    return Vocabulary(concepts, classes, words, source=path.name)
+    return Vocabulary(concepts, classes, words, source=path.name, check_codes=check_codes)
 
 
-VOCABULARY = load_vocabulary(data_path("concepts.yaml"))
+# Codes are checked on the first code matched; tests/test_concepts.py checks them eagerly.
+VOCABULARY = load_vocabulary(data_path("concepts.yaml"), check_codes=False)
 CONCEPTS: dict[str, Concept] = VOCABULARY.concepts
 DRUG_CLASSES: dict[str, DrugClass] = VOCABULARY.drug_classes
 

@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import re
+import subprocess
+import sys
+import warnings
 from dataclasses import dataclass
 from enum import StrEnum
 from pathlib import Path
@@ -25,6 +28,10 @@ from screener.concepts import (
     normalize_phrase,
 )
 from screener.resources import data_path
+from tests.helpers import patient, status
+
+with warnings.catch_warnings(action="ignore", category=DeprecationWarning):
+    import simple_icd_10_cm as icd  # the tree the vocabulary must follow, sampled below
 
 
 @dataclass(frozen=True)
@@ -125,23 +132,43 @@ def test_short_phrases_are_reviewed_abbreviations() -> None:
 # ---------------------------------------------------------------- codes of each concept
 
 
-def _samples(pattern: CodePattern) -> list[str]:
-    return [pattern.first, pattern.last] if pattern.is_range else [pattern.text]
+def _leaves(item: str) -> list[str]:
+    """The codes with nothing below them under a package item, in the package's order."""
+    return [code for code in icd.get_descendants(item) if icd.is_leaf(code)] or [item]
 
 
 def _excluded(cid: str, code: str) -> bool:
-    return any(p.contains(normalize_code(code) or "") for p in CONCEPTS[cid].exclude)
+    return any(icd.is_descendant(code, p.text) or code == p.text for p in CONCEPTS[cid].exclude)
+
+
+def _codes(cid: str, pattern: CodePattern) -> list[str]:
+    """Every code of a listed entry that the concept does not exclude: the entry's own code
+    (a block's name is none) and every leaf below it in simple-icd-10-cm's tree."""
+    own = [] if pattern.is_block else [pattern.text]
+    codes = dict.fromkeys([*own, *_leaves(pattern.text)])
+    return [code for code in codes if not _excluded(cid, code)]
+
+
+def _samples(cid: str, pattern: CodePattern) -> list[str]:
+    """The entry's own code and the first, middle and last leaf the concept does not exclude."""
+    codes = _codes(cid, pattern)
+    own = codes[:1] if codes and codes[0] == pattern.text else []
+    leaves = codes[len(own) :]
+    picked = [leaves[0], leaves[len(leaves) // 2], leaves[-1]] if leaves else []
+    return list(dict.fromkeys([*own, *picked]))
 
 
 SAMPLES = [
     (cid, code)
     for cid, concept in CONCEPTS.items()
     for pattern in concept.icd10
-    for code in _samples(pattern)
-    if not _excluded(cid, code)
+    for code in _samples(cid, pattern)
 ]
 HISTORY_SAMPLES = [
-    (cid, pattern.text) for cid, concept in CONCEPTS.items() for pattern in concept.history_codes
+    (cid, code)
+    for cid, concept in CONCEPTS.items()
+    for pattern in concept.history_codes
+    for code in _samples(cid, pattern)
 ]
 
 
@@ -210,7 +237,7 @@ def test_every_concept_has_a_code_or_is_known_by_name() -> None:
         ("B18.1", "hepatitis_b", True),
         ("B18.1", "chronic_hepatitis_b", True),
         ("B16.9", "chronic_hepatitis_b", False),
-        ("Z22.51", "hepatitis_b", True),
+        ("B19.10", "hepatitis_b", True),
         ("B18.1", "hepatitis_c", False),
         ("B18.2", "hepatitis_c", True),
         ("B18.1", "infection", False),
@@ -358,12 +385,197 @@ def test_code_concepts_closed_under_ancestors(letter: str, digits: str, tail: st
 def test_concepts_inside_another_are_under_it() -> None:
     """When every code of C is a code of P, C must be under P (names then agree with codes)."""
     for cid, concept in CONCEPTS.items():
-        samples = [c for p in concept.icd10 for c in _samples(p) if not _excluded(cid, c)]
+        samples = [code for p in concept.icd10 for code in _codes(cid, p)]
         if not samples:
             continue
         for pid, parent in CONCEPTS.items():
             if pid != cid and all(parent.has_code(code) for code in samples):
                 assert pid in concepts.ancestors(cid), f"{cid} lies inside {pid}"
+
+
+# ---------------------------------------------------------------- the ICD-10-CM tree
+
+
+def test_every_entry_is_an_item_of_the_package() -> None:
+    """Every listed code or block is an item of simple-icd-10-cm; a block has codes under it."""
+    for cid, concept in CONCEPTS.items():
+        for key in ("icd10", "exclude", "history_codes", "refuted_by"):
+            for pattern in getattr(concept, key):
+                assert icd.is_valid_item(pattern.text), (cid, key, pattern.text)
+                if pattern.is_block:
+                    assert icd.get_children(pattern.text), (cid, key, pattern.text)
+
+
+def test_malignancy_lists_the_malignant_sub_blocks_of_chapter_2() -> None:
+    # how the package nests: the C00-C96 heading is empty, C22.0 sits under C15-C26
+    assert icd.get_children("C00-C96") == []
+    assert icd.get_ancestors("C22.0") == ["C22", "C15-C26", "2"]
+    malignant = [b for b in icd.get_children("2") if b.startswith("C") and icd.get_children(b)]
+    assert [p.text for p in CONCEPTS["malignancy"].icd10] == malignant
+    assert (malignant[0], malignant[-1], len(malignant)) == ("C00-C14", "C81-C96", 16)
+
+
+@pytest.mark.parametrize("block", ["C00-C14", "C15-C26", "C50", "C7A", "C7B", "C76-C80", "C81-C96"])
+def test_every_code_of_a_malignant_block_is_malignancy(block: str) -> None:
+    for code in [block, *icd.get_descendants(block)]:
+        if "-" not in code:
+            assert "malignancy" in concepts.code_concepts(code), code
+
+
+@pytest.mark.parametrize("block", ["D00-D09", "D10-D36", "D3A", "D37-D48", "D49"])
+def test_in_situ_benign_and_uncertain_neoplasms_are_not_malignancy(block: str) -> None:
+    codes = [code for code in icd.get_descendants(block) if "-" not in code]
+    assert len(codes) > 5
+    for code in codes:
+        assert "malignancy" not in concepts.code_concepts(code), code
+        assert "malignancy" not in concepts.history_concepts(code), code
+
+
+def test_benign_d12_6_leaves_malignancies_unknown() -> None:
+    """A present condition never implies another is absent."""
+    benign = patient(conditions=[{"code": "D12.6", "status": "present"}])
+    named = patient(
+        conditions=[{"name": "benign colon polyp", "code": "d126", "status": "present"}]
+    )
+    for subject in (benign, named):
+        assert status("Malignancies.", subject, "exclusion") == "unknown"
+        assert concepts.match("malignancy", subject.conditions) == concepts.MatchResult(
+            "malignancy"
+        )
+    liver = patient(conditions=[{"code": "C22.0", "status": "present"}])
+    assert status("Malignancies.", liver, "exclusion") == "met"
+
+
+def test_thyroid_dysfunction_is_hypo_or_hyperthyroidism() -> None:
+    hypo = patient(conditions=[{"code": "E03.9", "status": "present"}])
+    assert status("Thyroid dysfunction;", hypo, "exclusion") == "met"
+    # autoimmune thyroiditis alone is often euthyroid: not recorded, left for review
+    hashimoto = patient(conditions=[{"code": "E06.3", "status": "present"}])
+    assert status("Thyroid dysfunction;", hashimoto, "exclusion") == "unknown"
+    assert "autoimmune_disease" in concepts.code_concepts("E06.3")
+    for code in _leaves("E05"):
+        assert {"hyperthyroidism", "thyroid_dysfunction"} <= concepts.code_concepts(code), code
+    for code in _leaves("E06"):
+        assert "thyroid_dysfunction" not in concepts.code_concepts(code), code
+
+
+def test_hiv_is_b20_disease_or_z21_asymptomatic_infection() -> None:
+    for code in ("B20", "Z21"):
+        entry = present(code=code)
+        assert concepts.match("hiv", [entry]).present == (entry,)
+        assert not concepts.is_history_code(code, "hiv")  # Z21 is a present status
+    for code in ("Z20.6", "R75", "Z11.4", "B24"):
+        assert "hiv" not in concepts.code_concepts(code), code
+
+
+def test_personal_history_of_malignancy_is_every_z85_code() -> None:
+    codes = icd.get_descendants("Z85")
+    assert len(codes) > 50
+    for code in codes:
+        assert concepts.is_history_code(code, "malignancy"), code
+        assert "malignancy" not in concepts.code_concepts(code), code
+    assert not concepts.is_history_code("Z86.000", "malignancy")  # in situ, not malignant
+    assert not concepts.is_history_code("Z80.0", "malignancy")  # family history
+
+
+TRANSPLANT_STATUS = {
+    "Z94.0": "transplant_kidney", "Z94.1": "transplant_heart", "Z94.2": "transplant_lung",
+    "Z94.4": "transplant_liver", "Z94.81": "transplant_bone_marrow",
+    "Z94.82": "transplant_small_intestine", "Z94.83": "transplant_pancreas",
+    "Z94.84": "transplant_bone_marrow",
+}  # fmt: skip
+
+
+@pytest.mark.parametrize(("code", "organ"), TRANSPLANT_STATUS.items())
+def test_transplant_status_per_organ(code: str, organ: str) -> None:
+    assert icd.is_valid_item(code)
+    assert concepts.history_concepts(code) == {organ, *concepts.ancestors(organ)}
+    assert concepts.code_concepts(code) == set()
+    entry = present(code=code)
+    assert concepts.match(organ, [entry]).resolved == (entry,)
+    others = set(TRANSPLANT_STATUS.values()) - {organ}
+    assert not any(concepts.is_history_code(code, other) for other in others)
+
+
+def test_heart_lung_and_tissue_transplant_status() -> None:
+    assert {"transplant_heart", "transplant_lung"} <= concepts.history_concepts("Z94.3")
+    for code in ("Z94.5", "Z94.6", "Z94.7"):  # skin, bone, cornea: tissue grafts
+        assert concepts.history_concepts(code) == set(), code
+
+
+def test_pregnancy_code_is_no_condition_concept() -> None:
+    """Z33.1 (pregnant state) is a status the patient's `pregnancy` field carries, dated."""
+    assert icd.is_valid_item("Z33.1")
+    assert "pregnancy" not in CONCEPTS
+    assert concepts.entry_concepts(None, "Z33.1") == set()
+    assert concepts.entry_concepts(None, "Z3A.10") == set()
+
+
+@pytest.mark.parametrize(
+    ("code", "expected"),
+    [
+        # deleted after FY2024 (carriers are coded B18.-): the package has no prefix in a concept
+        ("Z22.51", set()),
+        ("Z22.5", set()),
+        # not ICD-10-CM (WHO ICD-10 categories)
+        ("B24", set()),
+        ("C97", set()),
+        # an extension the package lacks counts by its known prefix when nothing is excluded there
+        ("C22.09", {"hepatocellular_carcinoma", "liver_cancer", "malignancy", "liver_disease"}),
+        ("C50.9199", concepts.code_concepts("C50.919")),
+        # ... but not when an exclude entry lies below that prefix (it may lie inside it):
+        # F10.2 is alcohol dependence, less F10.21 in remission
+        ("F10.2Z", set()),
+    ],
+)
+def test_codes_unknown_to_the_package(code: str, expected: set[str]) -> None:
+    assert normalize_code(code) is not None
+    assert not icd.is_valid_item(code)
+    assert concepts.code_concepts(code) == expected
+    assert concepts.code_concepts(code.lower().replace(".", "")) == expected
+    entry = present(code=code)
+    assert concepts.match("malignancy", [entry]).absent == ()
+    # an unknown absent code rules nothing out
+    assert not concepts.match("hepatitis_b", [absent(code=code)]).known_absent
+
+
+def test_unknown_code_end_to_end_does_not_crash() -> None:
+    subject = patient(conditions=[{"code": "Z22.51", "status": "present"}])
+    assert status("hepatitis B", subject, "exclusion") == "unknown"
+    assert status("Malignancies.", subject, "exclusion") == "unknown"
+
+
+def test_code_membership_is_memoised_per_concept_and_code() -> None:
+    vocabulary = concepts.VOCABULARY
+    assert vocabulary.contains("hepatocellular_carcinoma", "c220")
+    assert not vocabulary.contains("hepatocellular_carcinoma", "C22.1")
+    before = vocabulary._own_status.cache_info().hits
+    assert vocabulary.contains("hepatocellular_carcinoma", "C22.0")
+    assert vocabulary._own_status.cache_info().hits == before + 1
+
+
+def test_compiling_does_not_import_the_icd_package() -> None:
+    """The package costs seconds to import; criteria compile without it."""
+    script = (
+        "import sys\n"
+        "from screener.compiler import compile_criterion\n"
+        "from screener import concepts\n"
+        "compile_criterion('Malignancies.', 'exclusion')\n"
+        "concepts.match('malignancy', [])\n"
+        "print('simple_icd_10_cm' in sys.modules)\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", script], capture_output=True, text=True, check=True
+    )
+    assert done.stdout.strip() == "False"
+
+
+def test_codes_are_checked_on_the_first_code_matched(tmp_path: Path) -> None:
+    path = _write(tmp_path, [_concept("a_thing", icd10=["C00-C96"])])
+    vocabulary = load_vocabulary(path, check_codes=False)
+    assert vocabulary.entry_concepts("a thing", None) == {"a_thing"}  # no code, no check
+    with pytest.raises(VocabularyError, match="C00-C96 is a heading with no codes under it"):
+        vocabulary.code_concepts("C22.0")
 
 
 # ---------------------------------------------------------------- history codes
@@ -1272,6 +1484,14 @@ INVALID: list[tuple[list[dict[str, Any]], str, str]] = [
         "duplicate",
     ),
     ([{"id": "a_thing", "name": "x", "phrases": ["x"]}], A, "icd10"),
+    # every entry is an item of simple-icd-10-cm 1.5.0, a block one with codes under it
+    ([_concept("a_thing", icd10=["C00-C96"])], f"{A}.icd10", "C00-C96 is a heading with no codes"),
+    ([_concept("a_thing", icd10=["C00-C99"])], f"{A}.icd10", "C00-C99 is not a block of simple"),
+    ([_concept("a_thing", icd10=["Z22.51"])], f"{A}.icd10", "Z22.51 is not a code of simple"),
+    ([_concept("a_thing", icd10=["Z22"], exclude=["Z22.5"])], f"{A}.exclude", "Z22.5 is not"),
+    ([_concept("a_thing", history_codes=["Z85.99"])], f"{A}.history_codes", "Z85.99 is not"),
+    ([_concept("a_thing", icd10=["B18"], refuted_by=["Z22.51"])], f"{A}.refuted_by", "Z22.51"),
+    ([_concept("a_thing", icd10=["C15-C26"], exclude=["C30"])], f"{A}.exclude", "outside"),
 ]
 
 

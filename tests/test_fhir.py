@@ -783,14 +783,20 @@ def absent(*codes: str) -> list[Entry]:
         ("aids", ("B20", "Z21"), True),  # a narrower concept goes with it
         ("hiv", ("B20",), False),
         ("hiv", ("Z21", "O98.7", "B97.35"), False),
+        # the carrier state is coded B18.1 / B18.2 (Z22.5- was deleted after FY2024; a
+        # refuted Z22.51 or Z22.5 is unknown to ICD-10-CM 1.5.0 and refutes nothing)
         ("hepatitis_b", ("B16", "B18.0", "B18.1", "Z22.51"), True),
+        ("hepatitis_b", ("B16", "B18.0", "B18.1"), True),
         ("hepatitis_b", ("B16", "B18", "Z22.5"), True),
-        ("hepatitis_b", ("B16", "B18.1"), False),  # the carrier state is not refuted
-        ("hepatitis_b", ("B16", "B18.1", "Z22.51"), False),  # nor chronic B with delta agent
+        ("hepatitis_b", ("B16", "B18.1"), False),  # chronic B with delta agent not refuted
+        ("hepatitis_b", ("B18.0", "B18.1", "Z22.51"), False),  # nor acute B
         ("chronic_hepatitis_b", ("B18", "Z22.51"), True),
+        ("chronic_hepatitis_b", ("B18.1", "Z22.51"), False),
         ("hepatitis_c", ("B17.1", "B18.2", "Z22.52"), True),
         ("hepatitis_c", ("B17", "B18", "Z22.5"), True),
-        ("hepatitis_c", ("B17.1", "B18.2"), False),
+        ("hepatitis_c", ("B17.1", "B18.2"), True),  # the carrier state is B18.2
+        ("hepatitis_c", ("B18.2", "Z22.52"), False),  # acute C not refuted
+        ("hepatitis_c", ("B17.1", "Z22.52"), False),  # chronic C and carriers not refuted
         ("viral_hepatitis", ("B16", "B17", "B18", "Z22.5"), False),  # B15, B19 not refuted
     ],
 )
