@@ -48,13 +48,14 @@ def to_collect(trials: Iterable[TrialResult]) -> list[CollectItem]:
     for trial in trials:
         if trial.verdict is Verdict.INELIGIBLE:
             continue
-        for criterion in _open(trial):
+        open_criteria = _open(trial)
+        for criterion in open_criteria:
             for item in dict.fromkeys(criterion.missing):
                 criteria[item] = criteria.get(item, 0) + 1
                 trial_ids = needed_by.setdefault(item, [])
                 if trial.id not in trial_ids:
                     trial_ids.append(trial.id)
-        single = settling_item(trial)
+        single = settling_item(trial, open_criteria)
         if single is not None:
             settles.setdefault(single, []).append(trial.id)
     items = [  # built from typed values: model_construct skips a validation per item
@@ -75,10 +76,15 @@ def by_trials(items: Iterable[CollectItem]) -> list[CollectItem]:
     return sorted((c for c in items if c.trials), key=lambda c: (-c.trials, -c.criteria))
 
 
-def settling_item(trial: TrialResult) -> str | None:
+def settling_item(
+    trial: TrialResult, open_criteria: list[CriterionResult] | None = None
+) -> str | None:
     """The one data item whose collection leaves `trial` definite or pending
-    confirmation only, or None when no single item does."""
-    blocking = [c for c in _open(trial) if _blocks_confirmation(c)]
+    confirmation only, or None when no single item does (`open_criteria`: the trial's
+    open criteria, when already at hand)."""
+    if open_criteria is None:
+        open_criteria = _open(trial)
+    blocking = [c for c in open_criteria if _blocks_confirmation(c)]
     if not blocking:
         return None
     wanted = {item for c in blocking for item in c.missing}
