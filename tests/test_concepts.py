@@ -570,6 +570,18 @@ def test_compiling_does_not_import_the_icd_package() -> None:
     assert done.stdout.strip() == "False"
 
 
+def test_the_icd_tree_is_out_of_the_garbage_collectors_sight() -> None:
+    """Full collections would otherwise walk its ~600,000 objects during screening."""
+    script = (
+        "import gc\n"
+        "from screener import concepts\n"
+        "assert concepts.code_concepts('C22.0')\n"
+        "print(len(gc.get_objects()))\n"
+    )
+    run = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, check=True)
+    assert int(run.stdout) < 200_000
+
+
 def test_codes_are_checked_on_the_first_code_matched(tmp_path: Path) -> None:
     path = _write(tmp_path, [_concept("a_thing", icd10=["C00-C96"])])
     vocabulary = load_vocabulary(path, check_codes=False)
