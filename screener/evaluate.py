@@ -18,6 +18,7 @@ from screener import rules as r
 from screener.derived import DerivedValue, derive_score
 from screener.facts import PatientFacts, Reading, horizon
 from screener.logic import Status, agree, all_of, any_of, negate
+from screener.patient import day_of
 from screener.reference_ranges import upper_limit
 from screener.results import Converted, ValueUsed
 
@@ -441,9 +442,9 @@ def _condition_within(rule: r.Condition, window: r.Window, facts: PatientFacts) 
 
 
 def _onset(entry: concepts.EntryLike) -> dt.date | None:
-    """The onset of a condition entry, if recorded."""
+    """The onset day of a condition entry, if recorded."""
     moment = getattr(entry, "onset", None)
-    return moment.date() if isinstance(moment, dt.datetime) else moment
+    return day_of(moment) if moment is not None else None
 
 
 def _anchored(outcome: Outcome, window: r.Window | None, facts: PatientFacts) -> Outcome:
@@ -537,13 +538,12 @@ def _medication(rule: r.Medication, facts: PatientFacts) -> Outcome:
 
 
 def _medication_now(rule: r.Medication, facts: PatientFacts) -> Outcome:
-    cutoff = (
-        dt.date.min
-        if rule.ever
-        else _window_start(facts.on, rule.within)
-        if rule.within
-        else facts.on
-    )
+    if rule.ever:
+        cutoff = dt.date.min  # any use on file
+    elif rule.within:
+        cutoff = _window_start(facts.on, rule.within)
+    else:
+        cutoff = facts.on  # current use
     label = rule.drug_class.replace("_", " ")
     denied = False
     for entry in facts.patient.medications:

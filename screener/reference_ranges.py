@@ -30,16 +30,15 @@ import difflib
 import math
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Annotated, Any, Literal, NoReturn
+from typing import Annotated, Literal, NoReturn
 
-import yaml
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationError
 from pydantic_core import ErrorDetails
 
 from screener import analytes, units
 from screener.errors import InputError, pydantic_field
 from screener.facts import PatientFacts, Reading
-from screener.trials import _TrialLoader, _yaml_message, read_text_file
+from screener.trials import parse_yaml_text, read_text_file
 
 _OLDEST = 150  # years: the largest age bound a file may give
 _NO_LIMIT = 10_000  # years: the upper end of "any age"
@@ -294,12 +293,7 @@ def _entry(index: int, entry: _Entry, problems: list[tuple[str, str]]) -> Defaul
 
 def reference_ranges_from_text(text: str, source: str) -> ReferenceRanges:
     """Parse and check a site file's YAML text; every problem in one `InputError`."""
-    try:
-        data: Any = yaml.load(text, Loader=_TrialLoader)  # a SafeLoader: plain scalars as text
-    except yaml.MarkedYAMLError as exc:
-        raise InputError(source, "", _yaml_message(exc)) from None
-    except yaml.YAMLError as exc:
-        raise InputError(source, "", f"invalid YAML: {exc}") from None
+    data = parse_yaml_text(text, source)
     if not isinstance(data, dict):
         found = "the file is empty" if data is None else f"found {_describe(data)}"
         raise InputError(source, "", f"expected a mapping with source: and ranges:; {found}")

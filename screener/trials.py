@@ -387,14 +387,20 @@ _TrialLoader.yaml_implicit_resolvers = {
 }
 
 
-def load_trial_text(text: str, source: str) -> TrialSpec:
-    """Parse the YAML text of one trial file; `source` names it in errors."""
+def parse_yaml_text(text: str, source: str) -> Any:
+    """YAML text of a project file (plain scalars read as text); an `InputError` naming
+    `source`, line and column when it is not YAML."""
     try:
-        data = yaml.load(text, Loader=_TrialLoader)  # a SafeLoader subclass
+        return yaml.load(text, Loader=_TrialLoader)  # a SafeLoader subclass
     except yaml.MarkedYAMLError as exc:
         raise InputError(source, "", _yaml_message(exc)) from None
     except yaml.YAMLError as exc:
         raise InputError(source, "", f"invalid YAML: {exc}") from None
+
+
+def load_trial_text(text: str, source: str) -> TrialSpec:
+    """Parse the YAML text of one trial file; `source` names it in errors."""
+    data = parse_yaml_text(text, source)
     if not isinstance(data, Mapping):
         found = "the file is empty" if data is None else f"found {_describe(data)}"
         message = f"expected a mapping of trial fields (id, title, ...); {found}"

@@ -155,8 +155,8 @@ class Builder:
         A time window closing the list ("MI, stroke or angina within 6 months") may bound
         the last item or every item, and the two readings rarely agree: review.
         """
-        if _window_start(groups[-1]) is not None and any(
-            _window_start(g) is None for g in groups[:-1]
+        if _closing_window(groups[-1]) is not None and any(
+            _closing_window(g) is None for g in groups[:-1]
         ):
             return self.review(tokens, "a time window at the end may apply to every item")
         return self.list_rule_plain(tokens, groups, separators)
@@ -589,7 +589,7 @@ _TEMPORAL = re.compile(
 )
 
 
-def _window_start(tokens: list[Token]) -> int | None:
+def _closing_window(tokens: list[Token]) -> int | None:
     """Where a window closing the tokens starts ('within 6 months prior to screening')."""
     for index in range(len(tokens) - 1, -1, -1):
         if tokens[index].type == "WITHIN":
