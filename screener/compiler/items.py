@@ -253,16 +253,18 @@ class _ToRule(Transformer[Token, r.Rule]):
         numbers = [t for t in parts if t.type == "NUMBER"]
         if len(values) != len(numbers) or values != list(range(values[0], values[-1] + 1)):
             raise _Reject("score values that are not a run of whole numbers")
-        if str(score) not in ("ecog", "karnofsky", "child_pugh", "meld"):
+        name = _scale(str(score), [Decimal(v) for v in values])
+        if name not in ("ecog", "karnofsky", "child_pugh", "meld"):
             raise _Reject(f"a list of values for {score}")
-        return r.Between(r.Score(str(score)), Decimal(values[0]), Decimal(values[-1]))
+        return r.Between(r.Score(name), Decimal(values[0]), Decimal(values[-1]))
 
     def score_compare(self, score: Token, comparison: _Comparison, *_: Token) -> r.Rule:
         if str(score) == "karnofsky" and comparison.unit == "%":
             comparison = _Comparison(comparison.op, comparison.low, comparison.high, "")
         if comparison.unit:
             raise _Reject(f"a score compared with a unit ({comparison.unit})")
-        return _comparison_rule(r.Score(str(score)), comparison)
+        bounds = [b for b in (comparison.low, comparison.high) if b is not None]
+        return _comparison_rule(r.Score(_scale(str(score), bounds)), comparison)
 
     def cp_classes(self, *tokens: Token) -> tuple[str, ...]:
         return tuple(sorted({str(t).lower() for t in tokens if t.type == "CP_CLASS"}))
@@ -340,6 +342,36 @@ class _ToRule(Transformer[Token, r.Rule]):
     def age_compare(self, op: r.Op, number: Token, unit: _AgeUnit | None = None) -> _AgeRule:
         found = unit or _AgeUnit("years", False)
         return _AgeRule(r.Compare(r.Age(), op, _number(number), found.unit), found.marked)
+
+    def age_two_bounds(self, *parts: AnyType) -> _AgeRule:
+        """"≥ 12 and < 20 years": a lower bound, then an upper one; a unit stated once, at
+        the end, is the unit of both ("over"/"under" leave the bound itself open: refused)."""
+        low_op, high_op = [p for p in parts if isinstance(p, r.Op)]
+        low, high = [_number(p) for p in parts if isinstance(p, Token) and p.type == "NUMBER"]
+        units = [p for p in parts if isinstance(p, _AgeUnit)]
+        low_unit, high_unit = (units[0], units[0]) if len(units) == 1 else units
+        if low_op not in (r.Op.GE, r.Op.GT) or high_op not in (r.Op.LE, r.Op.LT):
+            raise _Reject("two age bounds that are not a lower then an upper bound")
+        if low_unit.unit != high_unit.unit:
+            bounds = (
+                r.Compare(r.Age(), low_op, low, low_unit.unit),
+                r.Compare(r.Age(), high_op, high, high_unit.unit),
+            )
+            return _AgeRule(r.AllOf(bounds), True)
+        if low >= high:
+            raise _Reject("age range with its low bound above its high bound")
+        rule = r.Between(
+            r.Age(), low, high, high_unit.unit, low_op is r.Op.GE, high_op is r.Op.LE
+        )
+        return _AgeRule(rule, high_unit.marked)
+
+    def age_compare_after(self, op: r.Op, _age: Token, number: Token, *unit: _AgeUnit) -> r.Rule:
+        """"Under age 18"."""
+        return self.age_compare(op, number, *unit).rule
+
+    def age_between_after(self, _between: Token, _age: Token, *parts: AnyType) -> r.Rule:
+        """"Between age 18-65"."""
+        return self.age_between(*parts).rule
 
     def age_at_least(self, number: Token, *parts: AnyType) -> _AgeRule:
         unit = _age_unit(parts)
@@ -481,6 +513,16 @@ class _ToRule(Transformer[Token, r.Rule]):
 
     def unit(self, item: r.Rule) -> r.Rule:
         return item
+
+
+def _scale(score: str, values: list[Decimal]) -> str:
+    """The scale of a performance status named by no scale: ECOG, the one scale of grades
+    0-5 (WHO and Zubrod are the same scale); Karnofsky and Lansky both run 0-100."""
+    if score != "performance_status":
+        return score
+    if values and all(v == int(v) and 0 <= v <= 5 for v in values):
+        return "ecog"
+    raise _Reject("a performance status on no named scale, with values beyond 0-5")
 
 
 def _only_other(parts: tuple[Token, ...]) -> None:

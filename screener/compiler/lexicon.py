@@ -360,6 +360,24 @@ SCORE_PHRASES = {
         "karnofsky performance status (kps)",
     ),
 }
+# A performance status on no named scale: ECOG (= WHO = Zubrod) when every value lies in 0-5,
+# the only scale of 0-5 grades; Karnofsky and Lansky share 0-100, so a larger value is refused.
+SCORE_PHRASES["performance_status"] = (
+    "performance status",
+    "performance status (ps)",
+    "performance score",
+    "performance status score",
+    "ps",
+    "who ps",
+    "who/ecog performance status",
+    "ecog/who performance status",
+    "who/ecog ps",
+    "ecog/who ps",
+    "who/ecog",
+    "ecog/who",
+    "eastern cooperative oncology group physical status",
+    "eastern cooperative oncology group physical status level",
+)
 KEYWORDS.update({p: ("SCORE", score) for score, phrases in SCORE_PHRASES.items() for p in phrases})
 
 

@@ -29,6 +29,7 @@ from dataclasses import dataclass
 from lark import Token
 
 from screener import rules as r
+from screener.compiler.alternatives import subgroup_alternative
 from screener.compiler.items import Unaccounted, parse_item, with_history
 
 _SEPARATORS = {"COMMA", "SEMI", "AND", "OR", "ANDOR", "NOR"}
@@ -95,6 +96,11 @@ class Builder:
             self.root = tokens
         if not isinstance(whole, Unaccounted):
             return whole
+        alternative = subgroup_alternative(tokens, self.default_conjunction, self.parse)
+        if alternative is not None:
+            rest = self.review(alternative.rest, "a subgroup's own threshold or exemption")
+            combined = (alternative.main, rest)
+            return r.AnyOf(combined) if alternative.combine == "or" else r.AllOf(combined)
         pieces, separators = _split(tokens)
         if len(pieces) == 1:
             return self.build_unit(tokens, whole.reason)
@@ -108,6 +114,9 @@ class Builder:
         prefixed = self.subject_prefix(tokens)
         if prefixed is not None:
             return prefixed
+        embedded = self.embedded_age(tokens)
+        if embedded is not None:
+            return embedded
         narrowed = self.narrowed_diagnosis(tokens)
         if narrowed is not None:
             return narrowed
@@ -473,6 +482,8 @@ class Builder:
                 continue
             if _offers_alternative(rest):
                 continue
+            if str(rest[0]).lower() in _AGE_EVENT_WORDS and tokens[0].type == "AGE":
+                return None  # "aged 18-65 at diagnosis": the age at an event
             prefix = self.parse(tokens[:cut])
             if prefix is not None and all(
                 isinstance(leaf, r.Sex)
@@ -485,6 +496,69 @@ class Builder:
                     [prefix, self.review(rest, "a part the grammar does not cover")]
                 )
         return None
+
+    def embedded_age(self, tokens: list[Token]) -> r.Rule | None:
+        """'General adult psychiatry patients aged 18 to 65': the age, and the words that
+        describe the patients around it as review; a person must confirm both.
+
+        Only when the words before the age end by naming the patients (so "gestational
+        age", "age at diagnosis" or a donor's age are never read as the patient's) and
+        nothing around it restricts, excepts or negates.
+        """
+        for start, token in enumerate(tokens):
+            if token.type not in _AGE_OPENERS or start == 0:
+                continue
+            before = tokens[:start]
+            if not _SUBJECT_NOUN_END.search(self.text[: token.start_pos or 0]):
+                continue
+            if any(t.type != "WORD" for t in before):
+                return None  # a sex, a diagnosis or a negation before the age: not a description
+            for end in range(min(len(tokens), start + 12), start, -1):
+                inner = tokens[start:end]
+                if token.type == "LPAR":  # "adult (>18 years) patients": years of a person
+                    if inner[-1].type != "RPAR" or len(inner) < 3:
+                        continue
+                    parsed = parse_item(inner[1:-1], self.default_conjunction, whole=True)
+                    age = None if isinstance(parsed, Unaccounted) else parsed
+                else:
+                    age = self.parse(inner)
+                if age is None or not _age_only(age):
+                    continue
+                after = tokens[end:]
+                if after and (
+                    after[0].type in _AFTER_AGE_BLOCKERS
+                    or str(after[0]).lower() in _AGE_EVENT_WORDS
+                ):
+                    return None
+                around = self.span_text(before) + " " + self.span_text(after)
+                if _RESTRICTS_LIST.search(around) or _COHORT.search(around):
+                    return None
+                parts: list[r.Rule] = [self.review(before, "words describing the patients"), age]
+                if after:
+                    parts.append(self.review(after, "a part the grammar does not cover"))
+                return r.conjunction(parts)
+            return None
+        return None
+
+
+_AGE_OPENERS = {"AGE", "LPAR", "GE", "GT", "LE", "LT", "OVER", "UNDER", "BETWEEN", "NUMBER"}
+_SUBJECT_NOUN_END = re.compile(
+    r"\b(?:patients?|subjects?|participants?|individuals?|persons?|people|adults?|children"
+    r"|child|adolescents?|volunteers?|men|women|males?|females?|boys|girls|infants?"
+    r"|outpatients?|inpatients?)\s*\(?\s*$",
+    re.IGNORECASE,
+)
+_AFTER_AGE_BLOCKERS = {"WITHIN", "PRIOR", "ANCHOR", "AT_SCREENING", "COLON", "TO", "FROM"}
+_AGE_EVENT_WORDS = {"at", "of", "on", "when", "during", "before", "after", "since", "until", "in",
+                    "for", "by", "upon"}
+_COHORT = re.compile(r"\b(?:arms?|cohorts?|groups?|parts?|phases?|stages?|steps?)\b", re.I)
+
+
+def _age_only(rule: r.Rule) -> bool:
+    return all(
+        isinstance(leaf, r.Compare | r.Between) and isinstance(leaf.subject, r.Age)
+        for leaf in r.leaves(rule)
+    ) and not isinstance(rule, r.Not | r.Readings)
 
 
 _RESTRICTION_WORDS = {

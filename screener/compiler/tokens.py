@@ -59,10 +59,14 @@ TIME_UNITS = {
 
 _NUMBER = re.compile(r"\d+(?:,\d{3})+(?![\d,])|\d+(?:\.\d+)?|\.\d+")
 _ULN = re.compile(
-    r"\s*(?:(?:x|×|\*|times|-fold|fold)\s*)?(?:the\s+)?(?:institutional\s+)?"
-    r"(?:uln|upper limits? of (?:the )?normal(?: range| value| limit)?|upper normal limit)"
-    r"(?:\s*\(uln\))?"
+    r"\s*(?:(?:x|×|⋅|\*|times(?:\s+greater\s+than)?|-fold|fold)\s*)?(?:the\s+)?"
+    r"(?:institutional\s+)?"
+    r"(?:i?uln|upper (?:limits?|level) of (?:the )?normal(?: range| value| limit)?"
+    r"|upper normal limit)"
+    r"(?:\s*\((?:i?uln)\))?"
     r"(?:\s+(?:of|for)\s+(?:the\s+)?institutional\s+(?:limits?|normal(?:\s+range)?))?"
+    # the ULN of the patient's age (and sex) is the only ULN a laboratory reports
+    r"(?:\s+for\s+(?:the\s+patient'?s\s+)?age(?:\s+and\s+(?:sex|gender))?)?"
     r"(?![a-z])",
     re.IGNORECASE,
 )
@@ -80,6 +84,8 @@ _UNIT = re.compile(
     r")",
     re.IGNORECASE,
 )
+_ABBREVIATION = re.compile(r"\(\s*([A-Za-z][A-Za-z0-9]{1,7})\s*\)")
+_SKIPPABLE = {"of", "and", "the", "in", "with", "for", "to", "on", "&"}
 _GRADE = re.compile(r"grade\s+(iv|v|i{1,3}|[0-4])(?![a-z0-9])", re.IGNORECASE)
 _WORD = re.compile(r"[^\s(),;:\[\]]+")
 _PUNCTUATION = {
@@ -123,6 +129,84 @@ def _phrase_patterns() -> tuple[
     return indexed(insensitive, re.IGNORECASE), indexed(sensitive, 0), lowered
 
 
+def abbreviates(abbreviation: str, before: str) -> bool:
+    """Whether `abbreviation` is the initialism of the words that end `before`.
+
+    Read back from the parenthesis: the letters are taken, in order, from the last words,
+    each word giving letters that start with its own first letter ("TBil": total bilirubin;
+    "HCC": hepatocellular carcinoma); "of", "and", "the" may give none.
+    """
+    if sum(ch.isupper() for ch in abbreviation) < 2:
+        return False  # "(all)", "(or)": words, not abbreviations
+    words = [w.lower() for w in re.findall(r"[A-Za-z0-9]+", before[-80:])][-8:]
+    letters = abbreviation.lower()
+    plural = letters[:-1] if abbreviation.endswith("s") and len(letters) > 2 else None
+    # a plural "s" is dropped only when two words or more spell the rest ("cancer (CNS)")
+    return _spells(letters, words, 1) or (plural is not None and _spells(plural, words, 2))
+
+
+def _blank_abbreviations(text: str) -> str:
+    """Spaces in place of "(HIV)" after "human immunodeficiency virus", a term the vocabulary
+    knows: it says nothing new, and "human immunodeficiency virus (HIV) infection" then reads
+    as one phrase. Positions are kept, so spans still show the abbreviation."""
+    if "(" not in text:
+        return text
+
+    def blank(match: re.Match[str]) -> str:
+        before = text[: match.start()].rstrip()
+        if abbreviates(match.group(1), before) and _ends_with_term(before):
+            return " " * len(match.group(0))
+        return match.group(0)
+
+    return _ABBREVIATION.sub(blank, text)
+
+
+_TERMS = {"CONCEPT", "ANALYTE", "SCORE", "DRUG_CLASS", "ORGAN", "TRANSPLANT"}
+
+
+def _ends_with_term(text: str) -> bool:
+    """Whether a phrase of the vocabulary naming a condition, analyte or score ends `text`."""
+    insensitive, sensitive, table = _phrase_patterns()
+    for word in re.finditer(r"(?<![A-Za-z0-9])[A-Za-z0-9]", text[-80:]):
+        start = max(len(text) - 80, 0) + word.start()
+        for index, case_sensitive in ((insensitive, False), (sensitive, True)):
+            pattern = index.get(text[start].lower())
+            found = pattern.match(text, start) if pattern else None
+            if found is None or found.end() != len(text):
+                continue
+            key = re.sub(r"\s+", " ", found.group(0))
+            entry = table.get(key if case_sensitive else key.lower())
+            if entry is not None and entry.type in _TERMS:
+                return True
+    return False
+
+
+def _spells(letters: str, words: list[str], least: int, used: int = 0) -> bool:
+    """Whether `letters` split over the last words of `words` (`least` of them at least),
+    as letters starting with each word's own first letter."""
+    if not letters:
+        return used >= least
+    if not words:
+        return False
+    word = words[-1]
+    if word in _SKIPPABLE and _spells(letters, words[:-1], least, used):
+        return True
+    for cut in range(len(letters) - 1, -1, -1):
+        tail = letters[cut:]
+        if (
+            tail[0] == word[0]
+            and _subsequence(tail, word)
+            and _spells(letters[:cut], words[:-1], least, used + 1)
+        ):
+            return True
+    return False
+
+
+def _subsequence(letters: str, word: str) -> bool:
+    remaining = iter(word)
+    return all(letter in remaining for letter in letters)
+
+
 def _unit_token(text: str, pos: int) -> tuple[str, int] | None:
     """A unit right after a number: (canonical unit text, end position)."""
     uln = _ULN.match(text, pos)
@@ -148,6 +232,7 @@ def _unit_token(text: str, pos: int) -> tuple[str, int] | None:
 def tokenize(text: str) -> list[Token]:
     """Tokens of one normalised criterion; fillers are dropped."""
     insensitive, sensitive, table = _phrase_patterns()
+    text = _blank_abbreviations(text)
     tokens: list[Token] = []
     pos = 0
     length = len(text)
@@ -196,7 +281,7 @@ def tokenize(text: str) -> list[Token]:
                 add(entry.type, entry.value, pos)
             pos = end
             continue
-        if text.startswith("uln", pos) or text.startswith("ULN", pos):
+        if text[pos : pos + 3].lower() == "uln" or text[pos : pos + 4].lower() == "iuln":
             uln = _ULN.match(text, pos)
             if uln:
                 add("NUMBER", "1", pos)
