@@ -211,3 +211,10 @@ def test_unnamed_performance_status_is_ecog(text: str, expected: str) -> None:
 ])
 def test_performance_status_beyond_ecog_grades_stays_review(text: str) -> None:
     assert isinstance(compile_criterion(text).rule, r.Review)
+
+
+def test_sexes_with_age_after_comparator() -> None:
+    assert canonical("Males and/or females over age 18") == (
+        "(sex = male or sex = female) and age over 18 years"
+    )
+    assert canonical("Women under age 45") == "sex = female and age under 45 years"

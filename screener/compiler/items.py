@@ -406,6 +406,9 @@ class _ToRule(Transformer[Token, r.Rule]):
         age = next(p for p in parts if isinstance(p, _AgeRule))
         return r.AllOf((sex, _noted(age.rule, parts)))
 
+    def sex_and_age_after(self, sex: r.Rule, age: r.Rule) -> r.Rule:
+        return r.AllOf((sex, age))
+
     def age_and_sex(self, *parts: AnyType) -> r.Rule:
         age = next(p for p in parts if isinstance(p, _AgeRule))
         sex = next(p for p in parts if isinstance(p, r.Sex | r.AnyOf))
