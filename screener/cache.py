@@ -37,6 +37,7 @@ def engine_version() -> str:
         "tokens.py",
         "items.py",
         "structure.py",
+        "headings.py",
         "normalise.py",
         "classify.py",
     ):
