@@ -32,15 +32,9 @@ def engine_version() -> str:
         digest.update(grammar_path(name).read_bytes())
     for name in _DATA_FILES:
         digest.update(data_path(name).read_bytes())
-    for module in (
-        "lexicon.py",
-        "tokens.py",
-        "items.py",
-        "structure.py",
-        "normalise.py",
-        "classify.py",
-    ):
-        digest.update((Path(__file__).parent / "compiler" / module).read_bytes())
+    # every compiler module, so that a new one can never be left out of the key
+    for module in sorted((Path(__file__).parent / "compiler").glob("*.py")):
+        digest.update(module.read_bytes())
     return digest.hexdigest()[:16]
 
 

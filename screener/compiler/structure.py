@@ -30,6 +30,7 @@ from lark import Token
 
 from screener import rules as r
 from screener.compiler.alternatives import subgroup_alternative
+from screener.compiler.headings import defined_heading, states
 from screener.compiler.items import Unaccounted, parse_item, with_history
 
 _SEPARATORS = {"COMMA", "SEMI", "AND", "OR", "ANDOR", "NOR"}
@@ -96,6 +97,9 @@ class Builder:
             self.root = tokens
         if not isinstance(whole, Unaccounted):
             return whole
+        defined = self.defined(tokens)
+        if defined is not None:
+            return defined
         alternative = subgroup_alternative(tokens, self.default_conjunction, self.parse)
         if alternative is not None:
             rest = self.review(alternative.rest, "a subgroup's own threshold or exemption")
@@ -108,6 +112,9 @@ class Builder:
 
     def build_unit(self, tokens: list[Token], reason: str) -> r.Rule:
         """A span without top-level separators that did not parse whole."""
+        defined = self.defined(tokens)
+        if defined is not None:
+            return defined
         examples = self.examples(tokens)
         if examples is not None:
             return examples
@@ -121,6 +128,20 @@ class Builder:
         if narrowed is not None:
             return narrowed
         return self.review(tokens, reason)
+
+    def defined(self, tokens: list[Token]) -> r.Rule | None:
+        """'Adequate renal function (CrCl ≥ 60 mL/min)': the definition's labs (headings.py)."""
+        heading = defined_heading(tokens, self.text)
+        if heading is None:
+            return None
+        if heading.verdict == "adequate" and self.default_conjunction == "or":
+            return self.review(tokens, "an adequate-function heading among the exclusions")
+        rule = self.build(heading.definition)
+        if all(isinstance(leaf, r.Review) for leaf in r.leaves(rule)) or not states(
+            rule, heading.verdict
+        ):
+            return self.review(tokens, "a heading whose definition is not all lab thresholds")
+        return rule
 
     def narrowed_diagnosis(self, tokens: list[Token]) -> r.Rule | None:
         """'X that requires treatment', 'X within 6 months': X and a person checks the rest.
