@@ -156,7 +156,8 @@ _REWRITES = (
     (re.compile(r" ?([/*]) ?"), r"\1"),
     (re.compile(r" "), "*"),
 )
-_ATOM = re.compile(r"(\{[a-z0-9]+\}|[A-Za-z%]+)\^?(-?\d)?")
+# a power of one digit may follow its symbol directly ("m2"); a longer one needs a caret
+_ATOM = re.compile(r"(\{[a-z0-9]+\}|[A-Za-z%]+)(?:\^(-?\d{1,2})|(-?\d))?")
 
 
 def _rewrite(text: str) -> str:
@@ -200,7 +201,7 @@ def _parse(text: str) -> pint.Unit | None:
         name = _atom_name(match.group(1), caps) if match else None
         if match is None or name is None:
             return None
-        power = int(match.group(2) or 1)
+        power = int(match.group(2) or match.group(3) or 1)
         if power == 0:
             return None
         unit = unit * ureg.Unit(name) ** (sign * power)
@@ -228,7 +229,7 @@ def _unit_text(unit: pint.Unit) -> str:
         symbol = _SYMBOLS[name]
         if abs(power) == 1:
             return symbol
-        joint = "" if symbol[-1].isalpha() else "^"
+        joint = "" if symbol[-1].isalpha() and abs(power) < 10 else "^"
         return f"{symbol}{joint}{abs(power)}"
 
     above = "*".join(term(name, power) for name, power in items if power > 0) or "1"

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pint
 import pytest
-from hypothesis import given
+from hypothesis import example, given
 from hypothesis import strategies as st
 
 from screener import units
@@ -178,6 +178,7 @@ def _expressions(draw: st.DrawFn) -> str:
 
 
 @given(_expressions())
+@example("/ng^2/ng^2/ng^3/ng^3")  # a power of two digits is written with a caret (ng^10)
 def test_composed_units_round_trip(text: str) -> None:
     unit = parse_unit(text)
     assert unit is not None, text
