@@ -218,3 +218,45 @@ def test_sexes_with_age_after_comparator() -> None:
         "(sex = male or sex = female) and age over 18 years"
     )
     assert canonical("Women under age 45") == "sex = female and age under 45 years"
+
+
+@pytest.mark.parametrize(("text", "kind", "expected"), [
+    # a threshold for a subgroup named after it: an inclusion binds only the subgroup ...
+    ("HbA1c ≤ 8% (for patients with diabetes)", "inclusion",
+     "implies(condition(diabetes); lab(hba1c) <= 8 %)"),
+    ("AST ≤ 3 × ULN in patients with liver metastases", "inclusion",
+     "implies(condition(liver_metastases); lab(ast) <= 3 xULN)"),
+    ("ECOG ≤ 2 if age ≥ 70 years", "inclusion", "implies(age >= 70 years; score(ecog) <= 2)"),
+    ("LVEF ≥ 50 % for patients receiving anthracyclines", "inclusion",
+     'implies(review("for patients receiving anthracyclines"); lab(lvef) >= 50 %)'),
+    # ... an exclusion excludes only its members
+    ("LVEF < 50 % for patients with diabetes", "exclusion",
+     "condition(diabetes) and lab(lvef) < 50 %"),
+])
+def test_threshold_restricted_to_a_subgroup(text: str, kind: str, expected: str) -> None:
+    assert canonical(text, kind) == expected
+
+
+@pytest.mark.parametrize("text", [
+    # a diagnosis "if S" may permit rather than require: not read
+    "Hematopoietic stem cell transplantation if relapse occurs > 90 days after transplant",
+    # a duration or a method, not a subgroup of patients
+    "Hemoglobin < 9 g/dL for at least 3 months",
+    # an alternative for everyone else, or a further threshold, in the subgroup's words
+    "ECOG 0-1 for patients with cirrhosis, or 0-2 otherwise",
+    "Total bilirubin ≤ 1.5 × ULN (for patients with Gilbert syndrome ≤ 3 × ULN)",
+])
+def test_what_is_not_a_subgroup_restriction_stays_review(text: str) -> None:
+    rule = compile_criterion(text).rule
+    assert not any(isinstance(node, r.Implies) for node in _nodes(rule)), r.render(rule)
+    assert r.has_review(rule)
+
+
+def _nodes(rule: r.Rule) -> list[r.Rule]:
+    if isinstance(rule, r.AllOf | r.AnyOf | r.Readings):
+        return [rule, *(node for item in rule.items for node in _nodes(item))]
+    if isinstance(rule, r.Not | r.Qualified):
+        return [rule, *_nodes(rule.item)]
+    if isinstance(rule, r.Implies):
+        return [rule, *_nodes(rule.condition), *_nodes(rule.then)]
+    return [rule]

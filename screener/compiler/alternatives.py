@@ -13,10 +13,15 @@ L for the subgroup S. Whatever S is, the compiled part decides where it can:
 in an inclusion the criterion is M or S (`M or review`), in an exclusion M and not S
 (`M and review`). An alternative in another unit, a range, or a tail with a further
 threshold cannot be compared and stays review with the rest.
+
+"LVEF ≥ 50 % for patients receiving anthracyclines" restricts the whole rule to a
+subgroup: an inclusion then binds only the subgroup (`implies(S; M)`), an exclusion
+excludes only its members (`S and M`), as a restricting heading does (library.py).
 """
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from decimal import Decimal
@@ -150,3 +155,63 @@ def _holds_threshold(tokens: list[Token]) -> bool:
             if not is_age:
                 return True
     return False
+
+
+_RESTRICTION_OPENERS = {"for", "in", "among", "if"}
+_SUBJECTS = re.compile(
+    r"(?:for|in|among)\s+(?:the\s+|all\s+|those\s+)?(?:patients?|subjects?|participants?|women"
+    r"|men|females?|males?|individuals|people|persons|children|adults|adolescents|those|cases"
+    r")\b",
+    re.IGNORECASE,
+)
+_OPEN_ENDED = {"unless", "except", "otherwise", "only", "or", "and/or", "whichever", "either"}
+
+
+def subgroup_restriction(
+    tokens: list[Token], text: str, parse: Callable[[list[Token]], r.Rule | None]
+) -> tuple[r.Rule, list[Token], str] | None:
+    """'LVEF ≥ 50 % for patients receiving anthracyclines', 'a negative pregnancy test if of
+    childbearing potential': a rule that holds only for a subgroup named after it.
+
+    Returns the rule, the subgroup's tokens (without the opening word) and its text
+    (from the opening word, as written); the caller
+    makes it `implies(subgroup; rule)` in an inclusion, `subgroup and rule` in an exclusion.
+    """
+    for index in range(1, len(tokens) - 1):
+        token = tokens[index]
+        wrapped = token.type == "LPAR"
+        opener = tokens[index + 1] if wrapped else token
+        if opener.type != "WORD" or str(opener).lower() not in _RESTRICTION_OPENERS:
+            continue
+        if str(opener).lower() != "if" and not _SUBJECTS.match(text, opener.start_pos or 0):
+            continue
+        subgroup = _inside(tokens[index + 1 if wrapped else index :], parenthesised=wrapped)
+        if subgroup is None or subgroup[0] is not opener:
+            return None
+        subgroup = subgroup[1:]
+        words = {str(t).lower() for t in subgroup}
+        if (
+            not subgroup
+            or _holds_threshold(subgroup)
+            or words & _OPEN_ENDED
+            or any(t.type in ("SEMI", "COLON", "OR", "ANDOR", "EG", "NOT", "NO") for t in subgroup)
+        ):
+            return None
+        main = parse(tokens[:index])
+        if main is None or not _measurements_only(main):
+            # "HSCT if relapse > 90 days after it" permits X under S (X -> S) rather than
+            # requiring it of S (S -> X): only a measured threshold is surely required
+            return None
+        end = tokens[-1].end_pos if wrapped and tokens[-1].end_pos else len(text)
+        words_as_written = text[opener.start_pos or 0 : end].rstrip(" )")
+        return main, subgroup, words_as_written
+    return None
+
+
+def _measurements_only(rule: r.Rule) -> bool:
+    """Whether every leaf is a lab, score or recorded-fact threshold."""
+    return not isinstance(rule, r.Not | r.Readings) and all(
+        isinstance(leaf, r.Compare | r.Between | r.OneOf)
+        and isinstance(leaf.subject, r.Lab | r.Score | r.Fact)
+        for leaf in r.leaves(rule)
+    )

@@ -29,7 +29,7 @@ from dataclasses import dataclass
 from lark import Token
 
 from screener import rules as r
-from screener.compiler.alternatives import subgroup_alternative
+from screener.compiler.alternatives import subgroup_alternative, subgroup_restriction
 from screener.compiler.headings import defined_heading, states
 from screener.compiler.items import Unaccounted, parse_item, with_history
 
@@ -105,6 +105,16 @@ class Builder:
             rest = self.review(alternative.rest, "a subgroup's own threshold or exemption")
             combined = (alternative.main, rest)
             return r.AnyOf(combined) if alternative.combine == "or" else r.AllOf(combined)
+        restricted = subgroup_restriction(tokens, self.text, self.parse)
+        if restricted is not None:
+            main, subgroup, written = restricted
+            who = self.parse(subgroup)
+            if who is None:
+                self.reasons.append("a subgroup the grammar does not cover")
+                who = r.Review(written)
+            if self.default_conjunction == "or":  # an exclusion excludes only the subgroup
+                return r.AllOf((who, main))
+            return r.Implies(who, main)
         pieces, separators = _split(tokens)
         if len(pieces) == 1:
             return self.build_unit(tokens, whole.reason)
