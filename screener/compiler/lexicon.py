@@ -330,7 +330,8 @@ KEYWORDS.update(
     }
 )
 
-# Performance status scales (ECOG = WHO = Zubrod; Karnofsky is another scale).
+# Performance status scales (ECOG = WHO = Zubrod; Karnofsky is another scale) and the
+# NYHA functional class.
 SCORE_PHRASES = {
     "ecog": (
         "ecog",
@@ -358,6 +359,29 @@ SCORE_PHRASES = {
         "karnofsky performance status",
         "karnofsky performance score",
         "karnofsky performance status (kps)",
+    ),
+    # NYHA functional class I-IV: the class numerals after it are read by
+    # tokens._contextual_letters ("NYHA class III or IV", "NYHA III/IV").
+    "nyha": tuple(
+        f"{name}{tail}"
+        for name in (
+            "nyha",
+            "new york heart association",
+            "new york heart association (nyha)",
+            "new york heart association [nyha]",
+            "nyha (new york heart association)",
+        )
+        for tail in (
+            "",
+            " class",
+            " classes",
+            " functional class",
+            " functional classes",
+            " classification",
+            " functional classification",
+            " classification class",
+            " functional classification class",
+        )
     ),
 }
 KEYWORDS.update({p: ("SCORE", score) for score, phrases in SCORE_PHRASES.items() for p in phrases})
