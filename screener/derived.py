@@ -29,7 +29,10 @@ LABELS = {
     "child_pugh_class": "Child-Pugh class",
     "ecog": "ECOG",
     "karnofsky": "Karnofsky",
+    "nyha": "NYHA class",
 }
+RECORDED = ("ecog", "karnofsky", "nyha")
+"""Scores recorded as facts of their own (`Facts.ecog`, ...), never computed."""
 _INPUTS = {
     "meld": ("total_bilirubin", "inr", "creatinine"),
     "meld_na": ("total_bilirubin", "inr", "creatinine", "sodium"),
@@ -143,8 +146,8 @@ def derive_score(name: str, facts: PatientFacts) -> DerivedValue | Outcome:
     from screener.evaluate import Outcome
 
     label = LABELS.get(name, name)
-    if name in ("ecog", "karnofsky"):
-        return _performance(name, facts)
+    if name in RECORDED:
+        return _recorded(name, facts)
     base = "child_pugh" if name == "child_pugh_class" else name
     if base not in _INPUTS:
         return Outcome(Status.REVIEW, f"no source for score '{name}'")
@@ -284,17 +287,26 @@ def _he_grade(facts: PatientFacts) -> int | None:
     return None
 
 
-def _performance(name: str, facts: PatientFacts) -> DerivedValue | Outcome:
+def _recorded(name: str, facts: PatientFacts) -> DerivedValue | Outcome:
+    """A score recorded as a fact (ECOG, Karnofsky, NYHA class); unknown when absent or stale.
+
+    ECOG and Karnofsky stand in for each other as a hint only (`_other_scale`)."""
     from screener.evaluate import Outcome
 
+    label = LABELS[name]
     recorded = getattr(facts.patient.facts, name)
-    other = "karnofsky" if name == "ecog" else "ecog"
-    if recorded is None or facts.is_stale(recorded.date, facts.rules.fact_horizon_days):
-        if getattr(facts.patient.facts, other) is not None:
+    days = facts.rules.fact_horizon_days
+    other = {"ecog": "karnofsky", "karnofsky": "ecog"}.get(name)
+    if recorded is None or facts.is_stale(recorded.date, days):
+        if other is not None and getattr(facts.patient.facts, other) is not None:
             return _other_scale(name, other, facts)
-        return Outcome(Status.UNKNOWN, f"{LABELS[name]} not on file", (), (LABELS[name],))
-    used = ValueUsed(name=LABELS[name], value=float(recorded.value), date=recorded.date)
-    return DerivedValue(LABELS[name], (float(recorded.value),), used)
+        if recorded is None:
+            return Outcome(Status.UNKNOWN, f"{label} not on file", (), (label,))
+        used = ValueUsed(name=label, value=float(recorded.value), date=recorded.date)
+        reason = f"{label} {recorded.value} on {recorded.date} is stale (older than {days} days)"
+        return Outcome(Status.UNKNOWN, reason, (used,), (label,))
+    used = ValueUsed(name=label, value=float(recorded.value), date=recorded.date)
+    return DerivedValue(label, (float(recorded.value),), used)
 
 
 def _other_scale(name: str, other: str, facts: PatientFacts) -> Outcome:

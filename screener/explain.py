@@ -14,7 +14,7 @@ from functools import cache
 from rich.text import Text
 
 from screener import analytes
-from screener.derived import LABELS
+from screener.derived import LABELS, RECORDED
 from screener.facts import TimeRules, horizon
 from screener.results import CriterionResult, Effect, ScreeningReport, TrialResult, ValueUsed
 
@@ -32,7 +32,7 @@ def _freshness() -> dict[str, tuple[str | None, str]]:
         a.name: (a.id, "lab") for a in analytes.ANALYTES.values()
     }
     for key, label in LABELS.items():  # scores recorded as such
-        found[label] = (None, "fact" if key in ("ecog", "karnofsky") else "lab")
+        found[label] = (None, "fact" if key in RECORDED else "lab")
     found.update(
         {
             "pregnant status": ("pregnancy", "pregnancy"),

@@ -9,8 +9,8 @@ Bundle or Patient, no Patient resource, or several in one Bundle.
 What is read (docs/fhir.md has the full mapping and the reasons):
 - Patient: id, birthDate (partial dates stay partial), gender, US Core birth sex;
 - Observation: laboratory values, qualitative results, components (blood pressure),
-  pregnancy and breastfeeding status, weight, height, ECOG, Karnofsky, and two
-  screener conventions (life expectancy, participation in other clinical trials);
+  pregnancy and breastfeeding status, weight, height, ECOG, Karnofsky, NYHA class, and
+  two screener conventions (life expectancy, participation in other clinical trials);
 - Condition, MedicationStatement, MedicationRequest, Procedure, ResearchSubject.
 Other resource types (AllergyIntolerance, Encounter, ...) are not read.
 """
@@ -633,6 +633,37 @@ def _score_fact(name: str) -> Callable[[_Node, Moment, _Collected], None]:
     return read
 
 
+# NYHA functional class findings as values of LOINC 88020-3 (DICOM CID 3736 "NYHA
+# Classification"; the same SNOMED CT codes in HL7 Austria's and the German MII's heart
+# failure value sets).
+_NYHA_FINDINGS = {
+    (SNOMED, "420300004"): 1,  # New York Heart Association Classification - Class I
+    (SNOMED, "421704003"): 2,  # ... Class II
+    (SNOMED, "420913000"): 3,  # ... Class III
+    (SNOMED, "422293003"): 4,  # ... Class IV
+}
+
+
+def _nyha(node: _Node, when: Moment, found: _Collected) -> None:
+    """NYHA functional class: a whole number, a SNOMED CT class finding, or a text such
+    as "Class III" (the Facts model reads the text; anything else is left out, noted)."""
+    value: object = None
+    if node.has("valueCodeableConcept"):
+        concept = _concept(node.node("valueCodeableConcept"))
+        classes = [_NYHA_FINDINGS.get((c.system, c.code)) for c in concept.codings]
+        value = next((c for c in classes if c is not None), concept.label())
+    else:
+        read = _value(node)
+        if read is not None and read[2] is None:
+            number = read[0]
+            whole = isinstance(number, Decimal) and number == number.to_integral_value()
+            value = int(number) if whole else number
+    if value is None:
+        node.warn("NYHA class needs a class I-IV; left out")
+        return
+    _fact(node, found, "nyha", {"value": value, "date": day_of(when)})
+
+
 def _life_expectancy(node: _Node, when: Moment, found: _Collected) -> None:
     value = _plain_quantity(node, "life expectancy")
     if value is None:
@@ -690,6 +721,7 @@ _SPECIAL_LOINC: dict[str, Callable[[_Node, Moment, _Collected], None]] = {
     "8302-2": _height,  # Body height
     "89247-1": _score_fact("ecog"),  # ECOG Performance Status score
     "89243-0": _score_fact("karnofsky"),  # Karnofsky Performance Status score
+    "88020-3": _nyha,  # Functional capacity NYHA (LOINC; the patient's NYHA class)
 }
 _SPECIAL_TEXT: dict[str, Callable[[_Node, Moment, _Collected], None]] = {
     "life expectancy": _life_expectancy,

@@ -485,6 +485,30 @@ class KarnofskyFact(_Model):
     date: Day
 
 
+_NYHA_CLASSES = {"i": 1, "ii": 2, "iii": 3, "iv": 4, "1": 1, "2": 2, "3": 3, "4": 4}
+_NYHA_PREFIX = re.compile(r"^(?:nyha\s*)?(?:(?:functional\s+)?class\s*)?")
+
+
+def _nyha_class(value: object) -> int:
+    """NYHA functional class I-IV as 1-4: a whole number, or 'III', 'class III', 'NYHA III'."""
+    if isinstance(value, int | float) and not isinstance(value, bool) and value == int(value):
+        found = _NYHA_CLASSES.get(str(int(value)))
+    elif isinstance(value, str):
+        found = _NYHA_CLASSES.get(_NYHA_PREFIX.sub("", value.strip().lower()))
+    else:
+        found = None
+    if found is None:
+        raise ValueError(f"NYHA functional class must be I-IV (1-4), got {value!r}")
+    return found
+
+
+class NyhaFact(_Model):
+    value: Annotated[int, BeforeValidator(_nyha_class)] = Field(
+        description="NYHA functional class 1-4; Roman numerals (I-IV) accepted"
+    )
+    date: Day
+
+
 class Measurement(_Model):
     value: float = Field(gt=0)
     date: Day
@@ -498,6 +522,7 @@ class Facts(_Model):
     ascites: AscitesFact | None = None
     ecog: EcogFact | None = None
     karnofsky: KarnofskyFact | None = None
+    nyha: NyhaFact | None = None
     weight_kg: Measurement | None = None
     height_m: Measurement | None = None
 

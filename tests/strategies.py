@@ -88,11 +88,14 @@ numbers = st.one_of(
     ),
 )
 
+# The scores the engine knows, drawn often besides arbitrary names.
+SCORES = ("meld", "meld_na", "meld3", "child_pugh", "child_pugh_class", "ecog", "karnofsky", "nyha")
+
 subjects = st.one_of(
     st.just(r.Age()),
     st.builds(r.Lab, names),
     st.builds(r.Rise, names, names),
-    st.builds(r.Score, names),
+    st.builds(r.Score, names | st.sampled_from(SCORES)),
     st.builds(r.Fact, names),
 )
 

@@ -51,6 +51,11 @@ def canonical(text: str, kind: str = "inclusion") -> str:
     ("Patients aged 18 to 74 years old (both inclusive)", "inclusion", "age in [18, 74] years"),
     ("≥ 18 years", "inclusion", "age >= 18 years"),
     ("ECOG performance status of 0, 1 or 2", "inclusion", "score(ecog) in [0, 2]"),
+    ("ECOG 0/1", "inclusion", "score(ecog) in [0, 1]"),
+    # "or higher", "or greater": the number itself and above
+    ("Patients with a serum potassium level of 4.9 mEq/L or higher", "exclusion",
+     "lab(potassium) >= 4.9 mEq/L"),
+    ("Hemoglobin 9 g/dL or greater", "inclusion", "lab(hemoglobin) >= 9 g/dL"),
 ])
 def test_structure(text: str, kind: str, expected: str) -> None:
     assert canonical(text, kind) == expected

@@ -124,6 +124,7 @@ class _ToRule(Transformer[Token, r.Rule]):
         self.default_conjunction = default_conjunction
         self.whole = whole  # the span is a whole criterion, not a piece of a list
         self.alternatives: list[tuple[Decimal, str, str]] = []
+        self.lone_classes: list[r.Rule] = []  # "NYHA IV" outside a whole criterion or "( )"
 
     # ------------------------------------------------------------ conditions
     def concept(self, token: Token) -> r.Rule:
@@ -251,12 +252,29 @@ class _ToRule(Transformer[Token, r.Rule]):
             int(_number(t)) for t in parts if t.type == "NUMBER" and _number(t) == int(_number(t))
         )
         numbers = [t for t in parts if t.type == "NUMBER"]
-        if len(values) != len(numbers) or values != list(range(values[0], values[-1] + 1)):
+        if len(values) != len(numbers) or len(set(values)) != len(values):
+            raise _Reject("score values that are not distinct whole numbers")
+        if str(score) == "nyha" and values != list(range(values[0], values[-1] + 1)):
+            # "NYHA class I or III": a set of classes that is not a range
+            subject = r.Score("nyha")
+            return r.disjunction(
+                [_checked_class(r.Compare(subject, r.Op.EQ, Decimal(v))) for v in values]
+            )
+        if values != list(range(values[0], values[-1] + 1)):
             raise _Reject("score values that are not a run of whole numbers")
         name = _scale(str(score), [Decimal(v) for v in values])
-        if name not in ("ecog", "karnofsky", "child_pugh", "meld"):
+        if name not in ("ecog", "karnofsky", "child_pugh", "meld", "nyha"):
             raise _Reject(f"a list of values for {score}")
-        return r.Between(r.Score(name), Decimal(values[0]), Decimal(values[-1]))
+        return _checked_class(r.Between(r.Score(name), Decimal(values[0]), Decimal(values[-1])))
+
+    def score_value(self, score: Token, number: Token) -> r.Rule:
+        """'NYHA class IV': one class. Other scores alone with a number say no comparison."""
+        if str(score) != "nyha":
+            raise _Reject(f"{score} with a number and no comparison")
+        rule = _checked_class(r.Compare(r.Score("nyha"), r.Op.EQ, _number(number)))
+        if not self.whole:  # a piece of a list: "NYHA class III" of "NYHA class III or IV"
+            self.lone_classes.append(rule)
+        return rule
 
     def score_compare(self, score: Token, comparison: _Comparison, *_: Token) -> r.Rule:
         if str(score) == "karnofsky" and comparison.unit == "%":
@@ -264,7 +282,25 @@ class _ToRule(Transformer[Token, r.Rule]):
         if comparison.unit:
             raise _Reject(f"a score compared with a unit ({comparison.unit})")
         bounds = [b for b in (comparison.low, comparison.high) if b is not None]
-        return _comparison_rule(r.Score(_scale(str(score), bounds)), comparison)
+        rule = _comparison_rule(r.Score(_scale(str(score), bounds)), comparison)
+        return _checked_class(rule)
+
+    def condition_scored(self, condition: r.Rule, *parts: AnyType) -> r.Rule:
+        """'Heart failure (NYHA III or IV)': heart failure, and of that NYHA class.
+
+        The class alone is not the same reading: NYHA classes patients with any cardiac
+        disease, and a patient known free of heart failure is decided (not met) only
+        with the diagnosis in the rule. Only a present diagnosis of the heart takes a
+        class ("history of heart failure (NYHA III)" leaves open when it was class III).
+        """
+        score = next(p for p in parts if not isinstance(p, Token))
+        if isinstance(parts[0], Token) and parts[0].type == "LPAR":  # bracketed: nothing follows
+            self.lone_classes = [c for c in self.lone_classes if c is not score]
+        return r.AllOf((_classed_diagnosis(condition), _nyha_only(score)))
+
+    def scored_condition(self, score: r.Rule, condition: r.Rule) -> r.Rule:
+        """'NYHA class III-IV heart failure': as `condition_scored`."""
+        return r.AllOf((_classed_diagnosis(condition), _nyha_only(score)))
 
     def cp_classes(self, *tokens: Token) -> tuple[str, ...]:
         return tuple(sorted({str(t).lower() for t in tokens if t.type == "CP_CLASS"}))
@@ -528,6 +564,43 @@ def _scale(score: str, values: list[Decimal]) -> str:
     raise _Reject("a performance status on no named scale, with values beyond 0-5")
 
 
+_NYHA_DIAGNOSES = ("heart_failure", "heart_disease", "cardiomyopathy")
+"""Diagnoses a NYHA class may grade: NYHA classes patients with cardiac disease."""
+
+
+def _checked_class(rule: r.Rule) -> r.Rule:
+    """A NYHA class rule names whole classes I-IV (1-4); any other number is not a class."""
+    if not isinstance(rule, r.Compare | r.Between) or rule.subject != r.Score("nyha"):
+        return rule
+    bounds = [rule.value] if isinstance(rule, r.Compare) else [rule.low, rule.high]
+    if any(b != int(b) or not 1 <= b <= 4 for b in bounds):
+        raise _Reject("a NYHA class outside I-IV")
+    return rule
+
+
+def _nyha_only(rule: r.Rule) -> r.Rule:
+    """The rule, when all it tests is the NYHA class."""
+    if not all(
+        isinstance(leaf, r.Compare | r.Between) and leaf.subject == r.Score("nyha")
+        for leaf in r.leaves(rule)
+    ):
+        raise _Reject("a diagnosis next to a score that is not its NYHA class")
+    return rule
+
+
+def _classed_diagnosis(rule: r.Rule) -> r.Rule:
+    """A present diagnosis of the heart (qualified or not) that a NYHA class can grade."""
+    inner = rule.item if isinstance(rule, r.Qualified) else rule
+    if not (
+        isinstance(inner, r.Condition)
+        and inner.mode is r.ConditionMode.PRESENT
+        and inner.within is None
+        and inner.concept in _NYHA_DIAGNOSES
+    ):
+        raise _Reject("a NYHA class next to something other than a present heart diagnosis")
+    return rule
+
+
 def _only_other(parts: tuple[Token, ...]) -> None:
     for token in parts:
         if isinstance(token, Token) and token.type == "QUALIFIER" and str(token) != "other":
@@ -620,6 +693,8 @@ def parse_item(
         transformer = _ToRule(default_conjunction, whole)
         rule: r.Rule = transformer.transform(tree)
         _check_alternatives(rule, transformer.alternatives)
+        if transformer.lone_classes:
+            return Unaccounted("one NYHA class in a piece of a list: more may follow it")
     except VisitError as error:
         if isinstance(error.orig_exc, _Reject):
             return Unaccounted(error.orig_exc.reason)

@@ -182,6 +182,8 @@ KEYWORDS: dict[str, tuple[str, str]] = {
     "and above": ("OR_OLDER", ">="),
     "and older": ("OR_OLDER", ">="),
     "or more": ("OR_OLDER", ">="),
+    "or greater": ("OR_OLDER", ">="),
+    "or higher": ("OR_OLDER", ">="),
     "or over": ("OR_OLDER", ">="),
     "or younger": ("OR_YOUNGER", "<="),
     "or less": ("OR_YOUNGER", "<="),
@@ -330,7 +332,8 @@ KEYWORDS.update(
     }
 )
 
-# Performance status scales (ECOG = WHO = Zubrod; Karnofsky is another scale).
+# Performance status scales (ECOG = WHO = Zubrod; Karnofsky is another scale) and the
+# NYHA functional class.
 SCORE_PHRASES = {
     "ecog": (
         "ecog",
@@ -358,6 +361,29 @@ SCORE_PHRASES = {
         "karnofsky performance status",
         "karnofsky performance score",
         "karnofsky performance status (kps)",
+    ),
+    # NYHA functional class I-IV: the class numerals after it are read by
+    # tokens._contextual_letters ("NYHA class III or IV", "NYHA III/IV").
+    "nyha": tuple(
+        f"{name}{tail}"
+        for name in (
+            "nyha",
+            "new york heart association",
+            "new york heart association (nyha)",
+            "new york heart association [nyha]",
+            "nyha (new york heart association)",
+        )
+        for tail in (
+            "",
+            " class",
+            " classes",
+            " functional class",
+            " functional classes",
+            " classification",
+            " functional classification",
+            " classification class",
+            " functional classification class",
+        )
     ),
 }
 # A performance status on no named scale: ECOG (= WHO = Zubrod) when every value lies in 0-5,

@@ -380,13 +380,50 @@ def _alternative_quantities(tokens: list[Token]) -> list[Token]:
 
 
 _LETTER_LINKS = {"COMMA", "OR", "AND", "ANDOR", "SLASH"}
+# Class numerals of the NYHA functional class, read only right after "NYHA" and its links
+# ("NYHA class III or IV"): elsewhere "IV" may be intravenous and "I" a pronoun.
+_NYHA_NUMERALS = {
+    **{numeral: value for numeral, value in ROMAN.items() if value != "5"},
+    **{chr(0x2160 + n): str(n + 1) for n in range(4)},  # Ⅰ Ⅱ Ⅲ Ⅳ
+    **{chr(0x2170 + n): str(n + 1) for n in range(4)},  # ⅰ ⅱ ⅲ ⅳ
+}
+_NYHA_RANGE = re.compile(r"([^\s-]+)-([^\s-]+)")
+_NYHA_LINKS = _LETTER_LINKS | {
+    "DASH", "TO", "FROM", "BETWEEN", "NUMBER", "GE", "LE", "GT", "LT", "EQ", "OVER", "UNDER",
+}  # fmt: skip
+
+
+def _nyha_numerals(token: Token) -> list[Token] | None:
+    """'III' as NUMBER 3, 'III-IV' as NUMBER DASH NUMBER, 'grade III' as NUMBER 3."""
+    if token.type == "GRADE" and str(token) in ("1", "2", "3", "4"):
+        return [Token("NUMBER", str(token), start_pos=token.start_pos)]
+    if token.type != "WORD":
+        return None
+    word = str(token).lower()
+    start = token.start_pos or 0
+    if word in _NYHA_NUMERALS:
+        return [Token("NUMBER", _NYHA_NUMERALS[word], start_pos=start)]
+    pair = _NYHA_RANGE.fullmatch(word)
+    if pair and pair.group(1) in _NYHA_NUMERALS and pair.group(2) in _NYHA_NUMERALS:
+        dash = start + len(pair.group(1))
+        return [
+            Token("NUMBER", _NYHA_NUMERALS[pair.group(1)], start_pos=start),
+            Token("DASH", "-", start_pos=dash),
+            Token("NUMBER", _NYHA_NUMERALS[pair.group(2)], start_pos=dash + 1),
+        ]
+    return None
 
 
 def _contextual_letters(tokens: list[Token]) -> list[Token]:
-    """Single letters after "hepatitis B" ("hepatitis B, C") or "Child-Pugh" ("B/C")."""
+    """Single letters after "hepatitis B" ("hepatitis B, C") or "Child-Pugh" ("B/C"), and
+    class numerals after "NYHA" ("III/IV")."""
     result: list[Token] = []
-    context: str | None = None  # "hepatitis" or "child_pugh"
+    context: str | None = None  # "hepatitis", "child_pugh" or "nyha"
     for token in tokens:
+        numerals = _nyha_numerals(token) if context == "nyha" else None
+        if numerals is not None:
+            result.extend(numerals)
+            continue
         letter = str(token).lower() if token.type == "WORD" and len(str(token)) == 1 else None
         if letter and context == "hepatitis" and letter in "abcde":
             concept = f"hepatitis_{letter}"
@@ -396,8 +433,10 @@ def _contextual_letters(tokens: list[Token]) -> list[Token]:
             token = Token("CP_CLASS", letter, start_pos=token.start_pos)
         if token.type == "CONCEPT" and re.fullmatch(r"hepatitis_[a-e]", str(token)):
             context = "hepatitis"
-        elif token.type == "SCORE" and str(token) == "child_pugh":
-            context = "child_pugh"
+        elif token.type == "SCORE" and str(token) in ("child_pugh", "nyha"):
+            context = str(token)
+        elif context == "nyha" and token.type in _NYHA_LINKS | {"CLASS_WORD"}:
+            pass
         elif token.type not in _LETTER_LINKS | {"CP_CLASS", "CLASS_WORD"}:
             context = None
         result.append(token)
