@@ -260,3 +260,23 @@ def _nodes(rule: r.Rule) -> list[r.Rule]:
     if isinstance(rule, r.Implies):
         return [rule, *_nodes(rule.condition), *_nodes(rule.then)]
     return [rule]
+
+
+@pytest.mark.parametrize(("text", "kind", "expected"), [
+    # BMI is reported in kg/m2 only, an ejection fraction in % only (above 1: not a fraction)
+    ("BMI >40", "exclusion", "lab(bmi) > 40 kg/m2"),
+    ("BMI 18-30", "inclusion", "lab(bmi) in [18, 30] kg/m2"),
+    ("LVEF < 40", "exclusion", "lab(lvef) < 40 %"),
+    # registry spellings of known diagnoses
+    ("HIV positive status", "exclusion", "condition(hiv)"),
+    ("Known hepatitis B virus or hepatitis C virus", "exclusion",
+     "condition(hepatitis_b) or condition(hepatitis_c)"),
+    ("Total bilirubin \\< 1.5 x UNL", "inclusion", "lab(total_bilirubin) < 1.5 xULN"),
+])
+def test_sole_units_and_spellings(text: str, kind: str, expected: str) -> None:
+    assert canonical(text, kind) == expected
+
+
+@pytest.mark.parametrize("text", ["LVEF ≥ 0.5", "Hemoglobin > 9", "HBV DNA > 2000 IU/mL"])
+def test_a_missing_unit_that_is_not_the_sole_one_stays_review(text: str) -> None:
+    assert isinstance(compile_criterion(text).rule, r.Review)

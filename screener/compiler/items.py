@@ -650,7 +650,26 @@ def _comparison_rule(subject: r.Subject, comparison: _Comparison) -> r.Rule:
     return r.Compare(subject, comparison.op, comparison.low, comparison.unit)
 
 
+# Analytes reported in one unit only, which criteria text often leaves out ("BMI > 40"): body
+# mass index in kg/m2 (WHO), ejection fraction in % - the latter only for values above 1, since
+# "LVEF ≥ 0.5" would be a fraction.
+_SOLE_UNITS = {"bmi": ("kg/m2", Decimal(5)), "lvef": ("%", Decimal(1))}
+
+
+def _with_sole_unit(analyte_id: str, comparison: _Comparison) -> _Comparison:
+    """The comparison in its analyte's only unit, when the text gives none."""
+    sole = _SOLE_UNITS.get(analyte_id)
+    if comparison.unit or sole is None:
+        return comparison
+    unit, above = sole
+    bounds = [b for b in (comparison.low, comparison.high) if b is not None]
+    if not all(b > above for b in bounds):
+        return comparison
+    return _Comparison(comparison.op, comparison.low, comparison.high, unit)
+
+
 def _lab_rule(subject: r.Subject, analyte_id: str, comparison: _Comparison) -> r.Rule:
+    comparison = _with_sole_unit(analyte_id, comparison)
     if comparison.unit != "xULN":
         problem = analytes.convert(analyte_id, float(comparison.low), comparison.unit or None)
         if isinstance(problem, analytes.UnitProblem):

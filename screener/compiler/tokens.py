@@ -61,7 +61,7 @@ _NUMBER = re.compile(r"\d+(?:,\d{3})+(?![\d,])|\d+(?:\.\d+)?|\.\d+")
 _ULN = re.compile(
     r"\s*(?:(?:x|×|⋅|\*|times(?:\s+greater\s+than)?|-fold|fold)\s*)?(?:the\s+)?"
     r"(?:institutional\s+)?"
-    r"(?:i?uln|upper (?:limits?|level) of (?:the )?normal(?: range| value| limit)?"
+    r"(?:i?uln|unl|upper (?:limits?|level) of (?:the )?normal(?: range| value| limit)?"
     r"|upper normal limit)"
     r"(?:\s*\((?:i?uln)\))?"
     r"(?:\s+(?:of|for)\s+(?:the\s+)?institutional\s+(?:limits?|normal(?:\s+range)?))?"
@@ -281,7 +281,7 @@ def tokenize(text: str) -> list[Token]:
                 add(entry.type, entry.value, pos)
             pos = end
             continue
-        if text[pos : pos + 3].lower() == "uln" or text[pos : pos + 4].lower() == "iuln":
+        if text[pos : pos + 3].lower() in ("uln", "unl") or text[pos : pos + 4].lower() == "iuln":
             uln = _ULN.match(text, pos)
             if uln:
                 add("NUMBER", "1", pos)
