@@ -280,3 +280,30 @@ def test_sole_units_and_spellings(text: str, kind: str, expected: str) -> None:
 @pytest.mark.parametrize("text", ["LVEF ≥ 0.5", "Hemoglobin > 9", "HBV DNA > 2000 IU/mL"])
 def test_a_missing_unit_that_is_not_the_sole_one_stays_review(text: str) -> None:
     assert isinstance(compile_criterion(text).rule, r.Review)
+
+
+@pytest.mark.parametrize(("text", "kind", "expected"), [
+    # per-sex pieces of an inclusion list: each binds its own sex (read as "and", no one
+    # could meet the list)
+    ("Men aged ≥ 50 years, women aged ≥ 55 years", "inclusion",
+     "implies(sex = male; age >= 50 years) and implies(sex = female; age >= 55 years)"),
+    ("Men aged ≥ 50 years or women aged ≥ 55 years", "inclusion",
+     "(sex = male and age >= 50 years) or (sex = female and age >= 55 years)"),
+    ("Male or female, aged 18 years or older", "inclusion",
+     "(sex = male or sex = female) and age >= 18 years"),
+])
+def test_per_sex_pieces(text: str, kind: str, expected: str) -> None:
+    assert canonical(text, kind) == expected
+
+
+@pytest.mark.parametrize("text", [
+    # a sex followed by its own measure or formula: what holds for that sex, not a
+    # requirement to be of it
+    "Men: hemoglobin ≥ 13 g/dL",
+    "Woman CrCl = (140 − age) × weight (kg) × 0.85 / (72 × serum creatinine)",
+    "Male subjects weigh not less than 50 kg, female subjects weigh not less than 45 kg",
+])
+def test_a_sex_with_its_own_measure_never_requires_that_sex(text: str) -> None:
+    rule = compile_criterion(text).rule
+    required = [leaf for leaf in r.leaves(rule) if isinstance(leaf, r.Sex)]
+    assert not required or not isinstance(rule, r.AllOf), r.render(rule)

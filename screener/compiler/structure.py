@@ -217,6 +217,7 @@ class Builder:
         groups, rules, separators = self.trusted_word_lists(groups, checked, separators)
         if all(isinstance(rule, r.Review) for rule in rules):
             return self.review(tokens, "no part of the text compiles")
+        rules = _per_sex(rules, separators, self.default_conjunction)
         if (
             r.has_review(rules[-1])
             and _TEMPORAL.search(self.span_text(groups[-1]))
@@ -523,6 +524,10 @@ class Builder:
             ):
                 if _RESTRICTS_LIST.search(self.span_text(rest)):
                     return None
+                if _sex_only(prefix) and _states_its_own_measure(rest):
+                    # "Men: hemoglobin ≥ 13 g/dL", "Woman CrCl = (140 - age) × ...": what holds
+                    # for that sex, not a requirement to be of it
+                    return None
                 return r.conjunction(
                     [prefix, self.review(rest, "a part the grammar does not cover")]
                 )
@@ -583,6 +588,44 @@ _AFTER_AGE_BLOCKERS = {"WITHIN", "PRIOR", "ANCHOR", "AT_SCREENING", "COLON", "TO
 _AGE_EVENT_WORDS = {"at", "of", "on", "when", "during", "before", "after", "since", "until", "in",
                     "for", "by", "upon"}
 _COHORT = re.compile(r"\b(?:arms?|cohorts?|groups?|parts?|phases?|stages?|steps?)\b", re.I)
+
+
+def _sex_only(rule: r.Rule) -> bool:
+    return all(isinstance(leaf, r.Sex) for leaf in r.leaves(rule))
+
+
+def _states_its_own_measure(tokens: list[Token]) -> bool:
+    return tokens[0].type == "COLON" or any(
+        t.type in ("ANALYTE", "SCORE", "GE", "LE", "GT", "LT", "EQ", "OVER", "UNDER", "NUMBER")
+        for t in tokens
+    )
+
+
+def _sex_led(rule: r.Rule) -> r.Sex | None:
+    """The sex a piece of a list opens with ("men aged ≥ 50" → male), if any."""
+    if isinstance(rule, r.AllOf) and isinstance(rule.items[0], r.Sex):
+        return rule.items[0]
+    return None
+
+
+def _per_sex(rules: list[r.Rule], separators: list[Separator], conjunction: str) -> list[r.Rule]:
+    """'Men aged ≥ 50, women aged ≥ 55' in an inclusion: each piece binds its own sex.
+
+    Read as "male and ..." and "female and ...", all required, the list could be met by
+    no one; each sex-led piece is then `implies(sex; rest)`. An exclusion's list ("men
+    with Hb < 13, women with Hb < 12") is already right: any one piece excludes.
+    """
+    sexes = {sex.value for sex in map(_sex_led, rules) if sex is not None}
+    joined_by_or = any(s.conjunction in ("or", "and/or") for s in separators)
+    if len(sexes) < 2 or conjunction != "and" or joined_by_or:
+        return rules
+    rewritten: list[r.Rule] = []
+    for rule in rules:
+        sex = _sex_led(rule)
+        if sex is not None and isinstance(rule, r.AllOf):
+            rule = r.Implies(sex, r.conjunction(rule.items[1:]))
+        rewritten.append(rule)
+    return rewritten
 
 
 def _age_only(rule: r.Rule) -> bool:
