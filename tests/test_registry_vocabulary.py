@@ -11,6 +11,7 @@ import pytest
 
 from screener import rules as r
 from screener.compiler import compile_criterion
+from screener.compiler.normalise import normalise
 from tests.helpers import lab, outcome, patient, status
 
 
@@ -159,3 +160,32 @@ def test_each_qtc_method_decides_its_own_criterion() -> None:
     assert unspecified.status.value == "unknown"
     assert "QTc by Fridericia (QTcF) 430 ms" in unspecified.reason
     assert "QTc by Bazett (QTcB) 0.49 s" in unspecified.reason
+
+
+# ---------------------------------------------------------------- HTML entities
+
+@pytest.mark.parametrize(("text", "expected"), [
+    ("Neutrophils \\&lt;1,500/μL", "Neutrophils <1,500/μL"),
+    ("Potassium &gt;5.5 mmol/L", "Potassium >5.5 mmol/L"),
+    ("ALT &le; 3 x ULN &amp; AST &ge; 1", "ALT ≤ 3 x ULN & AST ≥ 1"),
+    ("INR &amp;lt; 1.5", "INR < 1.5"),  # escaped twice
+    ("R&D &lt", "R&D &lt"),  # no entity without its semicolon
+])
+def test_html_entities_are_normalised(text: str, expected: str) -> None:
+    assert normalise(text) == expected
+
+
+@pytest.mark.parametrize(("text", "expected"), [
+    ("Neutrophils \\&lt;1,500/μL", "lab(anc) < 1500 1/uL"),
+    ("Platelets \\&lt;100,000/μL", "lab(platelets) < 100000 1/uL"),
+    ("Lymphocytes \\&lt;800/μL", "lab(alc) < 800 1/uL"),
+    ("Sodium \\&gt;150 mmol/L or \\&lt;130 mmol/L",
+     "lab(sodium) > 150 mmol/L or lab(sodium) < 130 mmol/L"),
+])
+def test_criteria_with_html_entities_compile(text: str, expected: str) -> None:
+    assert canonical(text, "exclusion") == expected
+
+
+def test_lymphocytes_per_microlitre_meet_a_count_in_giga_per_litre() -> None:
+    subject = patient(observations=[lab("absolute lymphocyte count", 0.6, "10^9/L")])
+    assert status("Lymphocytes \\&lt;800/μL", subject, "exclusion") == "met"
