@@ -189,3 +189,38 @@ def test_criteria_with_html_entities_compile(text: str, expected: str) -> None:
 def test_lymphocytes_per_microlitre_meet_a_count_in_giga_per_litre() -> None:
     subject = patient(observations=[lab("absolute lymphocyte count", 0.6, "10^9/L")])
     assert status("Lymphocytes \\&lt;800/μL", subject, "exclusion") == "met"
+
+
+# ---------------------------------------------------------------- nursing
+
+@pytest.mark.parametrize(("text", "kind", "expected"), [
+    ("Pregnant or nursing women", "exclusion", "pregnant or lactating"),
+    ("Pregnancy or nursing a baby.", "exclusion", "pregnant or lactating"),
+    ("Pregnant women or nursing mothers.", "exclusion", "pregnant or lactating"),
+    ("Pregnancy and nursing females.", "exclusion",
+     "readings(pregnant and lactating; pregnant or lactating)"),
+    ("Non-pregnant and non-nursing", "inclusion", "(not pregnant) and (not lactating)"),
+    ("Not pregnant or nursing", "inclusion", "not (pregnant or lactating)"),
+    ("Nursing or pregnant", "exclusion", "lactating or pregnant"),
+])
+def test_nursing_beside_pregnancy_is_breastfeeding(text: str, kind: str, expected: str) -> None:
+    assert canonical(text, kind) == expected
+
+
+@pytest.mark.parametrize("text", [
+    "Resides in a skilled nursing facility",
+    "Nursing home residents",
+    "Pregnant or nursing home residents",
+    "nursing staff",
+    "nursing",
+    "Requires nursing care",
+])
+def test_nursing_as_care_is_never_lactation(text: str) -> None:
+    rule = compile_criterion(text, "exclusion").rule
+    assert r.Lactating() not in r.leaves(rule)
+
+
+def test_a_nursing_woman_is_excluded_and_a_man_is_not() -> None:
+    nursing = patient(sex="female", lactation={"status": "present", "date": "2026-11-20"})
+    assert status("Pregnant or nursing women", nursing, "exclusion") == "met"
+    assert status("Pregnant or nursing women", patient(sex="male"), "exclusion") == "not_met"
