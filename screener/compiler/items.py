@@ -562,11 +562,12 @@ def _two_sided(
     ops = {first.op in _DOWNWARD, second.op in _DOWNWARD}
     if ops != {True, False}:
         raise _Reject("two bounds on one value that face the same way")
-    below, above = (first, second) if first.op in _DOWNWARD else (second, first)
-    if (below.unit == "xULN") != (above.unit == "xULN"):
+    less, more = (first, second) if first.op in _DOWNWARD else (second, first)
+    if (less.unit == "xULN") != (more.unit == "xULN"):
         raise _Reject("a bound in × ULN beside a bound in units")
-    low, high = _in_canonical(analyte_id, below), _in_canonical(analyte_id, above)
-    if (outside and low > high) or (not outside and high > low):
+    # "< a or > b" needs a <= b; "> b and < a" needs b <= a
+    a, b = _in_canonical(analyte_id, less), _in_canonical(analyte_id, more)
+    if (outside and a > b) or (not outside and b > a):
         raise _Reject("two bounds that leave no range between them")
     return first, second
 
