@@ -334,8 +334,8 @@ def _contextual_lactation(tokens: list[Token]) -> list[Token]:
     """'pregnant or nursing', 'non-pregnant and non-nursing': nursing as breastfeeding.
 
     A bare "nursing" (or "non-nursing") counts only when a pregnancy or lactation word
-    is its neighbour across a list link, and no unknown word follows it ("pregnant or
-    nursing home residents" stays unread). "non-pregnant" is "not pregnant".
+    is its neighbour across a list link; in "pregnant or nursing home residents" the
+    unknown words after it still keep that piece review. "non-pregnant" is "not pregnant".
     """
     split: list[Token] = []
     for token in tokens:
@@ -349,11 +349,8 @@ def _contextual_lactation(tokens: list[Token]) -> list[Token]:
     result: list[Token] = []
     for index, token in enumerate(split):
         word = str(token).lower() if token.type == "WORD" else ""
-        following = split[index + 1] if index + 1 < len(split) else None
-        if (
-            word not in ("nursing", "non-nursing")
-            or (following is not None and following.type == "WORD")
-            or not (_state_beside(split, index, -1) or _state_beside(split, index, 1))
+        if word not in ("nursing", "non-nursing") or not (
+            _state_beside(split, index, -1) or _state_beside(split, index, 1)
         ):
             result.append(token)
             continue
