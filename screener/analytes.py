@@ -40,6 +40,7 @@ class Analyte:
     molar_mass: float | None  # g/mol
     ratio: bool
     valence: int | None = None  # ion charge, for mEq
+    distinct_from: tuple[str, ...] = ()  # same quantity by another method: never a stand-in
 
 
 @dataclass(frozen=True)
@@ -90,6 +91,7 @@ def _analyte(row: dict[str, str]) -> Analyte:
         molar_mass=_optional_float(row["molar_mass"]),
         ratio=row["ratio"].strip().lower() == "true",
         valence=int(row["valence"]) if row["valence"].strip() else None,
+        distinct_from=_split(row["distinct_from"]),
     )
 
 
@@ -97,7 +99,14 @@ def _load() -> dict[str, Analyte]:
     with data_path("analytes.csv").open(encoding="utf-8", newline="") as handle:
         rows = csv.DictReader(line for line in handle if not line.startswith("#"))
         analytes = [_analyte(row) for row in rows]
-    return {analyte.id: analyte for analyte in analytes}
+    found = {analyte.id: analyte for analyte in analytes}
+    for analyte in analytes:
+        for other in analyte.distinct_from:
+            if other not in found or analyte.id not in found[other].distinct_from:
+                raise ValueError(
+                    f"analytes.csv: {analyte.id}: '{other}' in distinct_from is not mutual"
+                )
+    return found
 
 
 def _index(keys: dict[str, list[str]]) -> dict[str, Analyte]:

@@ -140,7 +140,7 @@ def _lab_latest(rule: r.Compare | r.Between, subject: r.Lab, facts: PatientFacts
     analyte = analytes.ANALYTES[subject.analyte]
     reading = facts.latest(subject.analyte)
     if reading is None:
-        return _unknown(f"{analyte.name} not on file", analyte.name)
+        return _unknown(_not_on_file(analyte, facts), analyte.name)
     used = (_reading_value(reading, analyte.name),)
     if rule.within is not None:  # the criterion's own window replaces the horizon
         stale = reading.day < _window_start(facts.on, rule.within)
@@ -194,6 +194,24 @@ def _lab_latest(rule: r.Compare | r.Between, subject: r.Lab, facts: PatientFacts
     if _near_threshold(rule, reading.value, reading.uncertainty, convert):
         reason += " (at threshold after conversion: decided with the published factor)"
     return Outcome(status, f"{reason}: {status}", used)
+
+
+def _not_on_file(analyte: analytes.Analyte, facts: PatientFacts) -> str:
+    """'X not on file', naming any reading of the same quantity by another method (QTcB for
+    a QTcF criterion): such a reading is on file but does not stand in for X."""
+    others = [r for r in (facts.latest(o) for o in analyte.distinct_from) if r is not None]
+    if not others:
+        return f"{analyte.name} not on file"
+    shown = "; ".join(
+        f"{analytes.ANALYTES[x.analyte].name} {x.raw_value:g} {x.raw_unit or ''} of {x.day}"
+        if isinstance(x.raw_value, float)
+        else f"{analytes.ANALYTES[x.analyte].name} '{x.raw_value}' of {x.day}"
+        for x in others
+    )
+    return (
+        f"{analyte.name} not on file; {shown} is on file, but it is computed by another "
+        f"method and does not stand in for {analyte.name}"
+    )
 
 
 def _censored(

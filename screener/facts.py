@@ -21,6 +21,8 @@ if TYPE_CHECKING:
     from screener.reference_ranges import ReferenceRanges
 
 USABLE_STATUSES = {"final", "amended", "corrected", "preliminary"}
+# Measurements of the patient file's `facts` that are analytes too: (fact, analyte id, unit).
+MEASUREMENT_FACTS = (("weight_kg", "body_weight", "kg"), ("height_m", "body_height", "m"))
 
 
 @dataclass(frozen=True)
@@ -152,7 +154,10 @@ class PatientFacts:
 
     @cached_property
     def readings(self) -> dict[str, list[Reading]]:
-        """Readings per analyte id, oldest first, dated on or before the screening date."""
+        """Readings per analyte id, oldest first, dated on or before the screening date.
+
+        Body weight and height recorded as facts (`weight_kg`, `height_m`) are readings too.
+        """
         found: dict[str, list[Reading]] = {}
         for index, observation in enumerate(self.patient.observations):
             if observation.status not in USABLE_STATUSES or not self.counts(observation.date):
@@ -167,6 +172,13 @@ class PatientFacts:
                 self.warnings.append(f"observations[{index}]: '{label}' is not a known analyte")
                 continue
             found.setdefault(analyte.id, []).append(_reading(analyte.id, observation))
+        for name, analyte_id, unit in MEASUREMENT_FACTS:  # future facts are already dropped
+            fact = getattr(self.patient.facts, name)
+            if fact is not None:
+                measured = Observation(
+                    name=f"facts.{name}", value=fact.value, unit=unit, date=fact.date
+                )
+                found.setdefault(analyte_id, []).append(_reading(analyte_id, measured))
         for series in found.values():
             series.sort(key=lambda reading: reading.when)
         return found

@@ -59,7 +59,14 @@ _BASES = (
     _Base(("cells", "cell"), "cell", rank=1),
     _Base(("L", "l"), "liter", ("d", "m", "u", "mc", "f"), rank=3),
     _Base(("m",), "meter", ("c", "m"), rank=4),
+    # avoirdupois pound (exactly 0.45359237 kg) and international inch (exactly 0.0254 m):
+    # body weight and height of US criteria and lab feeds (UCUM [lb_av], [in_i]); never the
+    # bare "in", a word of every sentence
+    _Base(("lb", "lbs", "pound", "pounds"), "pound"),
+    _Base(("inch", "inches"), "inch", rank=4),
 )
+# Spellings outside the prefix scheme: "Kg" and "kgs" of registry text ("Weight ≥5Kg", "6kgs").
+_EXTRA_ATOMS = {"Kg": "kilogram", "kgs": "kilogram"}
 
 # Durations: looked up case-insensitively; (name, spellings, symbol alone, symbol in a compound).
 _TIMES = (
@@ -104,6 +111,9 @@ def _vocabulary() -> tuple[dict[str, str], dict[str, str], dict[str, int]]:
             if prefix != "mc":
                 symbols.setdefault(name, prefix + base.spellings[0])
             ranks[name] = base.rank
+    for spelling, name in _EXTRA_ATOMS.items():
+        if atoms.setdefault(spelling, name) != name:
+            raise ValueError(f"unit spelling '{spelling}' is ambiguous")
     for name, symbol in _TOKEN_SYMBOLS.items():
         symbols[name] = symbol
         ranks[name] = 6 if name == "standard_body_surface" else 0
@@ -140,6 +150,8 @@ _REWRITES = (
     # eGFR index: /1.73 m², /1.73m2, /{1.73_m2}, " per 1.73 m2", European 1,73
     (re.compile(r" ?(?:/|\bper\b) ?\{?1[.,]73 ?_?m\^?2\}?", re.I), "/{bsa}"),
     (re.compile(r"\[IU\]", re.I), "IU"),  # UCUM u[IU]/mL
+    (re.compile(r"\[lb_av\]"), "lb"),  # UCUM avoirdupois pound
+    (re.compile(r"\[in_i\]"), "inch"),  # UCUM international inch
     (re.compile(r"mm ?hg", re.I), "mmHg"),
     (re.compile(r"^(m?g) ?%$"), r"\1/dL"),  # mg% = mg/100 mL
     # powers of ten: x10^9, × 10⁹, 10*9 (UCUM), 10E9, 10**9, and "x109/L", the flattened

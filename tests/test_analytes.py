@@ -25,7 +25,7 @@ EXPECTED_IDS = {
     "alc", "alt", "ast", "alp", "ggt", "ldh", "crp", "il6", "procalcitonin", "lactate", "bun",
     "urea", "uric_acid", "cholesterol", "ldl", "hdl", "triglycerides", "calcium", "magnesium",
     "phosphate", "ammonia", "ferritin", "egfr", "creatinine_clearance", "lvef", "bmi", "afp",
-    "tsh", "fsh", "amh", "estradiol",
+    "tsh", "fsh", "amh", "estradiol", "body_weight", "body_height", "qtc", "qtcf", "qtcb",
 }
 # Mass/molar LOINC twins, clinical-reference.md §1.5 (miracum/loinc-conversion).
 TWINS = [
@@ -103,6 +103,26 @@ def test_lookups_are_exact_not_fuzzy() -> None:
     assert by_name("creatinine") == ANALYTES["creatinine"]
     assert by_loinc("3289-6") is None  # factor II activity, not PTA (§3.1)
     assert by_loinc("") is None
+    assert by_loinc("8634-8") is None  # the uncorrected QT interval is no QTc
+    assert by_name("birth weight") is None
+    assert by_name("ideal body weight") is None
+
+
+@pytest.mark.parametrize(("code", "analyte_id"), [
+    ("29463-7", "body_weight"), ("8302-2", "body_height"),
+    ("8636-3", "qtc"), ("76634-5", "qtcf"), ("76635-2", "qtcb"),
+])
+def test_body_and_ecg_loinc_codes(code: str, analyte_id: str) -> None:
+    assert by_loinc(code) == ANALYTES[analyte_id]
+
+
+def test_qtc_methods_are_three_analytes_that_never_stand_in_for_each_other() -> None:
+    found = [by_name(name) for name in ("QTc", "QTcF", "QTcB")]
+    assert found == [ANALYTES["qtc"], ANALYTES["qtcf"], ANALYTES["qtcb"]]
+    for analyte_id in ("qtc", "qtcf", "qtcb"):
+        others = {"qtc", "qtcf", "qtcb"} - {analyte_id}
+        assert set(ANALYTES[analyte_id].distinct_from) == others
+    assert all(not a.distinct_from for a in ANALYTES.values() if not a.id.startswith("qtc"))
 
 
 @pytest.mark.parametrize("analyte", list(ANALYTES.values()), ids=lambda a: a.id)
@@ -168,6 +188,16 @@ def test_factor_applies_after_a_pint_step() -> None:
     ("lvef", 55, "%", 55, "%"),
     ("hba1c", 7.5, "%", 7.5, "%"),
     ("hba1c_ifcc", 53, "mmol/mol", 53, "mmol/mol"),
+    ("body_weight", 110, "lb", 49.8951607, "kg"),
+    ("body_weight", 275, "pounds", 124.73790175, "kg"),
+    ("body_weight", 154, "[lb_av]", 69.85322498, "kg"),
+    ("body_weight", 2500, "g", 2.5, "kg"),
+    ("body_weight", 40, "Kg", 40, "kg"),
+    ("body_height", 1.76, "m", 176, "cm"),
+    ("body_height", 70, "[in_i]", 177.8, "cm"),
+    ("qtcf", 0.45, "s", 450, "ms"),
+    ("qtcb", 470, "msec", 470, "ms"),
+    ("qtc", 480, "milliseconds", 480, "ms"),
 ])
 def test_conversion_into_the_canonical_unit(analyte_id: str, value: float, unit: str,
                                             expected: float, canonical: str) -> None:
@@ -213,6 +243,15 @@ def test_missing_unit(unit: str | None) -> None:
 
 def test_unit_of_another_quantity_names_the_analyte() -> None:
     assert _problem(convert("total_bilirubin", 1, "mg")) == "'mg' is not a unit of Total bilirubin"
+
+
+@pytest.mark.parametrize(("analyte_id", "unit"), [
+    ("body_weight", "cm"), ("body_weight", "kg/m2"), ("body_weight", "%"), ("body_weight", "ms"),
+    ("body_height", "kg"), ("qtcf", "kg"), ("qtc", "%"), ("qtcb", "mmol/L"),
+])
+def test_body_and_ecg_values_refuse_another_kind_of_unit(analyte_id: str, unit: str) -> None:
+    name = ANALYTES[analyte_id].name
+    assert _problem(convert(analyte_id, 100, unit)) == f"'{unit}' is not a unit of {name}"
 
 
 def test_unrecognised_unit() -> None:

@@ -27,6 +27,9 @@ ACCEPTED = [
     "x109/L", "× 10^9/L", "10E9/L", "G/L", "MG/DL", "mg%", "mL/min per 1.73 m2",
     "ml/min/1,73 m²", "cells/cumm", "mcg/L", "mL/kg/h", "10^9 cells/L", "mmol L^-1", "ms",
     "per mm3", "Years", "mU/L", "mmol/l",
+    # body weight, height and ECG intervals of registry text and FHIR feeds
+    "kg", "Kg", "kgs", "KG", "lb", "lbs", "LBS", "pound", "pounds", "[lb_av]", "cm", "m",
+    "inch", "inches", "[in_i]", "msec", "milliseconds",
 ]
 
 # (spelling, canonical text)
@@ -41,10 +44,13 @@ CANONICAL = [
     ("weeks", "weeks"), ("day", "days"), ("h", "hours"), ("sec", "s"), ("kg/m²", "kg/m2"),
     ("mm Hg", "mmHg"), ("{INR}", "1"), ("ratio", "1"), ("mmol/mol", "mmol/mol"),
     ("mg%", "mg/dL"), ("MG/DL", "mg/dL"), ("mL/kg/h", "mL/kg/h"), ("mcg/L", "ug/L"),
+    ("Kg", "kg"), ("kgs", "kg"), ("lbs", "lb"), ("pounds", "lb"), ("[lb_av]", "lb"),
+    ("[in_i]", "inch"), ("inches", "inch"), ("msec", "ms"), ("milliseconds", "ms"),
 ]
 
 REJECTED = ["", "   ", "mg/dk", "PT", "and", "or", "furlong", "10^5/L", "mM", "mg/dL/", "%%",
-            "10", "x", "mg//dL", "{INR}/L", "1.73 m2", "cells per", "ALT"]
+            "10", "x", "mg//dL", "{INR}/L", "1.73 m2", "cells per", "ALT",
+            "in", "IN", "Lb", "lb_av"]  # "in" is a word of every sentence, never an inch
 
 RULE_UNIT = re.compile(r"[A-Za-z0-9%][A-Za-z0-9%/^.*_]*")
 
@@ -83,6 +89,9 @@ def test_unrecognised_spellings_give_none(text: str) -> None:
     ["{INR}", "ratio", "1", "INR"],
     ["mg/dL", "mg/dl", "mg%", "MG/DL"],
     ["uIU/mL", "µIU/mL", "u[IU]/mL", "mcIU/mL"],
+    ["kg", "Kg", "kgs", "KG", "KGS"],
+    ["lb", "lbs", "LBS", "pound", "pounds", "[lb_av]"],
+    ["ms", "msec", "milliseconds"],
 ])
 def test_spellings_of_one_unit_are_equal(group: list[str]) -> None:
     parsed = {text: parse_unit(text) for text in group}
@@ -107,6 +116,10 @@ def _magnitude(value: float, source: str, target: str) -> float:
     (1, "mL/s/{1.73_m2}", "mL/min/1.73m2", 60),
     (3.5, "g/dL", "g/L", 35),
     (2, "years", "months", 24),
+    (110, "lb", "kg", 49.8951607),  # 1 lb = 0.45359237 kg exactly
+    (275, "pounds", "kg", 124.73790175),
+    (70, "[in_i]", "cm", 177.8),  # 1 in = 2.54 cm exactly
+    (0.45, "s", "msec", 450),
 ])
 def test_conversions_between_spellings(value: float, source: str, target: str,
                                        expected: float) -> None:
@@ -121,6 +134,8 @@ def test_conversions_between_spellings(value: float, source: str, target: str,
     ("cells", "%"),
     ("%", "1"),
     ("mg/dL", "umol/L"),  # needs a molar mass
+    ("lb", "cm"),
+    ("kg", "ms"),
 ])
 def test_incompatible_units(first: str, second: str) -> None:
     unit_a, unit_b = parse_unit(first), parse_unit(second)

@@ -175,8 +175,11 @@ class _ToRule(Transformer[Token, r.Rule]):
         return r.Medication(next(str(t) for t in parts if t.type == "DRUG_CLASS"))
 
     # ------------------------------------------------------------ labs
-    def analyte_ref(self, name: Token, alias: Token | None = None, *_: Token) -> str:
-        # with an alias, parts are (ANALYTE, LPAR, ANALYTE, RPAR)
+    def analyte_ref(self, name: Token, *parts: Token) -> str:
+        # with an alias, parts are (LPAR, ANALYTE, RPAR); "corrected QT (QTcF)" names two
+        aliases = {str(t) for t in parts if t.type == "ANALYTE"}
+        if aliases - {str(name)}:
+            raise _Reject("a name and an abbreviation that denote different analytes")
         return str(name)
 
     def quantity(
@@ -229,6 +232,19 @@ class _ToRule(Transformer[Token, r.Rule]):
 
     def lab_compare(self, analyte: str, comparison: _Comparison) -> r.Rule:
         return _lab_rule(r.Lab(analyte), analyte, comparison)
+
+    def lab_compare_at(self, analyte: str, _at: Token, comparison: _Comparison) -> r.Rule:
+        return self.lab_compare(analyte, comparison)  # at screening: as every lab is meant
+
+    def lab_outside(self, analyte: str, first: _Comparison, *rest: AnyType) -> r.Rule:
+        """'< 150 or > 180 cm': below the lower bound or above the upper one."""
+        bounds = _two_sided(analyte, first, rest[-1], outside=True)
+        return r.AnyOf(tuple(_lab_rule(r.Lab(analyte), analyte, b) for b in bounds))
+
+    def lab_inside(self, analyte: str, first: _Comparison, *rest: AnyType) -> r.Rule:
+        """'≥ 50 kg and ≤ 80 kg': above the lower bound and below the upper one."""
+        bounds = _two_sided(analyte, first, rest[-1], outside=False)
+        return r.AllOf(tuple(_lab_rule(r.Lab(analyte), analyte, b) for b in bounds))
 
     def lab_or_rise(
         self, analyte: str, comparison: _Comparison, _or: Token, rise: tuple[_Comparison, str]
@@ -641,6 +657,46 @@ def with_history(rule: r.Rule) -> r.Rule | None:
         return _with_mode(rule, r.ConditionMode.HISTORY)
     except _Reject:
         return None
+
+
+_UPWARD = {r.Op.GT, r.Op.GE, r.Op.OVER}
+_DOWNWARD = {r.Op.LT, r.Op.LE, r.Op.UNDER}
+
+
+def _two_sided(
+    analyte_id: str, first: _Comparison, second: _Comparison, outside: bool
+) -> tuple[_Comparison, _Comparison]:
+    """Two bounds on one value, in the order of the text, once checked.
+
+    A unit written only at the end belongs to both numbers ("< 150 or > 180 cm"). The
+    bounds must face opposite ways and leave a range: "< 150 or > 180" (outside) or
+    "≥ 50 and ≤ 80" (inside); "≥ 9 g/dL or ≥ 5.6 mmol/L" restates one bound and
+    "> 5 or < 10" holds for every value: neither is read.
+    """
+    if first.op is None or second.op is None:
+        raise _Reject("a range as one side of a two-sided bound")
+    if not first.unit:
+        first = replace(first, unit=second.unit)
+    ops = {first.op in _DOWNWARD, second.op in _DOWNWARD}
+    if ops != {True, False}:
+        raise _Reject("two bounds on one value that face the same way")
+    less, more = (first, second) if first.op in _DOWNWARD else (second, first)
+    if (less.unit == "xULN") != (more.unit == "xULN"):
+        raise _Reject("a bound in × ULN beside a bound in units")
+    # "< a or > b" needs a <= b; "> b and < a" needs b <= a
+    a, b = _in_canonical(analyte_id, less), _in_canonical(analyte_id, more)
+    if (outside and a > b) or (not outside and b > a):
+        raise _Reject("two bounds that leave no range between them")
+    return first, second
+
+
+def _in_canonical(analyte_id: str, comparison: _Comparison) -> float:
+    if comparison.unit == "xULN":
+        return float(comparison.low)
+    converted = analytes.convert(analyte_id, float(comparison.low), comparison.unit or None)
+    if isinstance(converted, analytes.UnitProblem):
+        raise _Reject(f"{analytes.ANALYTES[analyte_id].name}: {converted.reason}")
+    return converted.value
 
 
 def _comparison_rule(subject: r.Subject, comparison: _Comparison) -> r.Rule:

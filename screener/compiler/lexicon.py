@@ -428,6 +428,17 @@ KEYWORDS.update(
         "including critical values": ("INCLUDING", "including"),
         "including boundary values": ("INCLUDING", "including"),
         "breast-feeding an infant": ("LACTATION", "lactating"),
+        # "nursing" with a mother or baby is breastfeeding; a bare "nursing" only beside
+        # pregnancy (tokens._contextual_lactation), never in "nursing home" or "nursing staff"
+        "nursing mother": ("LACTATION", "lactating"),
+        "nursing mothers": ("LACTATION", "lactating"),
+        "nursing women": ("LACTATION", "lactating"),
+        "nursing woman": ("LACTATION", "lactating"),
+        "nursing females": ("LACTATION", "lactating"),
+        "nursing female": ("LACTATION", "lactating"),
+        "nursing a baby": ("LACTATION", "lactating"),
+        "nursing an infant": ("LACTATION", "lactating"),
+        "nursing a child": ("LACTATION", "lactating"),
         "breastfeeding an infant": ("LACTATION", "lactating"),
         "breast feeding an infant": ("LACTATION", "lactating"),
     }

@@ -37,6 +37,11 @@ _REPLACEMENTS = {
     "•": " ",
     "·": ".",
 }
+# HTML entities left in registry text, often behind a markdown backslash ("\&lt;1,500/μL");
+# "&amp;" first, so a doubly escaped "&amp;lt;" is read as "<" too
+_HTML_AMP = re.compile(r"\\?&amp;", re.IGNORECASE)
+_HTML_ENTITY = re.compile(r"\\?&(lt|gt|le|ge);", re.IGNORECASE)
+_HTML_CHARS = {"lt": "<", "gt": ">", "le": "≤", "ge": "≥"}
 _SUPERSCRIPTS = str.maketrans("⁰¹²³⁴⁵⁶⁷⁸⁹", "0123456789")
 _MARKDOWN_ESCAPE = re.compile(r"\\([<>*\[\]_#\\~`|-])")
 _SPACES = re.compile(r"\s+")
@@ -54,7 +59,9 @@ _TWO_CHAR_COMPARATORS = (
 
 
 def normalise(text: str) -> str:
-    """Unify unicode variants, markdown escapes, comparator spellings and spaces."""
+    """Unify HTML entities, unicode variants, markdown escapes, comparators and spaces."""
+    text = _HTML_AMP.sub("&", text)
+    text = _HTML_ENTITY.sub(lambda m: _HTML_CHARS[m.group(1).lower()], text)
     text = _MARKDOWN_ESCAPE.sub(r"\1", text)
     text = "".join(_REPLACEMENTS.get(ch, ch) for ch in text)
     # full-width digits and letters fold to ASCII; superscript digits follow a caret

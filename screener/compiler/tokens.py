@@ -443,6 +443,62 @@ def _contextual_letters(tokens: list[Token]) -> list[Token]:
     return result
 
 
+_STATE_LINKS = {"COMMA", "OR", "AND", "ANDOR", "SLASH"}
+_NEGATED_STATES = {  # a prefixed "non-" word: (NOT, state)
+    "non-pregnant": "PREGNANCY",
+    "nonpregnant": "PREGNANCY",
+    "non-lactating": "LACTATION",
+    "non-breastfeeding": "LACTATION",
+    "non-breast-feeding": "LACTATION",
+}
+_STATE_VALUES = {"PREGNANCY": "pregnant", "LACTATION": "lactating"}
+
+
+def _contextual_lactation(tokens: list[Token]) -> list[Token]:
+    """'pregnant or nursing', 'non-pregnant and non-nursing': nursing as breastfeeding.
+
+    A bare "nursing" (or "non-nursing") counts only when a pregnancy or lactation word
+    is its neighbour across a list link; in "pregnant or nursing home residents" the
+    unknown words after it still keep that piece review. "non-pregnant" is "not pregnant".
+    """
+    split: list[Token] = []
+    for token in tokens:
+        state = _NEGATED_STATES.get(str(token).lower()) if token.type == "WORD" else None
+        if state is None:
+            split.append(token)
+            continue
+        start = token.start_pos or 0
+        split.append(Token("NOT", "not", start_pos=start))
+        split.append(Token(state, _STATE_VALUES[state], start_pos=start + len("non")))
+    result: list[Token] = []
+    for index, token in enumerate(split):
+        word = str(token).lower() if token.type == "WORD" else ""
+        if word not in ("nursing", "non-nursing") or not (
+            _state_beside(split, index, -1) or _state_beside(split, index, 1)
+        ):
+            result.append(token)
+            continue
+        start = token.start_pos or 0
+        if word == "non-nursing":
+            result.append(Token("NOT", "not", start_pos=start))
+        result.append(Token("LACTATION", "lactating", start_pos=start + len(word) - len("nursing")))
+    return result
+
+
+def _state_beside(tokens: list[Token], index: int, step: int) -> bool:
+    """Whether a pregnancy or lactation word lies across list links from tokens[index]."""
+    position = index + step
+    crossed = False
+    while 0 <= position < len(tokens) and tokens[position].type in _STATE_LINKS:
+        position += step
+        crossed = True
+    if position < 0 or position >= len(tokens) or not crossed:
+        return False
+    if step < 0 and tokens[position].type == "FEMALE":  # "pregnant women or nursing"
+        position -= 1
+    return 0 <= position < len(tokens) and tokens[position].type in _STATE_VALUES
+
+
 def _with_ends(tokens: list[Token], text: str) -> list[Token]:
     """Each token ends where the next begins (trailing spaces trimmed): spans keep fillers.
 
@@ -451,7 +507,9 @@ def _with_ends(tokens: list[Token], text: str) -> list[Token]:
     """
     merged: list[Token] = []
     for token in _either_sex(
-        _shared_transplant(_alternative_quantities(_contextual_letters(tokens)))
+        _shared_transplant(
+            _alternative_quantities(_contextual_letters(_contextual_lactation(tokens)))
+        )
     ):
         if token.type == "OR" and merged and merged[-1].type == "LPAR":
             opening = merged.pop()
