@@ -524,9 +524,14 @@ class Builder:
             ):
                 if _RESTRICTS_LIST.search(self.span_text(rest)):
                     return None
-                if _sex_only(prefix) and _states_its_own_measure(rest):
+                if (
+                    self.default_conjunction == "and"
+                    and _sex_only(prefix)
+                    and _states_its_own_measure(rest)
+                ):
                     # "Men: hemoglobin ≥ 13 g/dL", "Woman CrCl = (140 - age) × ...": what holds
-                    # for that sex, not a requirement to be of it
+                    # for that sex, not a requirement to be of it (an exclusion's "women with
+                    # Hb < 11" does exclude only women with it)
                     return None
                 return r.conjunction(
                     [prefix, self.review(rest, "a part the grammar does not cover")]
