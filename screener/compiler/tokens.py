@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 from functools import cache
+from typing import Any
 
 from lark import Token
 
@@ -108,25 +109,50 @@ def _phrase_patterns() -> tuple[
     """Phrase alternations indexed by first character (lower-cased), longest phrase first."""
     table = entries()
 
-    def one(phrase: str) -> str:
-        body = re.escape(phrase).replace(r"\ ", r"\s+")
-        start = r"(?<![A-Za-z0-9])" if phrase[0].isalnum() else ""
-        end = r"(?![A-Za-z0-9])" if phrase[-1].isalnum() or phrase[-1] == "." else ""
-        return start + body + end
-
     def indexed(phrases: list[str], flags: int) -> dict[str, re.Pattern[str]]:
         groups: dict[str, list[str]] = {}
-        for phrase in sorted(phrases, key=len, reverse=True):
+        for phrase in phrases:
             groups.setdefault(phrase[0].lower(), []).append(phrase)
-        return {
-            first: re.compile("|".join(one(p) for p in group), flags)
-            for first, group in groups.items()
-        }
+        return {first: re.compile(_trie_pattern(group), flags) for first, group in groups.items()}
 
     insensitive = [p for p, e in table.items() if not e.case_sensitive]
     sensitive = [p for p, e in table.items() if e.case_sensitive]
     lowered = {p.lower() if not e.case_sensitive else p: e for p, e in table.items()}
     return indexed(insensitive, re.IGNORECASE), indexed(sensitive, 0), lowered
+
+
+def _trie_pattern(phrases: list[str]) -> str:
+    """One regular expression for phrases sharing a first letter, shaped as their trie.
+
+    At every branch a longer phrase is tried before a shorter one ends, so the match is
+    the longest phrase found at the position, as a longest-first alternation would give,
+    but the pattern compiles and matches in time that grows with the text, not with the
+    number of phrases. A phrase that ends in a letter, digit or "." must end a word; a
+    space matches any run of spaces.
+    """
+    trie: dict[str, Any] = {}
+    for phrase in phrases:
+        node = trie
+        for char in phrase:
+            node = node.setdefault(char, {})
+        node[""] = phrase
+
+    def pattern(node: dict[str, Any]) -> str:
+        branches = [
+            (r"\s+" if char == " " else re.escape(char)) + pattern(child)
+            for char, child in sorted(node.items())
+            if char
+        ]
+        if "" in node:
+            ending = node[""]
+            boundary = ending[-1].isalnum() or ending[-1] == "."
+            branches.append(r"(?![A-Za-z0-9])" if boundary else "")
+        if len(branches) == 1:
+            return branches[0]
+        return "(?:" + "|".join(branches) + ")"
+
+    start = r"(?<![A-Za-z0-9])" if phrases[0][0].isalnum() else ""
+    return start + pattern(trie)
 
 
 def abbreviates(abbreviation: str, before: str) -> bool:
