@@ -1,10 +1,11 @@
-"""Small builders shared by tests: patients and one-criterion screening."""
+"""Small builders shared by tests: patients, one-criterion screening, compiled rule text."""
 
 from __future__ import annotations
 
 import datetime as dt
 from typing import Any
 
+from screener import rules as r
 from screener.compiler import compile_criterion
 from screener.evaluate import Outcome, evaluate
 from screener.facts import PatientFacts
@@ -42,3 +43,8 @@ def outcome(text: str, subject: Patient, kind: str = "inclusion") -> Outcome:
 
 def status(text: str, subject: Patient, kind: str = "inclusion") -> str:
     return outcome(text, subject, kind).status.value
+
+
+def canonical(text: str, kind: str = "inclusion") -> str:
+    """The printed rule one criterion compiles to."""
+    return r.render(compile_criterion(text, kind).rule)

@@ -6,10 +6,7 @@ import pytest
 
 from screener import rules as r
 from screener.compiler import compile_criterion
-
-
-def canonical(text: str, kind: str = "inclusion") -> str:
-    return r.render(compile_criterion(text, kind).rule)
+from tests.helpers import canonical
 
 
 @pytest.mark.parametrize(("text", "kind", "expected"), [

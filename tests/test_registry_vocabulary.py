@@ -12,11 +12,7 @@ import pytest
 from screener import rules as r
 from screener.compiler import compile_criterion
 from screener.compiler.normalise import normalise
-from tests.helpers import lab, outcome, patient, status
-
-
-def canonical(text: str, kind: str = "inclusion") -> str:
-    return r.render(compile_criterion(text, kind).rule)
+from tests.helpers import canonical, lab, outcome, patient, status
 
 
 def is_review(text: str, kind: str = "inclusion") -> bool:

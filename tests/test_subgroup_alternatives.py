@@ -13,10 +13,7 @@ from hypothesis import strategies as st
 from screener import rules as r
 from screener.compiler import compile_criterion
 from screener.compiler.tokens import abbreviates
-
-
-def canonical(text: str, kind: str = "inclusion") -> str:
-    return r.render(compile_criterion(text, kind).rule)
+from tests.helpers import canonical
 
 
 @pytest.mark.parametrize(("text", "kind", "expected"), [
