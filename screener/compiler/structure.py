@@ -97,24 +97,10 @@ class Builder:
             self.root = tokens
         if not isinstance(whole, Unaccounted):
             return whole
-        defined = self.defined(tokens)
-        if defined is not None:
-            return defined
-        alternative = subgroup_alternative(tokens, self.default_conjunction, self.parse)
-        if alternative is not None:
-            rest = self.review(alternative.rest, "a subgroup's own threshold or exemption")
-            combined = (alternative.main, rest)
-            return r.AnyOf(combined) if alternative.combine == "or" else r.AllOf(combined)
-        restricted = subgroup_restriction(tokens, self.text, self.parse)
-        if restricted is not None:
-            main, subgroup, written = restricted
-            who = self.parse(subgroup)
-            if who is None:
-                self.reasons.append("a subgroup the grammar does not cover")
-                who = r.Review(written)
-            if self.default_conjunction == "or":  # an exclusion excludes only the subgroup
-                return r.AllOf((who, main))
-            return r.Implies(who, main)
+        for reading in (self.defined, self.alternative, self.restricted):
+            rule = reading(tokens)
+            if rule is not None:
+                return rule
         pieces, separators = _split(tokens)
         if len(pieces) == 1:
             return self.build_unit(tokens, whole.reason)
@@ -138,6 +124,29 @@ class Builder:
         if narrowed is not None:
             return narrowed
         return self.review(tokens, reason)
+
+    def alternative(self, tokens: list[Token]) -> r.Rule | None:
+        """'X ≤ 1.5 × ULN (≤ 3 × ULN for Gilbert)': the main bound, and the rest as review."""
+        found = subgroup_alternative(tokens, self.default_conjunction, self.parse)
+        if found is None:
+            return None
+        rest = self.review(found.rest, "a subgroup's own threshold or exemption")
+        combined = (found.main, rest)
+        return r.AnyOf(combined) if found.combine == "or" else r.AllOf(combined)
+
+    def restricted(self, tokens: list[Token]) -> r.Rule | None:
+        """'HbA1c ≤ 8% for patients with diabetes': the threshold binds only the subgroup."""
+        found = subgroup_restriction(tokens, self.text, self.parse)
+        if found is None:
+            return None
+        main, subgroup, written = found
+        who = self.parse(subgroup)
+        if who is None:
+            self.reasons.append("a subgroup the grammar does not cover")
+            who = r.Review(written)
+        if self.default_conjunction == "or":  # an exclusion excludes only the subgroup
+            return r.AllOf((who, main))
+        return r.Implies(who, main)
 
     def defined(self, tokens: list[Token]) -> r.Rule | None:
         """'Adequate renal function (CrCl ≥ 60 mL/min)': the definition's labs (headings.py)."""
