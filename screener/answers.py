@@ -35,10 +35,10 @@ from screener.patient import (
     AnswerEntry,
     Patient,
     load_patient,
-    no_constant,
+    loads_strict,
+    parse_json,
     patient_from_dict,
     read_text,
-    unique_keys,
 )
 
 SIDECAR_SUFFIX = ".answers.json"
@@ -178,29 +178,14 @@ class _Number(str):
 def loads(text: str) -> Any:
     """Parse patient JSON as `load_patient` does: decimals kept exactly (10.20 has two),
     duplicate keys and NaN/Infinity refused (ValueError, json.JSONDecodeError)."""
-    return json.loads(
-        text, parse_float=Decimal, parse_constant=no_constant, object_pairs_hook=unique_keys
-    )
+    return loads_strict(text)
 
 
 def _parse(text: str, source: str, keep_numbers: bool = False) -> Any:
     """Parsed JSON (numbers kept as written with `keep_numbers`); InputError naming `source`."""
-    try:
-        if keep_numbers:
-            return json.loads(
-                text,
-                parse_float=_Number,
-                parse_int=_Number,
-                parse_constant=no_constant,
-                object_pairs_hook=unique_keys,
-            )
-        return loads(text)
-    except json.JSONDecodeError as error:
-        raise InputError(
-            source, "", f"invalid JSON at line {error.lineno}, column {error.colno}: {error.msg}"
-        ) from None
-    except ValueError as error:
-        raise InputError(source, "", str(error)) from None
+    if keep_numbers:
+        return parse_json(text, source, parse_float=_Number, parse_int=_Number)
+    return parse_json(text, source)
 
 
 def _read_json(path: Path) -> Any:

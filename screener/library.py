@@ -217,9 +217,7 @@ def _restricted(criterion: CriterionSpec, rule: r.Rule, compiler: Compiler) -> r
     heading = compiler(condition.strip().rstrip(":").strip() or condition, "inclusion")
     whole = heading.class_ is CriterionClass.CLINICAL and not r.has_review(heading.rule)
     covered = heading.rule if whole else r.Review(condition)
-    if criterion.kind == "exclusion":
-        return r.AllOf((covered, rule))
-    return r.Implies(covered, rule)
+    return r.for_subgroup(covered, rule, exclusion=criterion.kind == "exclusion")
 
 
 def _effect(kind: Kind, status: Status) -> Effect:

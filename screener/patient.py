@@ -16,6 +16,7 @@ import datetime as dt
 import difflib
 import json
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
@@ -708,6 +709,39 @@ def no_constant(name: str) -> Any:
     raise ValueError(f"{name} is not a number (JSON numbers must be finite)")
 
 
+def loads_strict(
+    text: str,
+    parse_float: Callable[[str], Any] = Decimal,
+    parse_int: Callable[[str], Any] | None = None,
+) -> Any:
+    """Patient JSON: decimals kept as written (10.20 has two, for Observation.decimals),
+    duplicate keys and NaN/Infinity refused (ValueError, json.JSONDecodeError)."""
+    return json.loads(
+        text,
+        parse_float=parse_float,
+        parse_int=parse_int,
+        parse_constant=no_constant,
+        object_pairs_hook=unique_keys,
+    )
+
+
+def parse_json(
+    text: str,
+    source: str,
+    parse_float: Callable[[str], Any] = Decimal,
+    parse_int: Callable[[str], Any] | None = None,
+) -> Any:
+    """`loads_strict`, with every failure an InputError naming `source`."""
+    try:
+        return loads_strict(text, parse_float, parse_int)
+    except json.JSONDecodeError as exc:
+        raise InputError(
+            source, "", f"invalid JSON at line {exc.lineno}, column {exc.colno}: {exc.msg}"
+        ) from None
+    except ValueError as exc:
+        raise InputError(source, "", str(exc)) from None
+
+
 def read_text(path: Path | str) -> str:
     """A UTF-8 file's text; an InputError naming the file when it cannot be read."""
     source = str(path)
@@ -730,20 +764,7 @@ def load_patient(path: Path | str) -> Patient:
     by `screener.fhir` instead: leniently, with what it left out in `Patient.notes`.
     """
     source = str(path)
-    text = read_text(path)
-    try:
-        data = json.loads(
-            text,
-            parse_float=Decimal,  # keeps 10.20 as written, for Observation.decimals
-            parse_constant=no_constant,
-            object_pairs_hook=unique_keys,
-        )
-    except json.JSONDecodeError as exc:
-        raise InputError(
-            source, "", f"invalid JSON at line {exc.lineno}, column {exc.colno}: {exc.msg}"
-        ) from None
-    except ValueError as exc:
-        raise InputError(source, "", str(exc)) from None
+    data = parse_json(read_text(path), source)
     if isinstance(data, dict) and "resourceType" in data:
         from screener import fhir  # fhir builds on this module
 

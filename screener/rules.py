@@ -353,6 +353,12 @@ def disjunction(items: list[Rule] | tuple[Rule, ...]) -> Rule:
     return items[0] if len(items) == 1 else AnyOf(tuple(items))
 
 
+def for_subgroup(who: Rule, rule: Rule, exclusion: bool) -> Rule:
+    """`rule` limited to the patients `who` names: an inclusion binds only them
+    (`implies(who; rule)`), an exclusion excludes only them (`who and rule`)."""
+    return AllOf((who, rule)) if exclusion else Implies(who, rule)
+
+
 def leaves(rule: Rule) -> list[Leaf]:
     """All leaves of a tree, left to right."""
     if isinstance(rule, AllOf | AnyOf | Readings):

@@ -144,9 +144,7 @@ class Builder:
         if who is None:
             self.reasons.append("a subgroup the grammar does not cover")
             who = r.Review(written)
-        if self.default_conjunction == "or":  # an exclusion excludes only the subgroup
-            return r.AllOf((who, main))
-        return r.Implies(who, main)
+        return r.for_subgroup(who, main, exclusion=self.default_conjunction == "or")
 
     def defined(self, tokens: list[Token]) -> r.Rule | None:
         """'Adequate renal function (CrCl ≥ 60 mL/min)': the definition's labs (headings.py)."""
