@@ -9,7 +9,7 @@ either compiles to a rule that means all it says or does not compile at all.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, replace
 from decimal import Decimal
 from functools import cache
@@ -155,16 +155,31 @@ class _ToRule(Transformer[Token, r.Rule]):
     def history(self, _word: Token, item: r.Rule) -> r.Rule:
         return _with_mode(item, r.ConditionMode.HISTORY)
 
-    def or_suspected(self, _a: Token, _or: Token, _b: Token, item: r.Rule) -> r.Rule:
-        return _with_mode(item, r.ConditionMode.PRESENT_OR_SUSPECTED)
+    def or_suspected(self, *parts: AnyType) -> r.Rule:
+        return _with_mode(parts[-1], r.ConditionMode.PRESENT_OR_SUSPECTED)
+
+    def or_suspected_qualified(self, *parts: AnyType) -> r.Rule:
+        """'Known or suspected active tuberculosis'."""
+        return _qualify(parts[:-1], _with_mode(parts[-1], r.ConditionMode.PRESENT_OR_SUSPECTED))
+
+    def history_qualified(self, _history: Token, *parts: AnyType) -> r.Rule:
+        """'History of acute stroke': a history of the diagnosis, the qualifier for a person."""
+        return _qualify(parts[:-1], _with_mode(parts[-1], r.ConditionMode.HISTORY))
+
+    def qualified_current(self, *parts: AnyType) -> r.Rule:
+        """'Current severe infection', 'other current malignancy': present now, qualified."""
+        return _qualify(parts[:-1], parts[-1])
+
+    def qualified_within(self, *parts: AnyType) -> r.Rule:
+        """'Severe infection within 4 weeks': the dated diagnosis, the qualifier for a person."""
+        *rest, item, window = parts
+        return _qualify(rest, self.condition_within(item, window))
 
     def confirmed(self, _word: Token, item: r.Rule) -> r.Rule:
         return item
 
     def qualified(self, *parts: AnyType) -> r.Rule:
-        *qualifiers, item = parts
-        words = [str(q) for q in qualifiers]
-        return r.Qualified(" ".join(words), item) if words else item
+        return _qualify(parts[:-1], parts[-1])
 
     def conditional_medication(self, *parts: Token) -> r.Rule:
         conditions: list[r.Rule] = [r.Condition(str(t)) for t in parts if t.type == "CONCEPT"]
@@ -628,6 +643,12 @@ def _points_within_classes(low: Decimal, high: Decimal, classes: tuple[str, ...]
     return all(any(spans[c][0] <= p <= spans[c][1] for c in classes) for p in (low, high))
 
 
+def _qualify(tokens: Sequence[AnyType], item: r.Rule) -> r.Rule:
+    """The item under the words of its QUALIFIER tokens (other tokens are scope words)."""
+    words = [str(t) for t in tokens if isinstance(t, Token) and t.type == "QUALIFIER"]
+    return r.Qualified(" ".join(words), item) if words else item
+
+
 def _with_mode(rule: r.Rule, mode: r.ConditionMode) -> r.Rule:
     if isinstance(rule, r.Condition):
         if rule.within is not None and mode is not r.ConditionMode.HISTORY:
@@ -651,10 +672,11 @@ def _with_window(rule: r.Rule, window: r.Window) -> r.Rule:
     raise _Reject("a window on something other than lab values")
 
 
-def with_history(rule: r.Rule) -> r.Rule | None:
-    """The rule with every diagnosis read as 'history of'; None when not all are diagnoses."""
+def with_mode(rule: r.Rule, mode: r.ConditionMode) -> r.Rule | None:
+    """The rule with every diagnosis read in this mode ('history of', 'known or suspected');
+    None when not all of its parts are diagnoses."""
     try:
-        return _with_mode(rule, r.ConditionMode.HISTORY)
+        return _with_mode(rule, mode)
     except _Reject:
         return None
 

@@ -155,6 +155,8 @@ KEYWORDS: dict[str, tuple[str, str]] = {
     "prior personal history of": ("HISTORY", "history"),
     "medical history of": ("HISTORY", "history"),
     "suspected": ("SUSPECTED", "suspected"),
+    "known or suspected": ("OR_SUSPECTED", "known or suspected"),
+    "suspected or known": ("OR_SUSPECTED", "known or suspected"),
     "confirmed": ("CONFIRMED", "confirmed"),
     "proven": ("CONFIRMED", "confirmed"),
     "severe": ("QUALIFIER", "severe"),

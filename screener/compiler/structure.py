@@ -31,10 +31,11 @@ from lark import Token
 from screener import rules as r
 from screener.compiler.alternatives import subgroup_alternative, subgroup_restriction
 from screener.compiler.headings import defined_heading, states
-from screener.compiler.items import Unaccounted, parse_item, with_history
+from screener.compiler.items import Unaccounted, parse_item, with_mode
 
 _SEPARATORS = {"COMMA", "SEMI", "AND", "OR", "ANDOR", "NOR"}
 _NEGATIONS = {"NO", "NOT", "WITHOUT", "NEITHER"}
+_SUSPECTED = r.ConditionMode.PRESENT_OR_SUSPECTED
 _RESTRICTS_LIST = re.compile(
     r"\b(?:(?:in|for|among) (?:the )?(?:patients|subjects|participants|those|people|women|men"
     r"|individuals|cases)|if|unless|except\w*|when|whereas|respectively|only|otherwise"
@@ -452,11 +453,11 @@ class Builder:
             return r.Not(inner)
         if scope == "HISTORY":
             inner = self.list_rule(tokens, body, separators)
-            historic = with_history(inner)
+            historic = with_mode(inner, r.ConditionMode.HISTORY)
             if historic is None:
                 return self.review(tokens, "'history of' in front of a non-diagnosis")
             return historic
-        if any(g[0].type == "QUALIFIER" for g in groups[1:] if g):
+        if any(g[0].type == scope for g in groups[1:] if g):
             return None  # every item carries its own qualifier
         conjunctions = self.conjunctions(separators)
         if len(set(conjunctions)) != 1:
@@ -469,7 +470,11 @@ class Builder:
         qualifier = " ".join(str(t) for t in groups[0][:count])
 
         def qualify(rule: r.Rule) -> r.Rule:
-            return rule if isinstance(rule, r.Review) else r.Qualified(qualifier, rule)
+            if isinstance(rule, r.Review):
+                return rule
+            if scope == "OR_SUSPECTED":  # "known or suspected A or B" (it never governs a lab)
+                return with_mode(rule, _SUSPECTED) or rule
+            return r.Qualified(qualifier, rule)
 
         every = _join_rules([qualify(rule) for rule in rules], conjunction)
         first_only = _join_rules([qualify(rules[0]), *rules[1:]], conjunction)
@@ -764,9 +769,21 @@ def _closing_window(tokens: list[Token]) -> int | None:
     return None
 
 
+# "planning to become pregnant", "expecting to conceive or father a child": a plan of the
+# patient's own, never a modifier of the item before it ("pregnant, or planning ...")
+_PREGNANCY_PLAN = re.compile(
+    r"^(?:plan(?:s|ning|ned)?|intend(?:s|ing)?|expect(?:s|ing)?|wish(?:es|ing)?|want(?:s|ing)?"
+    r"|desir(?:es|ing)|hop(?:es|ing)|tr(?:ies|ying)|attempt(?:s|ing)?)\b"
+    r"[\w\s,-]*?\b(?:pregnan\w*|conceiv\w*|conception|father\w*)\b",
+    re.IGNORECASE,
+)
+
+
 def _opens_like_modifier(tokens: list[Token]) -> bool:
     """A piece opening with a participle or linking word ('staged as', 'confirmed by')."""
     if not tokens:
+        return False
+    if _PREGNANCY_PLAN.match(" ".join(str(t) for t in tokens)):
         return False
     first = tokens[0]
     if first.type in ("CONFIRMED", "WITHIN"):
@@ -881,7 +898,7 @@ def _strength(separator: Separator) -> int:
 def _leading_scope(tokens: list[Token]) -> list[Token]:
     scope: list[Token] = []
     for token in tokens:
-        if token.type in _NEGATIONS | {"HISTORY", "QUALIFIER"}:
+        if token.type in _NEGATIONS | {"HISTORY", "QUALIFIER", "OR_SUSPECTED"}:
             scope.append(token)
         else:
             break

@@ -1,0 +1,76 @@
+"""Diagnoses under qualifiers, 'history of', 'known or suspected' and time windows, and
+pregnancy plans beside pregnancy: how registry text combines them."""
+
+from __future__ import annotations
+
+import pytest
+
+from screener import rules as r
+from screener.compiler import compile_criterion
+from tests.helpers import canonical
+
+
+@pytest.mark.parametrize(("text", "expected"), [
+    # a qualifier after 'history of' narrows the diagnosis; a person judges it
+    ("history of acute cerebrovascular accident", 'qualified("acute"; history(stroke))'),
+    ("Previous history of other malignancy", 'qualified("other"; history(malignancy))'),
+    # a qualified diagnosis in a window
+    ("Severe infection within 4 weeks prior to the first dose",
+     'qualified("severe"; history(infection, within 4 weeks before first_dose))'),
+    ("History of active peptic ulcer disease in the past 6 months",
+     'qualified("active"; history(peptic_ulcer, within 6 months))'),
+    # 'current' beside a qualifier, on either side
+    ("Current severe infection", 'qualified("severe"; condition(infection))'),
+    ("Other current malignancies", 'qualified("other"; condition(malignancy))'),
+    # 'known or suspected': present or suspected
+    ("Known or suspected brain metastases", "condition(brain_metastases, or_suspected)"),
+    ("Known or suspected active tuberculosis",
+     "condition(tuberculosis, or_suspected)"),  # 'active tuberculosis' is the concept's phrase
+    ("Suspected or known hepatitis B", "condition(hepatitis_b, or_suspected)"),
+])
+def test_qualified_diagnoses(text: str, expected: str) -> None:
+    assert canonical(text, "exclusion") == expected
+
+
+def test_known_or_suspected_over_a_list_has_two_readings() -> None:
+    """'Known or suspected A or B': of every item, or of A alone."""
+    text = "Known or suspected drug abuse or alcohol dependence"
+    rule = compile_criterion(text, "exclusion").rule
+    assert isinstance(rule, r.Readings)
+    every, first_only = (r.render(item) for item in rule.items)
+    assert every == ("condition(drug_use_disorder, or_suspected) or "
+                     "condition(alcohol_use_disorder, or_suspected)")
+    assert first_only == ("condition(drug_use_disorder, or_suspected) or "
+                          "condition(alcohol_use_disorder)")
+
+
+def test_known_or_suspected_never_governs_a_measurement() -> None:
+    assert canonical("Known or suspected brain metastases or age > 80", "exclusion") == (
+        "condition(brain_metastases, or_suspected) or age > 80 years"
+    )
+
+
+@pytest.mark.parametrize(("text", "expected"), [
+    ("Pregnant or breastfeeding women, or those planning to become pregnant during the study.",
+     '(pregnant or lactating) or review("planning to become pregnant during the study")'),
+    ("Are pregnant, planning a pregnancy, or breastfeeding.",
+     'pregnant or review("planning a pregnancy") or lactating'),
+    ("Pregnancy or lactation, or intending to become pregnant during the study period.",
+     '(pregnant or lactating) or review("intending to become pregnant during the study period")'),
+])
+def test_a_pregnancy_plan_is_an_item_of_its_own(text: str, expected: str) -> None:
+    """A plan names the patient's intent, never a modifier of the item before it."""
+    assert canonical(text, "exclusion") == expected
+
+
+def test_an_inclusion_without_pregnancy_plans_keeps_the_plan_for_review() -> None:
+    rule = compile_criterion("Not pregnant or breastfeeding or planning pregnancy").rule
+    assert r.render(rule) == 'not (pregnant or lactating or review("planning pregnancy"))'
+
+
+@pytest.mark.parametrize("text", [
+    "Hypertension, requiring medication",  # a participle still reads as a modifier
+    "Cirrhosis, planned for transplantation",  # a plan that is not about pregnancy
+])
+def test_other_participles_still_read_as_modifiers(text: str) -> None:
+    assert isinstance(compile_criterion(text, "exclusion").rule, r.Review)
