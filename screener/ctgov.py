@@ -386,6 +386,7 @@ def _criteria(text: str) -> dict[str, list[dict[str, str | None]]]:
                 "text": item.text,
                 "context": item.context if item.context and item.context.strip() else None,
                 "condition": item.condition if item.condition and item.condition.strip() else None,
+                "condition_scope": "uncertain" if item.condition_uncertain else None,
             }
         )
     return found

@@ -217,7 +217,10 @@ def _restricted(criterion: CriterionSpec, rule: r.Rule, compiler: Compiler) -> r
     heading = compiler(condition.strip().rstrip(":").strip() or condition, "inclusion")
     whole = heading.class_ is CriterionClass.CLINICAL and not r.has_review(heading.rule)
     covered = heading.rule if whole else r.Review(condition)
-    return r.for_subgroup(covered, rule, exclusion=criterion.kind == "exclusion")
+    restricted = r.for_subgroup(covered, rule, exclusion=criterion.kind == "exclusion")
+    if criterion.condition_scope == "uncertain":  # the heading may end before this item
+        return r.Readings((rule, restricted))
+    return restricted
 
 
 def _effect(kind: Kind, status: Status) -> Effect:

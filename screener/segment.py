@@ -91,7 +91,10 @@ Rules, in the order they apply:
    "will"). So "For women of childbearing potential:", "Patients with cirrhosis:", "Female
    patients:" and "Cohort 1" are conditions; "Specific medical conditions:", "Hepatic:",
    "PATIENT CHARACTERISTICS:", "Women with systemic autoimmune disease, including:" and
-   "Patients must have normal organ function as defined below:" are context. A qualified
+   "Patients must have normal organ function as defined below:" are context. A condition
+   title without a marker whose sub-items continue a numbered list begun above it ("7.",
+   "8." under "   Female participants:") may end before any of them (`condition_uncertain`).
+   A qualified
    section heading is a condition when its extra words name a population or cohort, or a
    stage, part, phase, randomisation or participation ("Donor Inclusion Criteria:",
    "Exclusion Criteria for Stage 1"), and context otherwise ("Disease specific Inclusion
@@ -125,6 +128,7 @@ class Segment:
     context: str | None = None
     condition: str | None = None
     path: str = ""
+    condition_uncertain: bool = False  # the condition heading may end before this item
 
 
 # ---------------------------------------------------------------------------- vocabulary
@@ -1030,6 +1034,7 @@ class _Item:
     context: list[str]
     condition: list[str]
     path: str
+    condition_uncertain: bool = False
 
 
 @dataclass
@@ -1076,7 +1081,7 @@ def _segment_of(item: _Item, has_exclusion: bool) -> Segment:
         kind = "unclassified"
     context = " / ".join(item.context) or None
     condition = " / ".join(item.condition) or None
-    return Segment(kind, item.text, context, condition, item.path)
+    return Segment(kind, item.text, context, condition, item.path, item.condition_uncertain)
 
 
 def _group_headings(state: _State) -> tuple[list[str], list[str]]:
@@ -1129,6 +1134,7 @@ def _emit(
     condition: list[str],
     path: list[str],
     items: list[_Item],
+    uncertain: bool = False,
 ) -> None:
     """Emit a node: an item, or a heading whose text goes to its sub-items."""
     marker = node.line.marker
@@ -1137,11 +1143,34 @@ def _emit(
     if node.children and _heading_capable(node):
         if is_condition_heading(text):
             condition = [*condition, text]
+            uncertain = uncertain or _interrupts_a_list(node)
         else:
             context = [*context, text]
     elif text:
         items.append(
-            _Item(state.kind, state.seen_section, text, context, condition, ".".join(own_path))
+            _Item(
+                state.kind,
+                state.seen_section,
+                text,
+                context,
+                condition,
+                ".".join(own_path),
+                uncertain and bool(condition),
+            )
         )
     for child in node.children:
-        _emit(child, state, context, condition, own_path, items)
+        _emit(child, state, context, condition, own_path, items, uncertain)
+
+
+def _interrupts_a_list(heading: _Node) -> bool:
+    """Whether a title line stands inside a numbered list that runs on under it.
+
+    "   Female participants:" between items 6 and 7 takes the level of 7 (rule 5), so the
+    items after it are its sub-items; but the list began before the title, and nothing
+    in the text says where the title's reach ends ("8. The participant provides written
+    informed consent"). Such a restriction may end before any of its items.
+    """
+    if heading.line.marker is not None or len(heading.children) < 2:
+        return False
+    first = heading.children[0].line.marker
+    return first is not None and first.style != "bullet" and first.value > 1

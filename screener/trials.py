@@ -170,6 +170,11 @@ class CriterionSpec(_Frozen):
         description="heading that restricts whom the item applies to ('For women of "
         "childbearing potential:')",
     )
+    condition_scope: Literal["uncertain"] | None = Field(
+        default=None,
+        description="'uncertain' when the restricting heading interrupts a numbered list and "
+        "may end before this item: the item is then read with and without it",
+    )
 
 
 class Location(_Frozen):
@@ -549,7 +554,7 @@ def _yaml_message(exc: yaml.MarkedYAMLError) -> str:
 
 
 _FILE_FIELDS = list(TrialSpec.model_fields)
-_ITEM_FIELDS = ["text", "id", "rewrite", "context", "condition"]
+_ITEM_FIELDS = ["text", "id", "rewrite", "context", "condition", "condition_scope"]
 _AGE_FIELDS = ["value", "unit"]
 _LOCATION_FIELDS = list(Location.model_fields)
 
@@ -686,6 +691,7 @@ def _criterion_lines(criterion: CriterionSpec, position: int) -> list[str]:
     fields += [
         ("context", criterion.context),
         ("condition", criterion.condition),
+        ("condition_scope", criterion.condition_scope),
         ("rewrite", criterion.rewrite),
     ]
     return _mapping_item(fields)

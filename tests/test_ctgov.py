@@ -398,6 +398,31 @@ def test_a_restricting_heading_never_fails_an_inclusion_it_may_not_cover() -> No
     assert _screen(spec, birth_date="2000-01-01").criteria[0].effect is Effect.PASS
 
 
+def test_a_heading_of_uncertain_reach_is_read_with_and_without_it() -> None:
+    """'Female participants:' inside a numbered list may end before an item: both readings."""
+    spec = TrialSpec.model_validate({
+        "id": "T-1", "title": "t",
+        "inclusion": [{"text": "Aged 18-30 years.", "condition": "Female participants:",
+                       "condition_scope": "uncertain"}],
+    })
+    criterion = TrialLibrary.from_specs([spec]).trials[0].criteria[0]
+    assert criterion.canonical is not None and criterion.canonical.startswith("readings(")
+    man = {"sex": "male", "birth_date": "1970-01-01"}
+    assert _screen(spec, **man).criteria[0].effect is Effect.OPEN  # fails unless it is women's
+    young_man = {"sex": "male", "birth_date": "2000-01-01"}
+    assert _screen(spec, **young_man).criteria[0].effect is Effect.PASS  # both readings agree
+    text = (
+        "Inclusion Criteria:\n\n1. Aged 18 years or older\n2. ECOG 0-1\n\n"
+        "   Female participants:\n3. Not pregnant\n4. Life expectancy > 12 weeks\n\n"
+        "Exclusion Criteria:\n\n* Pregnancy\n"
+    )
+    items = ctgov._criteria(text)["inclusion"]
+    assert [(i["condition"], i["condition_scope"]) for i in items[2:]] == [
+        ("Female participants:", "uncertain"), ("Female participants:", "uncertain")]
+    own_list = "Inclusion Criteria:\n\nFemale participants:\n1. Not pregnant\n2. Not lactating\n"
+    assert {i["condition_scope"] for i in ctgov._criteria(own_list)["inclusion"]} == {None}
+
+
 # ---------------------------------------------------------------------------
 # filters
 
