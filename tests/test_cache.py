@@ -24,8 +24,8 @@ def test_cache_reuses_compiled_criteria(tmp_path: Path) -> None:
 
 def test_kind_is_part_of_the_key(tmp_path: Path) -> None:
     cache = CompileCache(tmp_path / "c.pickle")
-    inclusion = cache.compile("Diabetes, hypertension", "inclusion")
-    exclusion = cache.compile("Diabetes, hypertension", "exclusion")
+    inclusion = cache.compile("Diabetes, age 18-70 years", "inclusion")
+    exclusion = cache.compile("Diabetes, age 18-70 years", "exclusion")
     assert isinstance(inclusion.rule, r.AllOf) and isinstance(exclusion.rule, r.AnyOf)
 
 

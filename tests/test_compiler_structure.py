@@ -63,6 +63,13 @@ def test_structure(text: str, kind: str, expected: str) -> None:
     "Cirrhosis unless compensated",                # 'unless' widens
     "Malignancy other than basal cell carcinoma",  # 'other than' is an exception
     "No diabetes and hypertension",                # scope of 'no' over 'and' is open
+    # a requirement on patients of one sex, in a trial that may take both: never fail men
+    "Women of childbearing potential with a negative urine pregnancy test",
+    "female patients have adequate birth-control method",
+    "Women who would like to become pregnant should seek advice on oocyte cryopreservation",
+    # a pregnancy test is not a pregnancy, even after a dropped filler ("serum")
+    "Female subjects have a negative urine or serum pregnancy.",
+    "serum pregnancy",
 ])
 def test_left_to_review(text: str) -> None:
     assert isinstance(compile_criterion(text).rule, r.Review)
@@ -105,3 +112,14 @@ def test_and_between_diagnoses_in_an_exclusion_has_two_readings() -> None:
 def test_inclusive_note_settles_the_boundary_of_over() -> None:
     assert canonical("Age over 18 years (inclusive)") == "age >= 18 years"
     assert canonical("Age over 18 years") == "age over 18 years"
+
+
+def test_a_bare_list_of_diagnoses_in_an_inclusion_has_both_readings() -> None:
+    """'Hypertension, dyslipidemia, sleep apnoea': all of them, or any one (comorbidities)."""
+    rule = compile_criterion("Hypertension, dyslipidemia, obstructive sleep apnea").rule
+    assert isinstance(rule, r.Readings)
+    assert [type(item) for item in rule.items] == [r.AllOf, r.AnyOf]
+    # a list with a measurement stays a list of requirements
+    assert canonical("Diabetes, age 18-70 years") == (
+        "condition(diabetes) and age in [18, 70] years"
+    )

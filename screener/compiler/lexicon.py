@@ -208,6 +208,16 @@ KEYWORDS: dict[str, tuple[str, str]] = {
     "estimated life expectancy": ("LIFE_EXPECTANCY", "life_expectancy"),
     "pregnancy": ("PREGNANCY", "pregnant"),
     "pregnant": ("PREGNANCY", "pregnant"),
+    # a pregnancy test is a test, never the pregnancy: one uncovered word, so that a dropped
+    # filler ("serum") can never leave "pregnancy" to be read as pregnant
+    "pregnancy test": ("WORD", "pregnancy test"),
+    "pregnancy tests": ("WORD", "pregnancy tests"),
+    "pregnancy testing": ("WORD", "pregnancy testing"),
+    "serum pregnancy": ("WORD", "serum pregnancy"),
+    "urine pregnancy": ("WORD", "urine pregnancy"),
+    "urinary pregnancy": ("WORD", "urinary pregnancy"),
+    "blood pregnancy": ("WORD", "blood pregnancy"),
+    "plasma pregnancy": ("WORD", "plasma pregnancy"),
     "lactation": ("LACTATION", "lactating"),
     "lactating": ("LACTATION", "lactating"),
     "breastfeeding": ("LACTATION", "lactating"),

@@ -357,6 +357,10 @@ class Builder:
         children = [
             self.levels(tokens, part, seps) for part, seps in zip(parts, inner, strict=True)
         ]
+        if conjunction == "and" and _may_list_alternatives(children):
+            # an inclusion's bare list of diagnoses ("Hypertension, dyslipidemia, sleep
+            # apnoea") may ask for all of them or for any one: both readings
+            return r.Readings((_join_rules(children, "and"), _join_rules(children, "or")))
         return _join_rules(children, conjunction)
 
     def join(self, rules: list[r.Rule], conjunction: str) -> r.Rule:
@@ -539,7 +543,10 @@ class Builder:
                 if (
                     self.default_conjunction == "and"
                     and _sex_only(prefix)
-                    and _states_its_own_measure(rest)
+                    and (
+                        _states_its_own_measure(rest)
+                        or _REQUIREMENT_ON_SEX.search(self.span_text(rest))
+                    )
                 ):
                     # "Men: hemoglobin ≥ 13 g/dL", "Woman CrCl = (140 - age) × ...": what holds
                     # for that sex, not a requirement to be of it (an exclusion's "women with
@@ -609,6 +616,17 @@ _COHORT = re.compile(r"\b(?:arms?|cohorts?|groups?|parts?|phases?|stages?|steps?
 
 def _sex_only(rule: r.Rule) -> bool:
     return all(isinstance(leaf, r.Sex) for leaf in r.leaves(rule))
+
+
+# what an inclusion may ask of patients of one sex in a trial of both ("Women of
+# childbearing potential must have a negative pregnancy test", "female patients have
+# adequate birth control"): failing every man on it would be a wrong rule
+_REQUIREMENT_ON_SEX = re.compile(
+    r"\b(?:must|should|shall|needs?|ha(?:ve|s) to|agrees?|willing|will|if|when|unless"
+    r"|child-?bearing|reproductive|wocbp|contracept\w*|birth[- ]control|pregnancy test\w*"
+    r"|serum pregnancy|urine pregnancy|negative|steril\w*|menopaus\w*|postmenopaus\w*)\b",
+    re.IGNORECASE,
+)
 
 
 def _states_its_own_measure(tokens: list[Token]) -> bool:
@@ -835,6 +853,14 @@ def _offers_alternative(tokens: list[Token]) -> bool:
         t.type in _ALTERNATIVE_TYPES
         or (t.type == "WORD" and str(t).lower().strip(".,;:()") in _EXCEPTION_WORDS)
         for t in tokens
+    )
+
+
+def _may_list_alternatives(children: list[r.Rule]) -> bool:
+    """Whether bare-listed items may be alternatives: diagnoses, and words not compiled."""
+    diagnoses = [c for c in children if not isinstance(c, r.Review) and _diagnoses_only(c)]
+    return len(diagnoses) >= 1 and all(
+        isinstance(c, r.Review) or _diagnoses_only(c) for c in children
     )
 
 
