@@ -255,7 +255,8 @@ def _criterion_result(
             f"answered {status.value} by {answer.by}{when}{note}; engine: {outcome.reason}",
             outcome.values,
         )
-    return CriterionResult(
+    # built from values already typed and checked (the hot path of screening): no validation
+    return CriterionResult.model_construct(
         id=criterion.id,
         kind=criterion.kind,
         class_=criterion.class_,
@@ -498,7 +499,7 @@ class TrialLibrary:
                     tally.add(found)
                 verdict, counts, pending = tally.verdict()
             results.append(
-                TrialResult(
+                TrialResult.model_construct(  # typed values, as in _criterion_result
                     id=trial.id,
                     title=trial.spec.title,
                     status=trial.spec.status,
