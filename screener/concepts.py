@@ -244,6 +244,7 @@ class DrugClass:
     members: tuple[str, ...] = ()
     broader: tuple[str, ...] = ()
     local_form: str | None = None
+    source: str = ""
     note: str = ""
 
 
@@ -413,19 +414,31 @@ class Vocabulary:
             raise VocabularyError(self.source, section, str(exc)) from None
 
     def _check_drug_classes(self, drug_classes: Sequence[DrugClass]) -> None:
-        members: dict[str, str] = {}
+        """A drug is listed once in each line of classes, in the most specific one; classes
+        that do not contain one another may share it (clonazepam is a benzodiazepine and an
+        antiepileptic, ATC N03AE01)."""
+        members: dict[str, list[str]] = {}
         for index, drug_class in enumerate(drug_classes):
             where = f"drug_classes[{index}] ({drug_class.id})"
             if drug_class.local_form is not None and drug_class.local_form not in self.drug_classes:
                 self._fail(f"{where}.local_form", f"unknown drug class {drug_class.local_form!r}")
             for member in drug_class.members:
-                if member in members:
-                    self._fail(
-                        f"{where}.members",
-                        f"{member!r} is already a member of {members[member]} "
-                        "(list a drug once, in its most specific class)",
-                    )
-                members[member] = drug_class.id
+                for other in members.get(member, []):
+                    if self._related_classes(other, drug_class.id):
+                        self._fail(
+                            f"{where}.members",
+                            f"{member!r} is already a member of {other} "
+                            "(list a drug once, in its most specific class)",
+                        )
+                members.setdefault(member, []).append(drug_class.id)
+
+    def _related_classes(self, first: str, second: str) -> bool:
+        """The same class, or one a broader class of the other."""
+        return (
+            first == second
+            or first in self._class_ancestors[second]
+            or second in self._class_ancestors[first]
+        )
 
     def check_codes(self) -> None:
         """Check every code entry against the ICD-10-CM tree (imports simple-icd-10-cm).
@@ -723,7 +736,17 @@ _CONCEPT_KEYS = {
     "note",
     "refuted_by",
 }
-_CLASS_KEYS = {"id", "name", "phrases", "atc", "members", "broader", "local_form", "note"}
+_CLASS_KEYS = {
+    "id",
+    "name",
+    "phrases",
+    "atc",
+    "members",
+    "broader",
+    "local_form",
+    "source",
+    "note",
+}
 
 
 class _Reader:
@@ -840,6 +863,7 @@ class _Reader:
             members=members,
             broader=self.texts(item, "broader", where),
             local_form=local_form or None,
+            source=self.text(item, "source", where, required=False),
             note=self.text(item, "note", where, required=False),
         )
 

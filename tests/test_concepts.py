@@ -92,6 +92,8 @@ REVIEWED_ABBREVIATIONS = {
     # conditions criteria name most often (see NEW_CONCEPT_CODES)
     "nsclc", "sclc", "nmsc", "dcis", "aml", "apl", "cll", "cml", "b-all", "nhl", "mds", "gvhd",
     "cva", "tia", "tias", "dvt", "vte", "lbbb", "lqts", "ild", "ipf", "ards", "mdd", "ptsd",
+    # drug classes
+    "nsaid",
 }  # fmt: skip
 
 
@@ -1425,7 +1427,7 @@ def test_drug_class_phrases() -> None:
         (None, None, "B01AC04", {"antiplatelet"}),  # clopidogrel
         ("aspirin 100 mg", None, None, {"antiplatelet"}),
         (None, None, "L01XA02", {"chemotherapy"}),  # carboplatin
-        (None, None, "L01EA01", set()),  # imatinib, a kinase inhibitor: not chemotherapy
+        (None, None, "L01EA01", {"bcr_abl_tki"}),  # imatinib, a kinase inhibitor: not chemotherapy
         ("Methotrexate", None, None, {"immunosuppressant"}),
     ],
 )
@@ -1521,7 +1523,15 @@ def test_invalid_vocabularies(
 def test_invalid_drug_classes(tmp_path: Path) -> None:
     item = {"id": "pills", "name": "Pills", "phrases": ["pills"], "members": ["aspirin"]}
     cases = [
-        ([item, {**item, "id": "more_pills", "phrases": ["more pills"]}], "already a member"),
+        # a drug is listed once in a line of classes: in the narrower class only
+        (
+            [item, {**item, "id": "more_pills", "phrases": ["more pills"], "broader": ["pills"]}],
+            "already a member",
+        ),
+        (
+            [{**item, "id": "more_pills", "phrases": ["more pills"], "broader": ["pills"]}, item],
+            "already a member",
+        ),
         ([{**item, "local_form": "nope"}], "unknown drug class 'nope'"),
         ([{**item, "atc": ["J05A1"]}], "malformed ATC code"),
         ([{**item, "phrases": ["a thing"]}], "already belongs to concept a_thing"),
@@ -1530,6 +1540,17 @@ def test_invalid_drug_classes(tmp_path: Path) -> None:
         path = _write(tmp_path, [_concept("a_thing")], drug_classes=classes)
         with pytest.raises(VocabularyError, match=re.escape(message)):
             load_vocabulary(path)
+
+
+def test_unrelated_classes_may_share_a_member(tmp_path: Path) -> None:
+    """Clonazepam is a benzodiazepine and an antiepileptic (ATC N03AE01): named, it counts
+    in both classes, as its code does."""
+    first = {"id": "calming", "name": "C", "phrases": ["calming"], "members": ["clonazepam"]}
+    second = {"id": "anti_fits", "name": "A", "phrases": ["anti fits"], "members": ["clonazepam"]}
+    path = _write(tmp_path, [_concept("a_thing")], drug_classes=[first, second])
+    vocabulary = load_vocabulary(path)
+    assert vocabulary.medication_classes("clonazepam 0.5 mg") == {"calming", "anti_fits"}
+    assert concepts.medication_classes("clonazepam") == {"benzodiazepine", "antiepileptic"}
 
 
 def test_invalid_yaml(tmp_path: Path) -> None:

@@ -37,6 +37,12 @@ class _Reject(Exception):
         self.reason = reason
 
 
+def _drug_classes(parts: tuple[AnyType, ...]) -> list[str]:
+    """The drug classes named in a medication item, in order, each once."""
+    classes = [str(t) for t in parts if isinstance(t, Token) and t.type == "DRUG_CLASS"]
+    return list(dict.fromkeys(classes))
+
+
 class _TokenListLexer(Lexer):
     """Lark lexer that replays tokens made by screener.compiler.tokens."""
 
@@ -182,12 +188,16 @@ class _ToRule(Transformer[Token, r.Rule]):
         return _qualify(parts[:-1], parts[-1])
 
     def conditional_medication(self, *parts: Token) -> r.Rule:
+        """'HBV patients on antivirals': an inclusion binds the patients named (they must be
+        on the drug), an exclusion excludes only them (those with HBV who are on it)."""
         conditions: list[r.Rule] = [r.Condition(str(t)) for t in parts if t.type == "CONCEPT"]
         drug_class = next(str(t) for t in parts if t.type == "DRUG_CLASS")
-        return r.Implies(r.conjunction(conditions), r.Medication(drug_class))
+        exclusion = self.default_conjunction == "or"
+        return r.for_subgroup(r.conjunction(conditions), r.Medication(drug_class), exclusion)
 
     def medication(self, *parts: Token) -> r.Rule:
-        return r.Medication(next(str(t) for t in parts if t.type == "DRUG_CLASS"))
+        """Current use of a class, or of any class of a list ("on A or B")."""
+        return r.disjunction([r.Medication(c) for c in _drug_classes(parts)])
 
     # ------------------------------------------------------------ labs
     def analyte_ref(self, name: Token, *parts: Token) -> str:
@@ -550,7 +560,8 @@ class _ToRule(Transformer[Token, r.Rule]):
         return r.Medication(drug_class, parts[-1])
 
     def medication_ever(self, *parts: Token) -> r.Rule:
-        return r.Medication(next(str(t) for t in parts if t.type == "DRUG_CLASS"), ever=True)
+        """Any use before screening of a class, or of any class of a list ("prior A or B")."""
+        return r.disjunction([r.Medication(c, ever=True) for c in _drug_classes(parts)])
 
     def condition_within(self, *parts: AnyType) -> r.Rule:
         *_, item, window = parts

@@ -275,6 +275,13 @@ KEYWORDS: dict[str, tuple[str, str]] = {
     "on": ("NEED", "need"),
     "therapy": ("THERAPY", "therapy"),
     "treatment": ("THERAPY", "therapy"),
+    # class nouns after a drug class ("antipsychotic medication", "immunosuppressant agents")
+    "medication": ("MEDICATION", "medication"),
+    "medications": ("MEDICATION", "medication"),
+    "medicine": ("MEDICATION", "medication"),
+    "medicines": ("MEDICATION", "medication"),
+    "agent": ("MEDICATION", "medication"),
+    "agents": ("MEDICATION", "medication"),
     "increase of": ("INCREASE", "rise"),
     "increase": ("INCREASE", "rise"),
     "rise of": ("INCREASE", "rise"),

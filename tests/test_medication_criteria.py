@@ -1,0 +1,228 @@
+"""Medication criteria: the drug classes of ATC groups, class nouns, lists, subgroups.
+
+The classes are matched against patient medications by ATC code and by member name; both
+must agree for every member named here (the codes are those of the WHO ATC/DDD Index).
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from screener import concepts
+from screener import rules as r
+from screener.compiler import compile_criterion
+from tests.helpers import canonical, outcome, patient
+
+# (INN, its ATC code, the most specific class): named or coded, the drug is in the class.
+MEMBERS_BY_CODE = [
+    ("quetiapine", "N05AH04", "antipsychotic"),
+    ("aripiprazole", "N05AX12", "antipsychotic"),
+    ("haloperidol", "N05AD01", "antipsychotic"),
+    ("sertraline", "N06AB06", "antidepressant"),
+    ("amitriptyline", "N06AA09", "antidepressant"),
+    ("venlafaxine", "N06AX16", "antidepressant"),
+    ("lorazepam", "N05BA06", "benzodiazepine"),
+    ("midazolam", "N05CD08", "benzodiazepine"),
+    ("levetiracetam", "N03AX14", "antiepileptic"),
+    ("valproic acid", "N03AG01", "antiepileptic"),
+    ("oxycodone", "N02AA05", "opioid_analgesic"),
+    ("tramadol", "N02AX02", "opioid_analgesic"),
+    ("ibuprofen", "M01AE01", "nsaid"),
+    ("celecoxib", "M01AH01", "nsaid"),
+    ("nabumetone", "M01AX01", "nsaid"),
+    ("atorvastatin", "C10AA05", "statin"),
+    ("insulin glargine", "A10AE04", "insulin"),
+    ("semaglutide", "A10BJ06", "glp1_receptor_agonist"),
+    ("tirzepatide", "A10BX16", "glp1_receptor_agonist"),
+    ("sitagliptin", "A10BH01", "dpp4_inhibitor"),
+    ("empagliflozin", "A10BK03", "sglt2_inhibitor"),
+    ("gliclazide", "A10BB09", "sulfonylurea"),
+    ("glibenclamide", "A10BB01", "glibenclamide"),
+    ("metformin", "A10BA02", "metformin"),
+    ("nicorandil", "C01DX16", "nicorandil"),
+    ("pembrolizumab", "L01FF02", "pd1_inhibitor"),
+    ("atezolizumab", "L01FF05", "pdl1_inhibitor"),
+    ("osimertinib", "L01EB04", "egfr_tki"),
+    ("imatinib", "L01EA01", "bcr_abl_tki"),
+    ("alectinib", "L01ED03", "alk_inhibitor"),
+    ("ibrutinib", "L01EL01", "btk_inhibitor"),
+    ("palbociclib", "L01EF01", "cdk46_inhibitor"),
+    ("olaparib", "L01XK01", "parp_inhibitor"),
+    ("letrozole", "L02BG04", "aromatase_inhibitor"),
+    ("rituximab", "L01FA01", "anti_cd20"),
+    ("adalimumab", "L04AB04", "tnf_inhibitor"),
+    ("blinatumomab", "L01FX07", "blinatumomab"),
+    ("venetoclax", "L01XX52", "venetoclax"),
+]
+
+
+@pytest.mark.parametrize(("name", "code", "class_id"), MEMBERS_BY_CODE)
+def test_a_member_counts_by_name_and_by_code_alike(name: str, code: str, class_id: str) -> None:
+    by_name = concepts.medication_classes(name)
+    by_code = concepts.medication_classes(None, None, code)
+    assert class_id in by_name
+    assert by_name == by_code
+
+
+@pytest.mark.parametrize(
+    ("code", "class_id"),
+    [
+        ("A10BD07", "dpp4_inhibitor"),  # metformin and sitagliptin
+        ("A10BD07", "metformin"),
+        ("A10BD20", "sglt2_inhibitor"),  # metformin and empagliflozin
+        ("A10BD02", "sulfonylurea"),  # metformin and sulfonylureas
+        ("A10AE56", "insulin"),  # insulin degludec and liraglutide
+        ("A10AE56", "glp1_receptor_agonist"),
+        ("C10BA02", "statin"),  # simvastatin and ezetimibe
+        ("A10BH51", "statin"),  # sitagliptin and simvastatin
+        ("N02AJ08", "nsaid"),  # codeine and ibuprofen
+        ("L01FY02", "pd1_inhibitor"),  # nivolumab and relatlimab
+        ("N06CA01", "antidepressant"),  # amitriptyline and psycholeptics
+        ("N03AE01", "benzodiazepine"),  # clonazepam
+        ("N03AE01", "antiepileptic"),
+        ("L04AG08", "immunosuppressant"),  # ocrelizumab
+        ("L04AG08", "anti_cd20"),
+    ],
+)
+def test_combination_and_shared_codes_count_in_each_class(code: str, class_id: str) -> None:
+    assert class_id in concepts.medication_classes(None, None, code)
+
+
+@pytest.mark.parametrize(
+    ("name", "code", "class_id"),
+    [
+        ("lithium", "N05AN01", "antipsychotic"),  # N05A, but a mood stabiliser
+        ("aspirin", "N02BA01", "nsaid"),  # criteria differ on it: left to a person
+        ("glucosamine", "M01AX05", "nsaid"),  # M01AX, not an NSAID
+        ("gabapentin", "N02BF01", "antiepileptic"),  # a gabapentinoid analgesic in ATC
+        ("methadone", "N07BC02", "opioid_analgesic"),  # opioid dependence
+        ("codeine", "R05DA04", "opioid_analgesic"),  # cough
+        ("zolpidem", "N05CF02", "benzodiazepine"),  # a benzodiazepine-related drug
+        ("cetuximab", "L01FE01", "egfr_tki"),  # an anti-EGFR antibody, not a TKI
+        ("ipilimumab", "L01FX04", "pd1_pdl1_inhibitor"),  # CTLA-4
+        ("ezetimibe", "C10AX09", "statin"),
+        ("repaglinide", "A10BX02", "sulfonylurea"),
+        ("everolimus", "L01EG02", "egfr_tki"),
+    ],
+)
+def test_neighbours_of_a_class_stay_outside_it(name: str, code: str, class_id: str) -> None:
+    assert class_id not in concepts.medication_classes(name)
+    assert class_id not in concepts.medication_classes(None, None, code)
+
+
+def test_a_local_form_of_a_member_is_not_systemic_use() -> None:
+    assert "nsaid" not in concepts.medication_classes("diclofenac gel 1%")
+    assert "nsaid" in concepts.medication_classes("diclofenac 50 mg tablet")
+
+
+@pytest.mark.parametrize("class_id", sorted({c for _, _, c in MEMBERS_BY_CODE}))
+def test_a_class_cites_the_atc_groups_it_holds(class_id: str) -> None:
+    """`source` names each ATC group of the class (a single code by its group or itself)."""
+    drug_class = concepts.DRUG_CLASSES[class_id]
+    assert drug_class.atc
+    for code in drug_class.atc:
+        assert code in drug_class.source or code[:5] in drug_class.source, code
+
+
+# ---------------------------------------------------------------- criteria
+
+
+@pytest.mark.parametrize(
+    ("text", "kind", "expected"),
+    [
+        # class nouns after a class: agents, medication(s), drugs, therapy
+        ("Currently on immunosuppressant agents", "exclusion", "medication(immunosuppressant)"),
+        ("Receiving antipsychotic medication", "exclusion", "medication(antipsychotic)"),
+        ("Currently taking antidepressant medications", "exclusion", "medication(antidepressant)"),
+        ("Patients on statins", "inclusion", "medication(statin)"),
+        ("Current use of NSAIDs", "exclusion", "medication(nsaid)"),
+        ("Currently receiving insulin therapy", "exclusion", "medication(insulin)"),
+        ("Previous treatment with blinatumomab", "exclusion", "medication(blinatumomab, ever)"),
+        ("Prior treatment with an EGFR-TKI;", "exclusion", "medication(egfr_tki, ever)"),
+        ("Prior EGFR TKI therapy.", "exclusion", "medication(egfr_tki, ever)"),
+        ("Prior use of PD-1/L1 inhibitors", "exclusion", "medication(pd1_pdl1_inhibitor, ever)"),
+        (
+            "Use of benzodiazepines within 2 weeks prior to randomization",
+            "exclusion",
+            "medication(benzodiazepine, within 2 weeks before randomisation)",
+        ),
+        ("No NSAIDs within 7 days", "exclusion", "not medication(nsaid, within 7 days)"),
+        ("Not on insulin", "inclusion", "not medication(insulin)"),
+        # a list of classes after one verb: any of them
+        (
+            "Patients on glibenclamide or nicorandil",
+            "exclusion",
+            "medication(glibenclamide) or medication(nicorandil)",
+        ),
+        (
+            "Prior treatment with PARP inhibitors or anti-PD-1 antibodies",
+            "exclusion",
+            "medication(parp_inhibitor, ever) or medication(pd1_inhibitor, ever)",
+        ),
+        # an item the grammar cannot read under the shared verb: all of it to a person
+        (
+            "Prior treatment with PARP inhibitors, platinum or anti-PD-1 antibodies",
+            "exclusion",
+            'review("Prior treatment with PARP inhibitors, platinum or anti-PD-1 antibodies")',
+        ),
+        (
+            "Prior chemotherapy, steroids or antiviral therapy",
+            "exclusion",
+            "medication(chemotherapy, ever) or medication(steroid, ever) "
+            "or medication(antiviral, ever)",
+        ),
+        (
+            "No prior aromatase inhibitors or CDK4/6 inhibitors",
+            "inclusion",
+            "not (medication(aromatase_inhibitor, ever) or medication(cdk46_inhibitor, ever))",
+        ),
+        # a diagnosis with a medication: an inclusion binds those patients, an exclusion
+        # excludes only them
+        (
+            "Hepatitis B patients on antiviral therapy",
+            "inclusion",
+            "implies(condition(hepatitis_b); medication(antiviral))",
+        ),
+        (
+            "Hepatitis B patients on antiviral therapy",
+            "exclusion",
+            "condition(hepatitis_b) and medication(antiviral)",
+        ),
+    ],
+)
+def test_medication_criteria(text: str, kind: str, expected: str) -> None:
+    assert canonical(text, kind) == expected
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        # qualifiers of route, dose or duration narrow the class: a person reads them
+        "Intravenous corticosteroids within 3 months prior to the first dose of study medication.",
+        "High-dose steroids within 4 weeks",
+        "Chronic treatment with antacids, estrogen, adrenal or anabolic steroids, anticonvulsants, "
+        "anticoagulants, or pharmacologic doses of Vitamin D",
+        "Use of atypical antipsychotics",
+        "Prior treatment with 3rd-generation EGFR-TKIs",
+        # no ATC group: hormonal agents (L02 or any hormone), TKIs as a whole, checkpoint
+        # inhibitors, CYP3A4 inhibitors, opioids (N02A holds only the analgesics)
+        "Prior therapy with hormonal agents",
+        "≥ 3 days post Tyrosine Kinase Inhibitor (TKI) use",
+        "Previous therapy with any checkpoint inhibitor",
+        "Use of strong CYP3A4 inhibitors within 14 days",
+        "Current use of opioids",
+        # a window after a list may bound the last item or all of them
+        "Steroids or NSAIDs within 4 weeks",
+        # "use of X" alone does not say when
+        "Use of anti-psychotic medication",
+    ],
+)
+def test_unread_medication_criteria_stay_review(text: str) -> None:
+    rule = compile_criterion(text, "exclusion").rule
+    assert r.has_review(rule), rule.render()
+
+
+def test_a_combination_product_meets_both_classes_of_a_list() -> None:
+    on_janumet = patient(medications=[{"name": "Janumet", "code": "A10BD07"}])
+    result = outcome("Currently on DPP-4 inhibitors or metformin", on_janumet, "exclusion")
+    assert result.status.value == "met"
