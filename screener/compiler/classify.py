@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 
+from screener.compiler.lexicon import ESTIMATE_PHRASES
 from screener.results import CriterionClass
 
 _ADMINISTRATIVE = re.compile(
@@ -31,9 +32,32 @@ _CONSENT_MOMENT = re.compile(
 )
 
 
+# Who estimates a life expectancy ("life expectancy > 12 weeks as determined by the
+# investigator"): an investigator always does, so the phrase after a life expectancy is no
+# judgement of its own (lexicon.ESTIMATE_PHRASES; the grammar reads it there only).
+_LIFE_EXPECTANCY = re.compile(
+    r"\b(?:life[- ]expectancy|survival|expected to survive)\b", re.IGNORECASE
+)
+_ESTIMATE = re.compile(
+    "|".join(
+        r"\s+".join(re.escape(word) for word in phrase.split())
+        for phrase in sorted(ESTIMATE_PHRASES, key=len, reverse=True)
+    ),
+    re.IGNORECASE,
+)
+
+
+def _without_estimator(text: str) -> str:
+    """The text with who estimates a life expectancy left out, after a life expectancy."""
+    found = _LIFE_EXPECTANCY.search(text)
+    if found is None:
+        return text
+    return text[: found.end()] + _ESTIMATE.sub(" ", text[found.end() :])
+
+
 def classify(text: str) -> CriterionClass:
     """Administrative (consent, willingness), judgement (investigator, ethics) or clinical."""
-    text = _CONSENT_MOMENT.sub(" ", text)
+    text = _without_estimator(_CONSENT_MOMENT.sub(" ", text))
     if _ADMINISTRATIVE.search(text):
         return CriterionClass.ADMINISTRATIVE
     if _JUDGEMENT.search(text):

@@ -306,7 +306,8 @@ class _ToRule(Transformer[Token, r.Rule]):
         name = _scale(str(score), [Decimal(v) for v in values])
         if name not in ("ecog", "karnofsky", "child_pugh", "meld", "nyha"):
             raise _Reject(f"a list of values for {score}")
-        return _checked_class(r.Between(r.Score(name), Decimal(values[0]), Decimal(values[-1])))
+        rule = r.Between(r.Score(name), Decimal(values[0]), Decimal(values[-1]))
+        return _checked_class(_checked_performance(rule))
 
     def score_value(self, score: Token, number: Token) -> r.Rule:
         """'NYHA class IV': one class. Other scores alone with a number say no comparison."""
@@ -324,7 +325,11 @@ class _ToRule(Transformer[Token, r.Rule]):
             raise _Reject(f"a score compared with a unit ({comparison.unit})")
         bounds = [b for b in (comparison.low, comparison.high) if b is not None]
         rule = _comparison_rule(r.Score(_scale(str(score), bounds)), comparison)
-        return _checked_class(rule)
+        return _checked_class(_checked_performance(rule))
+
+    def score_compare_first(self, op: r.Op, number: Token, score: Token) -> r.Rule:
+        """'Less than 30 Karnofsky score': the comparison written before the score."""
+        return self.score_compare(score, _Comparison(op, _number(number), None, ""))
 
     def condition_scored(self, condition: r.Rule, *parts: AnyType) -> r.Rule:
         """'Heart failure (NYHA III or IV)': heart failure, and of that NYHA class.
@@ -499,6 +504,13 @@ class _ToRule(Transformer[Token, r.Rule]):
     def life_expectancy(self, _word: Token, op: r.Op, number: Token, unit: Token) -> r.Rule:
         return r.Compare(r.Fact("life_expectancy"), op, _number(number), str(unit))
 
+    def life_expectancy_first(self, op: r.Op, number: Token, unit: Token, _word: Token) -> r.Rule:
+        return r.Compare(r.Fact("life_expectancy"), op, _number(number), str(unit))
+
+    def estimated(self, rule: r.Rule, *_: Token) -> r.Rule:
+        """A life expectancy 'as determined by the investigator': the only way there is."""
+        return rule
+
     def life_expectancy_at_least(
         self, _word: Token, number: Token, unit: Token, _more: Token
     ) -> r.Rule:
@@ -604,6 +616,62 @@ def _scale(score: str, values: list[Decimal]) -> str:
     if values and all(v == int(v) and 0 <= v <= 5 for v in values):
         return "ecog"
     raise _Reject("a performance status on no named scale, with values beyond 0-5")
+
+
+PERFORMANCE_RANGES = {"ecog": (0, 5, True), "karnofsky": (0, 100, False)}
+"""Each performance scale's range, and whether only whole grades exist: ECOG 0-5
+(clinical-reference.md §2.5), Karnofsky 0-100 %, as patient.EcogFact / KarnofskyFact."""
+
+
+def _checked_performance(rule: r.Rule) -> r.Rule:
+    """A performance status rule whose bounds lie on its scale; any other is not that scale."""
+    if not isinstance(rule, r.Compare | r.Between) or not isinstance(rule.subject, r.Score):
+        return rule
+    scale = PERFORMANCE_RANGES.get(rule.subject.name)
+    if scale is None:
+        return rule
+    low, high, whole = scale
+    bounds = [rule.value] if isinstance(rule, r.Compare) else [rule.low, rule.high]
+    if any(not low <= b <= high or (whole and b != int(b)) for b in bounds):
+        raise _Reject(f"{rule.subject.name} value outside its scale ({low}-{high})")
+    return rule
+
+
+def restates(first: r.Rule, second: r.Rule) -> bool:
+    """Whether two rules on one performance scale hold for the same values of the scale
+    ("ECOG < 2" and "ECOG 0 or 1"): every grade (ECOG) or whole score (Karnofsky) is tried."""
+    rules = (first, second)
+    if not all(isinstance(rule, r.Compare | r.Between) for rule in rules):
+        return False
+    subjects = {rule.subject for rule in rules if isinstance(rule, r.Compare | r.Between)}
+    [subject] = subjects if len(subjects) == 1 else [None]
+    if not isinstance(subject, r.Score) or subject.name not in PERFORMANCE_RANGES:
+        return False
+    low, high, _whole = PERFORMANCE_RANGES[subject.name]
+    checks = [_holds(rule, Decimal(v)) for rule in rules for v in range(low, high + 1)]
+    if None in checks:
+        return False
+    size = high - low + 1
+    return checks[:size] == checks[size:]
+
+
+def _holds(rule: r.Rule, value: Decimal) -> bool | None:
+    """Whether a comparison holds for a value; None for "over"/"under" (a boundary a person
+    reads) and anything that is not a comparison."""
+    if isinstance(rule, r.Between):
+        above = value > rule.low or (rule.low_inclusive and value == rule.low)
+        below = value < rule.high or (rule.high_inclusive and value == rule.high)
+        return above and below
+    if not isinstance(rule, r.Compare):
+        return None
+    tests = {
+        r.Op.LT: value < rule.value,
+        r.Op.LE: value <= rule.value,
+        r.Op.GT: value > rule.value,
+        r.Op.GE: value >= rule.value,
+        r.Op.EQ: value == rule.value,
+    }
+    return tests.get(rule.op)
 
 
 _NYHA_DIAGNOSES = ("heart_failure", "heart_disease", "cardiomyopathy")

@@ -88,6 +88,7 @@ KEYWORDS: dict[str, tuple[str, str]] = {
     "greater than": ("GT", ">"),
     "higher than": ("GT", ">"),
     "in excess of": ("GT", ">"),
+    "longer than": ("GT", ">"),
     "less than": ("LT", "<"),
     "lower than": ("LT", "<"),
     "fewer than": ("LT", "<"),
@@ -143,6 +144,10 @@ KEYWORDS: dict[str, tuple[str, str]] = {
     "et al": ("ETC", "etc"),
     "and so on": ("ETC", "etc"),
     "including": ("INCLUDING", "including"),
+    "i.e.": ("IE", "i.e."),
+    "i.e": ("IE", "i.e."),
+    "ie": ("IE", "i.e."),
+    "ie.": ("IE", "i.e."),
     "inclusive": ("INCLUDING", "including"),
     "included": ("INCLUDING", "including"),
     # conditions
@@ -206,6 +211,22 @@ KEYWORDS: dict[str, tuple[str, str]] = {
     "expecting lifetime": ("LIFE_EXPECTANCY", "life_expectancy"),
     "expected lifetime": ("LIFE_EXPECTANCY", "life_expectancy"),
     "estimated life expectancy": ("LIFE_EXPECTANCY", "life_expectancy"),
+    "life-expectancy": ("LIFE_EXPECTANCY", "life_expectancy"),
+    "estimated life-expectancy": ("LIFE_EXPECTANCY", "life_expectancy"),
+    "expected life expectancy": ("LIFE_EXPECTANCY", "life_expectancy"),
+    "predicted life expectancy": ("LIFE_EXPECTANCY", "life_expectancy"),
+    "anticipated life expectancy": ("LIFE_EXPECTANCY", "life_expectancy"),
+    "projected life expectancy": ("LIFE_EXPECTANCY", "life_expectancy"),
+    "expected survival time": ("LIFE_EXPECTANCY", "life_expectancy"),
+    "expected survival period": ("LIFE_EXPECTANCY", "life_expectancy"),
+    "expected survival duration": ("LIFE_EXPECTANCY", "life_expectancy"),
+    "estimated survival": ("LIFE_EXPECTANCY", "life_expectancy"),
+    "estimated survival time": ("LIFE_EXPECTANCY", "life_expectancy"),
+    "estimated survival period": ("LIFE_EXPECTANCY", "life_expectancy"),
+    "predicted survival": ("LIFE_EXPECTANCY", "life_expectancy"),
+    "anticipated survival": ("LIFE_EXPECTANCY", "life_expectancy"),
+    "expected to survive": ("LIFE_EXPECTANCY", "life_expectancy"),
+    "expected to survive for": ("LIFE_EXPECTANCY", "life_expectancy"),
     "pregnancy": ("PREGNANCY", "pregnant"),
     "pregnant": ("PREGNANCY", "pregnant"),
     # a pregnancy test is a test, never the pregnancy: one uncovered word, so that a dropped
@@ -369,8 +390,24 @@ SCORE_PHRASES = {
         "eastern cooperative oncology group (ecog) performance status",
         "eastern cooperative oncology group (ecog) performance status (ps)",
         "eastern cooperative oncology group (ecog) score",
+        "eastern cancer cooperative group",
+        "eastern co-operative oncology group",
+        # WHO and Zubrod performance status: the same 0-5 scale as ECOG (Oken et al., Am J
+        # Clin Oncol 1982; WHO Handbook for Reporting Results of Cancer Treatment, 1979):
+        # clinical-reference.md §2.5, "Ordinal 0-5 ... Also called the WHO or Zubrod scale"
         "who performance status",
+        "who performance",
+        "who performance score",
+        "who scale",
+        "world health organization performance status",
+        "world health organisation performance status",
+        "world health organization (who) performance status",
+        "world health organisation (who) performance status",
+        "zubrod",
+        "zubrod score",
+        "zubrod scale",
         "zubrod performance status",
+        "ecog scale",
     ),
     "karnofsky": (
         "karnofsky",
@@ -380,6 +417,11 @@ SCORE_PHRASES = {
         "karnofsky performance status",
         "karnofsky performance score",
         "karnofsky performance status (kps)",
+        "karnofsky performance scale",
+        "karnofsky scale",
+        "karnovsky",
+        "karnovsky scale",
+        "karnovsky performance status",
     ),
     # NYHA functional class I-IV: the class numerals after it are read by
     # tokens._contextual_letters ("NYHA class III or IV", "NYHA III/IV").
@@ -424,6 +466,26 @@ SCORE_PHRASES["performance_status"] = (
     "eastern cooperative oncology group physical status level",
 )
 KEYWORDS.update({p: ("SCORE", score) for score, phrases in SCORE_PHRASES.items() for p in phrases})
+PERFORMANCE_SCALES = ("ecog", "karnofsky", "performance_status")
+"""The scores of SCORE_PHRASES that name a performance status (tokens._merged_scales)."""
+# Words that go on naming a performance scale already named ("ECOG physical status score",
+# "Karnofsky performance scale", "ECOG performance status grade of 0-2"): read only right
+# after the scale's name (tokens._merged_scales); anywhere else they are unknown words.
+SCALE_TAILS = (
+    "status",
+    "physical status",
+    "physical condition",
+    "behavior status",
+    "behaviour status",
+    "behavioral status",
+    "performance",
+    "performance level",
+    "performance scale",
+    "performance index",
+    "scale",
+    "index",
+)
+KEYWORDS.update({p: ("SCALE_TAIL", p) for p in SCALE_TAILS})
 
 
 # Words of time, history, inclusivity and phrasing met in registry text.
@@ -462,6 +524,47 @@ KEYWORDS.update(
         "breast feeding an infant": ("LACTATION", "lactating"),
     }
 )
+
+# Who estimates a life expectancy ("life expectancy > 12 weeks as determined by the
+# investigator"): an investigator always does, so after a life expectancy these phrases say
+# nothing more (grammar: life_expectancy ESTIMATE; classify.py lets them pass there only).
+_ESTIMATORS = tuple(
+    f"{by} {who}"
+    for by in ("determined by", "assessed by", "estimated by", "judged by", "evaluated by")
+    for who in (
+        "the investigator",
+        "investigator",
+        "the investigators",
+        "the treating investigator",
+        "treating investigator",
+        "the treating physician",
+        "treating physician",
+    )
+)
+ESTIMATE_PHRASES = (
+    *_ESTIMATORS,
+    *(f"as {phrase}" for phrase in _ESTIMATORS),
+    "in the opinion of the investigator",
+    "in the opinion of the treating investigator",
+    "in the investigator's opinion",
+    "in the investigator's judgement",
+    "in the investigator's judgment",
+    "per investigator",
+    "per the investigator",
+    "per investigator assessment",
+    "based on the investigator assessment",
+    "based on the investigator's assessment",
+    "based on investigator assessment",
+    "based on investigator's assessment",
+    "based on investigator's judgement",
+    "based on investigator's judgment",
+    "based on the investigator's judgement",
+    "based on the investigator's judgment",
+    "based on investigator judgement",
+    "based on investigator judgment",
+    "according to the investigator",
+)
+KEYWORDS.update({phrase: ("ESTIMATE", "investigator") for phrase in ESTIMATE_PHRASES})
 
 # Time windows: their openings, and the trial events they may count back from
 # ("within 4 weeks prior to randomization"). "screening" is the engine's own date;

@@ -50,9 +50,11 @@ _SPACES = re.compile(r"\s+")
 _STRAY_NUMBER = re.compile(
     r"^\d{1,2}(?:[.)]\s*|\s+)(?=[A-Z][a-z]+\b)(?!(?:Years?|Months?|Weeks?|Days?|Hours?)\b)"
 )
+# "0 to1", "0to 1": the "to" of a range run into one of its numbers
+_RANGE_TO = re.compile(r"(?<=\d)\s*to\s*(?=\d)", re.IGNORECASE)
 _TWO_CHAR_COMPARATORS = (
-    (re.compile(r">\s*=|=\s*>"), "≥"),
-    (re.compile(r"<\s*=|=\s*<"), "≤"),
+    (re.compile(r">\s*/?\s*=|=\s*/?\s*>"), "≥"),  # ">=", ">/=", "=/>"
+    (re.compile(r"<\s*/?\s*=|=\s*/?\s*<"), "≤"),
     (re.compile(r"≥\s*="), "≥"),
     (re.compile(r"≤\s*="), "≤"),
 )
@@ -73,5 +75,6 @@ def normalise(text: str) -> str:
     for pattern, replacement in _TWO_CHAR_COMPARATORS:
         text = pattern.sub(replacement, text)
     text = _SPACES.sub(" ", text).strip()
+    text = _RANGE_TO.sub(" to ", text)
     text = _STRAY_NUMBER.sub("", text)
     return text.rstrip(" .;,")

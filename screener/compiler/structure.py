@@ -31,7 +31,7 @@ from lark import Token
 from screener import rules as r
 from screener.compiler.alternatives import subgroup_alternative, subgroup_restriction
 from screener.compiler.headings import defined_heading, states
-from screener.compiler.items import Unaccounted, parse_item, with_mode
+from screener.compiler.items import Unaccounted, parse_item, restates, with_mode
 
 _SEPARATORS = {"COMMA", "SEMI", "AND", "OR", "ANDOR", "NOR"}
 _NEGATIONS = {"NO", "NOT", "WITHOUT", "NEITHER"}
@@ -98,7 +98,7 @@ class Builder:
             self.root = tokens
         if not isinstance(whole, Unaccounted):
             return whole
-        for reading in (self.defined, self.alternative, self.restricted):
+        for reading in (self.restated, self.defined, self.alternative, self.restricted):
             rule = reading(tokens)
             if rule is not None:
                 return rule
@@ -125,6 +125,28 @@ class Builder:
         if narrowed is not None:
             return narrowed
         return self.review(tokens, reason)
+
+    def restated(self, tokens: list[Token]) -> r.Rule | None:
+        """'ECOG performance status < 2 i.e. 0 or 1': a score's bound, said again.
+
+        The restatement names the same score, or only values of the score before it. It is
+        read only when both say the same of every value of the scale (items.restates);
+        otherwise the text contradicts itself: review.
+        """
+        split = _restatement(tokens)
+        if split is None:
+            return None
+        head, tail = split
+        first = self.parse(head)
+        scores = [t for t in head if t.type == "SCORE"]
+        if first is None or len(scores) != 1:
+            return None
+        second = self.parse(tail if tail[0].type == "SCORE" else [scores[0], *tail])
+        if second is None:
+            return None
+        if not restates(first, second):
+            return self.review(tokens, "a restatement that does not say the same")
+        return first
 
     def alternative(self, tokens: list[Token]) -> r.Rule | None:
         """'X ≤ 1.5 × ULN (≤ 3 × ULN for Gilbert)': the main bound, and the rest as review."""
@@ -901,6 +923,26 @@ _LABEL_WORDS = {
     "liver",
     "kidney",
 }
+
+
+def _restatement(tokens: list[Token]) -> tuple[list[Token], list[Token]] | None:
+    """The span before one "i.e." and the span it restates, brackets and commas off:
+    "A i.e. B", "A, i.e., B", "A (i.e. B)"."""
+    marks = [i for i, t in enumerate(tokens) if t.type == "IE"]
+    if len(marks) != 1:
+        return None
+    head, tail = tokens[: marks[0]], tokens[marks[0] + 1 :]
+    if head and head[-1].type == "LPAR":
+        if not tail or tail[-1].type != "RPAR":
+            return None
+        head, tail = head[:-1], tail[:-1]
+    while head and head[-1].type == "COMMA":
+        head = head[:-1]
+    while tail and tail[0].type == "COMMA":
+        tail = tail[1:]
+    if not head or not tail:
+        return None
+    return head, tail
 
 
 def _without_label(tokens: list[Token]) -> list[Token]:

@@ -15,7 +15,7 @@ from typing import Any
 from lark import Token
 
 from screener import concepts, units
-from screener.compiler.lexicon import Entry, entries
+from screener.compiler.lexicon import PERFORMANCE_SCALES, Entry, entries
 
 NUMBER_WORDS = {
     "one": "1",
@@ -190,6 +190,35 @@ def _blank_abbreviations(text: str) -> str:
 _TERMS = {"CONCEPT", "ANALYTE", "SCORE", "DRUG_CLASS", "ORGAN", "TRANSPLANT"}
 
 
+_DOCUMENT_PART = r"(?:appendix|appendices|annex|attachment|supplement)\s+[a-z0-9]{1,4}\b\.?"
+_REFERENCES = re.compile(
+    # "(see Appendix A)", "(Refer to Appendix D)", "(Appendix I)", ", see Appendix B for
+    # definitions": where the protocol prints its scale; "(Oken et al. 1982)": a citation
+    r"\(\s*(?:(?:please\s+)?(?:see|refer\s+to|as\s+defined\s+in|as\s+per|per)\s+(?:the\s+)?)?"
+    + _DOCUMENT_PART
+    + r"(?:\s+for\s+(?:the\s+)?(?:definitions?|details))?\s*\)"
+    r"|,\s*(?:please\s+)?(?:see|refer\s+to)\s+(?:the\s+)?"
+    + _DOCUMENT_PART
+    + r"(?:\s+for\s+(?:the\s+)?(?:definitions?|details))?(?=\s*[);]|\s*\.?\s*$)"
+    r"|\(\s*[A-Z][A-Za-z-]+\s+et\s+al\.?,?\s*(?:19|20)\d\d[a-z]?\s*\)",
+    re.IGNORECASE,
+)
+
+
+def _blank_references(text: str) -> str:
+    """Spaces in place of a reference to where the protocol prints something ("(see
+    Appendix A)") or of a bracketed citation ("(Oken et al. 1982)"): they say nothing about
+    the patient. Positions are kept, so spans still show them."""
+    if not re.search(r"appendi|annex|attachment|supplement|et\s+al", text, re.IGNORECASE):
+        return text
+    blanked = _REFERENCES.sub(lambda match: " " * len(match.group(0)), text)
+    kept = blanked.rstrip()
+    if len(kept) < len(text.rstrip()) and kept.endswith("."):
+        # the full stop before a closing reference ("ECOG ≤ 2. (see Appendix A)") ends the text
+        blanked = kept[:-1] + " " * (len(blanked) - len(kept) + 1)
+    return blanked
+
+
 def _ends_with_term(text: str) -> bool:
     """Whether a phrase of the vocabulary naming a condition, analyte or score ends `text`."""
     insensitive, sensitive, table = _phrase_patterns()
@@ -258,7 +287,7 @@ def _unit_token(text: str, pos: int) -> tuple[str, int] | None:
 def tokenize(text: str) -> list[Token]:
     """Tokens of one normalised criterion; fillers are dropped."""
     insensitive, sensitive, table = _phrase_patterns()
-    text = _blank_abbreviations(text)
+    text = _blank_references(_blank_abbreviations(text))
     tokens: list[Token] = []
     pos = 0
     length = len(text)
@@ -525,6 +554,107 @@ def _state_beside(tokens: list[Token], index: int, step: int) -> bool:
     return 0 <= position < len(tokens) and tokens[position].type in _STATE_VALUES
 
 
+_COMPARISON_OPENERS = {"NUMBER", "GE", "LE", "GT", "LT", "EQ", "OVER", "UNDER", "BETWEEN", "FROM"}
+_VALUE_TOKENS = _COMPARISON_OPENERS | {"UNIT", "DASH", "TO", "COMMA", "OR", "AND", "SLASH"}
+
+
+def _scale_of(token: Token) -> str | None:
+    """The performance scale a SCORE token names ("performance_status" when none)."""
+    if token.type == "SCORE" and str(token) in PERFORMANCE_SCALES:
+        return str(token)
+    return None
+
+
+def _one_scale(first: str, second: str) -> str | None:
+    """Two names of one performance scale ("ECOG" and "performance status"): the named one.
+
+    Two different named scales ("ECOG", "Karnofsky") are two scales: None.
+    """
+    if first == second or second == "performance_status":
+        return first
+    return second if first == "performance_status" else None
+
+
+def _merged_scales(tokens: list[Token]) -> list[Token]:
+    """Runs of names for one performance scale as one SCORE token.
+
+    "Eastern Cooperative Oncology Group (ECOG) performance score", "ECOG PS score",
+    "performance status (ECOG)", "ECOG physical status", "Performance status: ECOG" name one
+    scale; a score of no named scale takes the name given after its values ("Performance
+    status 0-2 (ECOG)"). A colon between a score and its values goes ("ECOG PS: 0-1"). Words
+    that only go on naming a scale (lexicon.SCALE_TAILS) left anywhere else are unknown words.
+    """
+    result: list[Token] = []
+    for token in tokens:
+        last = _scale_of(result[-1]) if result else None
+        if last and token.type in ("SCALE_TAIL", "GRADE_WORD"):
+            continue
+        scale = _scale_of(token)
+        if last and scale and _one_scale(last, scale):
+            result[-1] = _renamed(result[-1], _one_scale(last, scale))
+            continue
+        if token.type == "RPAR" and _bracketed_name(result) and _named_in_brackets(result):
+            continue
+        if (
+            token.type in _COMPARISON_OPENERS
+            and len(result) >= 2
+            and result[-1].type == "COLON"
+            and result[-2].type == "SCORE"
+        ):
+            result.pop()  # "ECOG PS: 0-1"
+        if scale and len(result) >= 2 and result[-1].type == "COLON":
+            before = _scale_of(result[-2])
+            if before == "performance_status":  # "Performance status: Karnofsky ..."
+                del result[-2:]
+        result.append(token)
+    return [
+        Token("WORD", token.value, start_pos=token.start_pos)
+        if token.type == "SCALE_TAIL"
+        else token
+        for token in result
+    ]
+
+
+def _renamed(token: Token, scale: str | None) -> Token:
+    return Token("SCORE", scale or str(token), start_pos=token.start_pos)
+
+
+def _bracketed_name(tokens: list[Token]) -> bool:
+    """Whether the tokens end in "( SCORE" naming a performance scale."""
+    return len(tokens) >= 3 and tokens[-2].type == "LPAR" and _scale_of(tokens[-1]) is not None
+
+
+def _named_in_brackets(tokens: list[Token]) -> bool:
+    """Fold a bracketed scale name ending `tokens` into the score it names, in place.
+
+    "performance status (ECOG" names the score before it; "PS 0-2 (ECOG" names a score of
+    no named scale that only values follow. Anything else is left alone: False.
+    """
+    name = _scale_of(tokens[-1])
+    before = _scale_of(tokens[-3])
+    assert name is not None
+    if before is not None and _one_scale(before, name):
+        tokens[-3] = _renamed(tokens[-3], _one_scale(before, name))
+        del tokens[-2:]
+        return True
+    owner = _unnamed_owner(tokens[:-2])
+    if owner is not None and name != "performance_status":
+        tokens[owner] = _renamed(tokens[owner], name)
+        del tokens[-2:]
+        return True
+    return False
+
+
+def _unnamed_owner(tokens: list[Token]) -> int | None:
+    """The index of a performance status of no named scale that only values follow."""
+    index = len(tokens) - 1
+    while index >= 0 and tokens[index].type in _VALUE_TOKENS:
+        index -= 1
+    if index < 0 or index == len(tokens) - 1 or _scale_of(tokens[index]) != "performance_status":
+        return None
+    return index
+
+
 def _with_ends(tokens: list[Token], text: str) -> list[Token]:
     """Each token ends where the next begins (trailing spaces trimmed): spans keep fillers.
 
@@ -534,7 +664,9 @@ def _with_ends(tokens: list[Token], text: str) -> list[Token]:
     merged: list[Token] = []
     for token in _either_sex(
         _shared_transplant(
-            _alternative_quantities(_contextual_letters(_contextual_lactation(tokens)))
+            _alternative_quantities(
+                _contextual_letters(_contextual_lactation(_merged_scales(tokens)))
+            )
         )
     ):
         if token.type == "OR" and merged and merged[-1].type == "LPAR":
