@@ -903,7 +903,7 @@ def _attach_continuation(stack: list[_Node], line: _Line) -> bool:
 def _pop_to_parent(stack: list[_Node], line: _Line) -> None:
     """Pop the stack until its top takes `line` as a child."""
     if line.marker is not None:
-        sibling = _sequence_sibling(stack, line.marker)
+        sibling = _sequence_sibling(stack, line.marker, line.indent)
         if sibling is not None:
             del stack[sibling:]
             return
@@ -911,11 +911,16 @@ def _pop_to_parent(stack: list[_Node], line: _Line) -> None:
         stack.pop()
 
 
-def _sequence_sibling(stack: list[_Node], marker: _Marker) -> int | None:
-    """Stack position of the open item this marker continues ("11." after "10.")."""
+def _sequence_sibling(stack: list[_Node], marker: _Marker, indent: int) -> int | None:
+    """Stack position of the open item this marker continues ("11." after "10.").
+
+    When it continues two open lists ("5." after sub-item "4." of item "4."), the one
+    indented like it wins; at equal distance, the innermost.
+    """
     if marker.style == "bullet":
         return None
     readings = [marker] if marker.alt is None else [marker, marker.alt]
+    found: list[int] = []
     for position in range(len(stack) - 1, 0, -1):
         other = stack[position].line.marker
         if other is None or other.style == "bullet":
@@ -923,8 +928,11 @@ def _sequence_sibling(stack: list[_Node], marker: _Marker) -> int | None:
         for reading in readings:
             same = (other.style, other.form) == (reading.style, reading.form)
             if same and reading.value == other.value + 1:
-                return position
-    return None
+                found.append(position)
+                break
+    if not found:
+        return None
+    return min(found, key=lambda position: abs(stack[position].line.indent - indent))
 
 
 def _accepts(node: _Node, line: _Line) -> bool:

@@ -1013,3 +1013,18 @@ def test_whole_corpus_segments_in_well_under_a_second() -> None:
             segment(text)
         timings.append(time.perf_counter() - start)
     assert min(timings) < 1.0
+
+
+def test_a_number_continuing_two_lists_follows_its_indentation() -> None:
+    """"5." after sub-item "4." of item "4.": indented like item 4, it is item 5."""
+    text = (
+        "Exclusion Criteria:\r\n\r\n          4. Has other active malignancy, except:\r\n\r\n"
+        "               1. Adequately treated skin cancer OR\r\n\r\n"
+        "               4. Low-risk prostate cancer\r\n\r\n"
+        "          5. Has history of pancreatitis\r\n"
+    )
+    assert [(s.path, s.text, s.context) for s in segment(text)] == [
+        ("4.1", "Adequately treated skin cancer OR", "Has other active malignancy, except:"),
+        ("4.4", "Low-risk prostate cancer", "Has other active malignancy, except:"),
+        ("5", "Has history of pancreatitis", None),
+    ]
