@@ -10,6 +10,7 @@ from __future__ import annotations
 import datetime as dt
 import gc
 import os
+import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field, replace
 from decimal import Decimal
@@ -166,6 +167,22 @@ def _structured(spec: TrialSpec) -> list[CompiledCriterion]:
 
 Compiler = Callable[[str, str], Compiled]
 
+# a heading that ends by announcing exceptions: "..., except:", "except for the following:",
+# "with the following exceptions:", "The following are allowed:"
+_EXCEPTION_HEADING = re.compile(
+    r"\b(?:except\w*|unless|other than|apart from|excluding|with the exception of"
+    r"|not exclu\w+|(?:is|are|be) (?:allowed|permitted|acceptable))\b(?:\W+\w+){0,4}\W*$",
+    re.IGNORECASE,
+)
+_EXCEPTION_ITEM = "an item of an exception list: it names whom its heading spares"
+
+
+def _announces_exceptions(context: str | None) -> bool:
+    """Whether a heading above the item ends by announcing exceptions (words in brackets,
+    such as "Patients with ALL (except B-ALL) who fulfil:", qualify the heading only)."""
+    headings = (context or "").split(" / ")
+    return any(_EXCEPTION_HEADING.search(re.sub(r"\([^()]*\)", "", h)) for h in headings)
+
 
 def compile_trial(spec: TrialSpec, compiler: Compiler = compile_criterion) -> CompiledTrial:
     """Compile every criterion of a trial (text, rewrite) plus its structured fields."""
@@ -174,6 +191,10 @@ def compile_trial(spec: TrialSpec, compiler: Compiler = compile_criterion) -> Co
     for criterion in spec.criteria:
         compiled = compiler(criterion.text, criterion.kind)
         rule, origin, reasons = compiled.rule, Origin.TEXT, compiled.reasons
+        if _announces_exceptions(criterion.context):
+            # "Other malignancy within 3 years, except:" then "adequately treated skin
+            # cancer": the item says whom the heading spares, not a criterion of its own
+            rule, reasons = r.Review(criterion.text), (_EXCEPTION_ITEM,)
         if criterion.rewrite:
             try:
                 rule, origin, reasons = parse_rule(criterion.rewrite), Origin.REWRITE, ()

@@ -17,6 +17,7 @@ import pytest
 from typer.testing import CliRunner, Result
 
 from screener import ctgov
+from screener import rules as r
 from screener.cli import app
 from screener.errors import InputError
 from screener.filters import TrialFilter
@@ -421,6 +422,36 @@ def test_a_heading_of_uncertain_reach_is_read_with_and_without_it() -> None:
         ("Female participants:", "uncertain"), ("Female participants:", "uncertain")]
     own_list = "Inclusion Criteria:\n\nFemale participants:\n1. Not pregnant\n2. Not lactating\n"
     assert {i["condition_scope"] for i in ctgov._criteria(own_list)["inclusion"]} == {None}
+
+
+@pytest.mark.parametrize("heading", [
+    "Second primary malignancy, except:",
+    "History of another primary malignancy except for:",
+    "Toxicity of prior therapy not recovered to grade 0-1, with the following exceptions:",
+])
+def test_an_item_of_an_exception_list_is_review(heading: str) -> None:
+    """'Malignancy, except:' then 'non-melanoma skin cancer': whom the heading spares."""
+    spec = TrialSpec.model_validate({
+        "id": "T-1", "title": "t",
+        "exclusion": [{"text": "Non-melanoma skin cancer", "context": heading}],
+    })
+    criterion = TrialLibrary.from_specs([spec]).trials[0].criteria[0]
+    assert isinstance(criterion.rule, r.Review)
+    assert "exception list" in criterion.reasons[0]
+
+
+@pytest.mark.parametrize("heading", [
+    "Patients with ALL (except for patients with B-ALL) who fulfil the following criteria:",
+    "Diagnoses of the following conditions (current unless otherwise stated):",
+    "Specific medical conditions:",
+])
+def test_a_heading_with_an_exception_of_its_own_leaves_its_items_compiled(heading: str) -> None:
+    spec = TrialSpec.model_validate({
+        "id": "T-1", "title": "t",
+        "exclusion": [{"text": "Bipolar disorder", "context": heading}],
+    })
+    criterion = TrialLibrary.from_specs([spec]).trials[0].criteria[0]
+    assert criterion.canonical == "condition(bipolar_disorder)"
 
 
 # ---------------------------------------------------------------------------
