@@ -74,3 +74,23 @@ def test_an_inclusion_without_pregnancy_plans_keeps_the_plan_for_review() -> Non
 ])
 def test_other_participles_still_read_as_modifiers(text: str) -> None:
     assert isinstance(compile_criterion(text, "exclusion").rule, r.Review)
+
+
+@pytest.mark.parametrize(("text", "expected"), [
+    ("Medically uncontrolled hypertension",
+     'qualified("medically uncontrolled"; condition(hypertension))'),
+    ("Known primary immunodeficiency", 'qualified("primary"; condition(immunodeficiency))'),
+    ("Patients with uncontrollable brain metastases",
+     'qualified("uncontrollable"; condition(brain_metastases))'),
+])
+def test_narrowing_qualifiers(text: str, expected: str) -> None:
+    assert canonical(text, "exclusion") == expected
+
+
+@pytest.mark.parametrize("text", [
+    "Secondary liver cancer",       # metastases to the liver are not liver cancer (C22)
+    "Congenital heart disease",     # Q20-Q28 lie outside heart disease
+    "Secondary hypertension",      # "secondary" is never read as a narrowing qualifier
+])
+def test_words_the_classification_files_apart_do_not_narrow(text: str) -> None:
+    assert isinstance(compile_criterion(text, "exclusion").rule, r.Review)

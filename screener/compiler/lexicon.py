@@ -361,6 +361,23 @@ NARROWING_QUALIFIERS = (
     "pathologically confirmed",
     "histologically or cytologically confirmed",
     "histologically and/or cytologically confirmed",
+    "pre-existing",
+    "preexisting",
+    "intercurrent",
+    "ongoing",
+    "uncontrollable",
+    "medically uncontrolled",
+    "unresectable",
+    "locally advanced",
+    "mild",
+    "primary",
+    "bilateral",
+    "recent",
+    "adequately treated",
+    "effectively treated",
+    # never "secondary", "metastatic", "congenital", "hereditary", "idiopathic": the
+    # classification files such forms apart (metastases to the liver are not liver cancer,
+    # congenital heart defects lie in Q20-Q28, outside heart disease), so they do not narrow
 )
 KEYWORDS.update({word: ("QUALIFIER", word) for word in NARROWING_QUALIFIERS})
 KEYWORDS.update(
