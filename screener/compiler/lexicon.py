@@ -68,7 +68,9 @@ FILLERS = (
     "value",
     "values",
     "count",
+    "counts",
     "concentration",
+    "concentrations",
     "score",
     "scores",
     "of",
@@ -652,6 +654,8 @@ def _analyte_entries() -> dict[str, Entry]:
             short = len(phrase) <= 3
             key = phrase if short else phrase.lower()
             entries.setdefault(key, Entry("ANALYTE", analyte.id, case_sensitive=short))
+            if key.endswith(" count"):  # "platelet counts ≥ 100,000/μL": the same count
+                entries.setdefault(key + "s", Entry("ANALYTE", analyte.id))
     return entries
 
 

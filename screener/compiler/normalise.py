@@ -43,7 +43,7 @@ _HTML_AMP = re.compile(r"\\?&amp;", re.IGNORECASE)
 _HTML_ENTITY = re.compile(r"\\?&(lt|gt|le|ge);", re.IGNORECASE)
 _HTML_CHARS = {"lt": "<", "gt": ">", "le": "≤", "ge": "≥"}
 _SUPERSCRIPTS = str.maketrans("⁰¹²³⁴⁵⁶⁷⁸⁹", "0123456789")
-_MARKDOWN_ESCAPE = re.compile(r"\\([<>*\[\]_#\\~`|-])")
+_MARKDOWN_ESCAPE = re.compile(r"\\([<>*\[\]_#\\~`|^-])")
 _SPACES = re.compile(r"\s+")
 # a list number left in front of the text ("4 Male and female ...", "22. Patients ..."),
 # never a quantity ("3 months", "18 years or older"): only before a capitalised word
@@ -51,8 +51,9 @@ _STRAY_NUMBER = re.compile(
     r"^\d{1,2}(?:[.)]\s*|\s+)(?=[A-Z][a-z]+\b)(?!(?:Years?|Months?|Weeks?|Days?|Hours?)\b)"
 )
 _TWO_CHAR_COMPARATORS = (
-    (re.compile(r">\s*=|=\s*>"), "≥"),
-    (re.compile(r"<\s*=|=\s*<"), "≤"),
+    # ">/=", "> or =": "greater than or equal to" written with symbols
+    (re.compile(r">\s*(?:/|\bor\b)?\s*=|=\s*>"), "≥"),
+    (re.compile(r"<\s*(?:/|\bor\b)?\s*=|=\s*<"), "≤"),
     (re.compile(r"≥\s*="), "≥"),
     (re.compile(r"≤\s*="), "≤"),
 )

@@ -81,7 +81,9 @@ _UNIT = re.compile(
     r"|10\s*(?:\^|\*\*|\*)\s*\d+\s*/\s*(?:[uμ]l|mm3|mm\^3|mcl|ml|l)\b"
     r"|%"
     r"|(?:cells\s*)?/\s*(?:mm3|mm\^3|[uμ]l|mcl)\b"
-    r"|[a-zμ]+(?:\s*/\s*(?:[a-zμ0-9.]+|\{?1\.73\s*m\^?2\}?))*(?:\s*(?:per|/)\s*1\.73\s*m\^?2)?"
+    # the eGFR index first ("/1.73 m2", "/1,73m^2"): read as "/1.73" it would leave "m2" behind
+    r"|[a-zμ]+(?:\s*/\s*(?:\{?1[.,]73\s*m\^?2\}?|[a-zμ0-9.]+))*"
+    r"(?:\s*(?:per|/)\s*1[.,]73\s*m\^?2)?"
     r")",
     re.IGNORECASE,
 )

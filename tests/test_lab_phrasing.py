@@ -1,0 +1,99 @@
+"""Registry phrasings of laboratory thresholds: unit spellings, comparators, analyte names.
+
+Each compiled rule is checked whole; look-alike texts whose meaning the engine cannot
+state whole are checked to stay review. Evaluation tests take the rule from the text,
+so the tokenizer, units and evaluator meet.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from screener import rules as r
+from screener.compiler import compile_criterion
+from screener.compiler.normalise import normalise
+from tests.helpers import canonical, lab, patient, status
+
+
+def is_review(text: str, kind: str = "inclusion") -> bool:
+    return isinstance(compile_criterion(text, kind).rule, r.Review)
+
+
+# ---------------------------------------------------------------- unit spellings
+
+@pytest.mark.parametrize(("text", "expected"), [
+    ("eGFR < 40 mL/min/1.73 m2", "lab(egfr) < 40 mL/min/1.73m2"),
+    ("eGFR \\> 30 mL/min/1.73 m2.", "lab(egfr) > 30 mL/min/1.73m2"),
+    ("eGFR < 30 mL/min/1.73 m\\^2", "lab(egfr) < 30 mL/min/1.73m2"),
+    ("eGFR ≥ 60 mL/min/1.73 m²", "lab(egfr) >= 60 mL/min/1.73m2"),
+    ("eGFR ≥ 30 ml/min/1,73 m2", "lab(egfr) >= 30 mL/min/1.73m2"),
+    ("eGFR ≥ 30 ml / min / 1.73 m2", "lab(egfr) >= 30 mL/min/1.73m2"),
+    ("Absolute neutrophil count ≥1.5 × 10\\^9/L", "lab(anc) >= 1.5 10^9/L"),
+])
+def test_unit_spellings_with_spaces_and_escaped_carets(text: str, expected: str) -> None:
+    assert canonical(text) == expected
+
+
+@pytest.mark.parametrize("text", [
+    "CrCl ≥ 60 mL/min/1.73 m²",  # a clearance is never indexed to body surface
+    "creatinine clearance/GFR ≥ 60 ml/minute/1.73m2",  # right for one of the two only
+    "eGFR ≥ 60 mL/min",  # an eGFR is always indexed
+    "proteinuria ≥500 mg/day/1.73 m2",
+])
+def test_an_indexed_unit_fits_only_the_indexed_analyte(text: str) -> None:
+    assert is_review(text)
+
+
+def test_an_egfr_with_a_spaced_index_decides() -> None:
+    subject = patient(observations=[lab("eGFR", 35, "mL/min/1.73m2")])
+    assert status("eGFR < 40 mL/min/1.73 m2", subject, "exclusion") == "met"
+    assert status("eGFR ≥ 45 mL/min/1.73 m\\^2", subject) == "not_met"
+
+
+# ---------------------------------------------------------------- comparators
+
+@pytest.mark.parametrize(("text", "expected"), [
+    ("Creatinine \\>/= 2 mg/dL", "Creatinine ≥ 2 mg/dL"),
+    ("Bilirubin </= 1.5 x ULN", "Bilirubin ≤ 1.5 x ULN"),
+    ("LVEF of \\> or = 45%", "LVEF of ≥ 45%"),
+    ("LVEF < or = 45%", "LVEF ≤ 45%"),
+    ("Age >=18", "Age ≥18"),
+    ("ALT or AST > 3 x ULN", "ALT or AST > 3 x ULN"),  # a lone "or" is untouched
+])
+def test_comparators_spelt_with_a_slash_or_or(text: str, expected: str) -> None:
+    assert normalise(text) == expected
+
+
+@pytest.mark.parametrize(("text", "expected"), [
+    ("Creatinine \\>/= 2 mg/dL", "lab(creatinine) >= 2 mg/dL"),
+    ("Known cardiac ejection fraction of \\> or = 45%", "lab(lvef) >= 45 %"),
+])
+def test_restated_comparators_compile(text: str, expected: str) -> None:
+    assert canonical(text) == expected
+
+
+# ---------------------------------------------------------------- analyte names and nouns
+
+@pytest.mark.parametrize(("text", "expected"), [
+    ("Hemoglobin A1c ≤ 9%", "lab(hba1c) <= 9 %"),
+    ("Haemoglobin A1C < 11%", "lab(hba1c) < 11 %"),
+    ("cardiac ejection fraction >55%", "lab(lvef) > 55 %"),
+    ("creatinine clearance rate ≥60ml/min", "lab(creatinine_clearance) >= 60 mL/min"),
+    ("Glomerular Filtration Rate <15 ml / min / 1.73 m2", "lab(egfr) < 15 mL/min/1.73m2"),
+    ("WBC counts \\> 2500/μL", "lab(wbc) > 2500 1/uL"),
+    ("platelet counts ≥ 100,000/mm3", "lab(platelets) >= 100000 1/mm3"),
+])
+def test_analyte_names_and_nouns_of_registry_text(text: str, expected: str) -> None:
+    assert canonical(text) == expected
+
+
+@pytest.mark.parametrize("text", [
+    "Hemoglobin ≥ 9 g/dL A1c",
+    "glomerular filtration rate ≥ 60 mL/min",  # not indexed: no eGFR unit
+    "measured glomerular filtration rate ≥ 60 mL/min/1.73 m2",  # a method the engine lacks
+    "calculated creatinine clearance ≥ 60 mL/min",
+    "Cardiac color Doppler ultrasound ejection fraction ≥ 45%",
+    "Abnormal blood counts (hemoglobin less than 12 g/dl)",
+])
+def test_names_that_narrow_or_add_stay_review(text: str) -> None:
+    assert is_review(text)
