@@ -97,3 +97,52 @@ def test_analyte_names_and_nouns_of_registry_text(text: str, expected: str) -> N
 ])
 def test_names_that_narrow_or_add_stay_review(text: str) -> None:
     assert is_review(text)
+
+
+# ---------------------------------------------------------------- upper limit of normal
+
+@pytest.mark.parametrize(("text", "expected"), [
+    ("total bilirubin ≤ institutional upper limit of normal (ULN)",
+     "lab(total_bilirubin) <= 1 xULN"),
+    ("total bilirubin ≤ upper limit of normal", "lab(total_bilirubin) <= 1 xULN"),
+    ("creatinine no greater than the upper limits of normal", "lab(creatinine) <= 1 xULN"),
+    ("plasma lactate higher than the upper limit of the normal value", "lab(lactate) > 1 xULN"),
+    ("creatinine ≤ institutional ULN", "lab(creatinine) <= 1 xULN"),
+    ("Total bilirubin ≤ 5 × upper limit normal (ULN)", "lab(total_bilirubin) <= 5 xULN"),
+    ("Serum creatinine \\>2× upper limit of normal reference value", "lab(creatinine) > 2 xULN"),
+    ("ALT > 2× upper limit of normal reference values", "lab(alt) > 2 xULN"),
+    ("ALT ≥3.5 times the upper normal limit (UNL)", "lab(alt) >= 3.5 xULN"),
+    ("Cr≤1.2×UNL (upper limit of normal value)", "lab(creatinine) <= 1.2 xULN"),
+    ("ALT ≤ 1.5 Upper Limit Normal {ULN}", "lab(alt) <= 1.5 xULN"),
+    ("ALT ≤ 2.5 times of upper limit of normal (ULN)", "lab(alt) <= 2.5 xULN"),
+    ("Serum creatinine ≤1.25 times of the upper limit of normal value",
+     "lab(creatinine) <= 1.25 xULN"),
+    ("total bilirubin greater than five times the upper limit of normal",
+     "lab(total_bilirubin) > 5 xULN"),
+    ("bilirubin > three times the upper limit of normal [ULN]",
+     "lab(total_bilirubin) > 3 xULN"),
+])
+def test_spellings_of_the_upper_limit_of_normal(text: str, expected: str) -> None:
+    assert canonical(text, "exclusion") == expected
+
+
+@pytest.mark.parametrize("text", [
+    "total bilirubin within upper limit of normal",  # "within": up to, or inside the range?
+    "total bilirubin within normal limits",  # needs the lower limit too: not on file
+    "total bilirubin < 5 times the normal value",  # which normal value?
+    "ALT three times above the normal upper limit",
+    "ALT > three ULN",
+    "bilirubin > ULN + 4 seconds",
+    "total bilirubin upper limit of normal",  # no comparator: no threshold
+])
+def test_upper_limits_that_are_not_said_whole_stay_review(text: str) -> None:
+    assert is_review(text, "exclusion")
+
+
+@pytest.mark.parametrize(("value", "expected"), [(1.1, "met"), (1.3, "not_met")])
+def test_a_bare_upper_limit_of_normal_decides_with_the_reported_range(
+    value: float, expected: str
+) -> None:
+    reading = lab("total bilirubin", value, "mg/dL", reference_range={"high": 1.2, "unit": "mg/dL"})
+    subject = patient(observations=[reading])
+    assert status("total bilirubin ≤ upper limit of normal", subject) == expected

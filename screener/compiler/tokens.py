@@ -59,18 +59,28 @@ TIME_UNITS = {
 }
 
 _NUMBER = re.compile(r"\d+(?:,\d{3})+(?![\d,])|\d+(?:\.\d+)?|\.\d+")
-_ULN = re.compile(
-    r"\s*(?:(?:x|×|⋅|\*|times(?:\s+greater\s+than)?|-fold|fold)\s*)?(?:the\s+)?"
-    r"(?:institutional\s+)?"
-    r"(?:i?uln|unl|upper (?:limits?|level) of (?:the )?normal(?: range| value| limit)?"
+_ULN_NAME = (
+    r"(?:the\s+)?(?:institutional\s+)?"
+    r"(?:i?uln|unl|upper (?:limits?|level) (?:of )?(?:the )?normal"
+    r"(?:\s+reference)?(?:\s+(?:range|values?|limit))?"
     r"|upper normal limit)"
-    r"(?:\s*\((?:i?uln)\))?"
+    # the abbreviation or the name again, in brackets: "(ULN)", "[ULN]", "{ULN}", "(UNL)",
+    # "ULN (upper limit of normal value)"
+    r"(?:\s*[(\[{](?:i?uln|unl|upper limits? of (?:the )?normal(?:\s+(?:range|values?))?)[)\]}])?"
     r"(?:\s+(?:of|for)\s+(?:the\s+)?institutional\s+(?:limits?|normal(?:\s+range)?))?"
     # the ULN of the patient's age (and sex) is the only ULN a laboratory reports
     r"(?:\s+for\s+(?:the\s+patient'?s\s+)?age(?:\s+and\s+(?:sex|gender))?)?"
-    r"(?![a-z])",
+    r"(?![a-z])"
+)
+_ULN = re.compile(
+    r"\s*(?:(?:x|×|⋅|\*|times(?:\s+greater\s+than)?(?:\s+of)?|-fold|fold)\s*)?" + _ULN_NAME,
     re.IGNORECASE,
 )
+# "≤ upper limit of normal", "≤ institutional ULN": once the upper limit itself
+_BARE_ULN = re.compile(_ULN_NAME, re.IGNORECASE)
+# "five times the upper limit of normal": a number word is a multiplier only with "times"
+_WORD_ULN = re.compile(r"\s*(?:times(?:\s+of)?)\s*" + _ULN_NAME, re.IGNORECASE)
+_COMPARATORS = {"GE", "LE", "GT", "LT", "EQ", "OVER", "UNDER"}
 _TIME_UNIT = re.compile(
     r"\s*-?\s*(" + "|".join(sorted(TIME_UNITS, key=len, reverse=True)) + r")(?![a-z])",
     re.IGNORECASE,
@@ -293,6 +303,12 @@ def tokenize(text: str) -> list[Token]:
                 add("UNIT", unit[0], pos)
                 pos = unit[1]
             continue
+        bare = _BARE_ULN.match(text, pos) if tokens and tokens[-1].type in _COMPARATORS else None
+        if bare:
+            add("NUMBER", "1", pos)
+            add("UNIT", "xULN", pos)
+            pos = bare.end()
+            continue
         best: tuple[int, Entry] | None = None
         first = char.lower()
         for index, case_sensitive in ((insensitive, False), (sensitive, True)):
@@ -331,9 +347,13 @@ def tokenize(text: str) -> list[Token]:
             add("NUMBER", NUMBER_WORDS[lowered], pos)
             pos += len(chunk)
             time = _TIME_UNIT.match(text, pos)
+            uln = _WORD_ULN.match(text, pos)
             if time:
                 add("TIME_UNIT", TIME_UNITS[time.group(1).lower()], pos)
                 pos = time.end()
+            elif uln:
+                add("UNIT", "xULN", pos)
+                pos = uln.end()
             continue
         if lowered in TIME_UNITS and len(lowered) > 1:
             add("TIME_UNIT", TIME_UNITS[lowered], pos)
