@@ -146,3 +146,37 @@ def test_a_bare_upper_limit_of_normal_decides_with_the_reported_range(
     reading = lab("total bilirubin", value, "mg/dL", reference_range={"high": 1.2, "unit": "mg/dL"})
     subject = patient(observations=[reading])
     assert status("total bilirubin ≤ upper limit of normal", subject) == expected
+
+
+# ---------------------------------------------------------------- one threshold in two units
+
+@pytest.mark.parametrize(("text", "expected"), [
+    ("Hemoglobin <6.2 mmol/L (10.0 g/dL)", "lab(hemoglobin) < 6.2 mmol/L"),
+    ("Hemoglobin \\<90 g/L (\\<9 g/dL)", "lab(hemoglobin) < 90 g/L"),
+    ("Lymphocyte count ≥ 0.5 x 10^9/L (500/uL)", "lab(alc) >= 0.5 10^9/L"),
+    ("Serum albumin ≥ 25 g/L (2.5 g/dL)", "lab(albumin) >= 25 g/L"),
+    ("Platelet count ≥50 x109/L and hemoglobin ≥ 8 g/dL (≥ 80 g/L)",
+     "lab(platelets) >= 50 10^9/L and lab(hemoglobin) >= 8 g/dL"),
+])
+def test_a_threshold_restated_in_brackets_in_another_unit(text: str, expected: str) -> None:
+    assert canonical(text) == expected
+
+
+@pytest.mark.parametrize("text", [
+    "Hemoglobin < 6.2 mmol/L (12.0 g/dL)",  # the two do not agree
+    "Hemoglobin <90 g/L (>9 g/dL)",  # another comparator
+    "Hemoglobin <90 g/L (≤9 g/dL)",  # another boundary
+    "Hemoglobin ≥ 9 g/dL (9 g/dL)",  # not another unit
+    "TBIL ≤ 2.5 × ULN (3.0 mg/dL)",  # a multiple of the ULN is no fixed value
+    "ALT ≤ 2.5 × ULN (3 x ULN)",
+    "HbA1c ≥ 6.5 percent (48 mmol/mol)",  # IFCC units are no multiple of NGSP %
+])
+def test_brackets_that_do_not_restate_the_threshold_stay_review(text: str) -> None:
+    assert is_review(text, "exclusion")
+
+
+def test_a_restated_threshold_decides_in_either_unit() -> None:
+    low = patient(observations=[lab("hemoglobin", 9.5, "g/dL")])
+    high = patient(observations=[lab("hemoglobin", 105, "g/L")])
+    assert status("Hemoglobin <6.2 mmol/L (10.0 g/dL)", low, "exclusion") == "met"
+    assert status("Hemoglobin <6.2 mmol/L (10.0 g/dL)", high, "exclusion") == "not_met"

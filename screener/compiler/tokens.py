@@ -405,26 +405,49 @@ def _shared_transplant(tokens: list[Token]) -> list[Token]:
 
 
 def _alternative_quantities(tokens: list[Token]) -> list[Token]:
-    """'9.0 g/dL or 5.6 mmol/L': the second quantity becomes one ALT_QUANTITY token."""
+    """'9.0 g/dL or 5.6 mmol/L', '< 90 g/L (< 9 g/dL)': the second quantity becomes one
+    ALT_QUANTITY token (items.py checks that both state the same threshold)."""
     result: list[Token] = []
     index = 0
     while index < len(tokens):
-        window = tokens[index : index + 5]
-        kinds = [t.type for t in window]
-        if (
-            kinds == ["NUMBER", "UNIT", "OR", "NUMBER", "UNIT"]
-            and str(window[1]) != str(window[4])
-            and str(window[4]) != "xULN"
-        ):
+        length = _restated_quantity(tokens, index, result[-1] if result else None)
+        if length:
+            window = tokens[index : index + length]
+            number, unit = [t for t in window[2:] if t.type in ("NUMBER", "UNIT")]
             result.extend(window[:2])
-            result.append(
-                Token("ALT_QUANTITY", f"{window[3]} {window[4]}", start_pos=window[2].start_pos)
-            )
-            index += 5
+            result.append(Token("ALT_QUANTITY", f"{number} {unit}", start_pos=window[2].start_pos))
+            index += length
             continue
         result.append(tokens[index])
         index += 1
     return result
+
+
+def _restated_quantity(tokens: list[Token], index: int, before: Token | None) -> int:
+    """How many tokens from `index` make 'NUMBER UNIT' and the same quantity restated in
+    another unit: 'or NUMBER UNIT', or in brackets, with the comparator before the first
+    number repeated or not ('< 90 g/L (< 9 g/dL)'); 0 when they do not."""
+    kinds = [t.type for t in tokens[index : index + 8]]
+    if kinds[:2] != ["NUMBER", "UNIT"]:
+        return 0
+    if kinds[2:5] == ["OR", "NUMBER", "UNIT"]:
+        length = 5
+    elif kinds[2:3] == ["LPAR"] and kinds[3:6] == ["NUMBER", "UNIT", "RPAR"]:
+        length = 6
+    elif (
+        kinds[2:3] == ["LPAR"]
+        and kinds[4:7] == ["NUMBER", "UNIT", "RPAR"]
+        and before is not None
+        and kinds[3] == before.type
+        and kinds[3] in _COMPARATORS
+    ):
+        length = 7
+    else:
+        return 0
+    units = [str(t) for t in tokens[index : index + length] if t.type == "UNIT"]
+    if units[0] == units[1] or units[1] == "xULN":
+        return 0
+    return length
 
 
 _LETTER_LINKS = {"COMMA", "OR", "AND", "ANDOR", "SLASH"}
