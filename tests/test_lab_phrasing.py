@@ -180,3 +180,36 @@ def test_a_restated_threshold_decides_in_either_unit() -> None:
     high = patient(observations=[lab("hemoglobin", 105, "g/L")])
     assert status("Hemoglobin <6.2 mmol/L (10.0 g/dL)", low, "exclusion") == "met"
     assert status("Hemoglobin <6.2 mmol/L (10.0 g/dL)", high, "exclusion") == "not_met"
+
+
+# ---------------------------------------------------------------- ranges
+
+@pytest.mark.parametrize(("text", "expected"), [
+    ("A body mass index between 18.5-29.9 kg/m2", "lab(bmi) in [18.5, 29.9] kg/m2"),
+    ("The body weight is between 45 to 90 kg", "lab(body_weight) in [45, 90] kg"),
+    ("Have a body mass index between 25 - 40 kg/m2 (inclusive)", "lab(bmi) in [25, 40] kg/m2"),
+    ("body mass index between 18 and 33 kg/m2 (both inclusive)", "lab(bmi) in [18, 33] kg/m2"),
+    ("Body Mass Index: 18.5-30 kg/m2 inclusive", "lab(bmi) in [18.5, 30] kg/m2"),
+    ("Hemoglobin A1C (HbA1c) = 7.0-10%", "lab(hba1c) in [7, 10] %"),
+    ("Hemoglobin: ≥ 9 g/dL", "lab(hemoglobin) >= 9 g/dL"),
+])
+def test_ranges_and_colons_after_an_analyte(text: str, expected: str) -> None:
+    assert canonical(text) == expected
+
+
+@pytest.mark.parametrize("text", [
+    "HbA1c ≥ 7.0-10%",  # a bound and a range at once
+    "BMI < 30 kg/m2 (inclusive)",  # "<" and "inclusive" disagree
+    "BMI between 30-18 kg/m2",
+    "BMI: 30",  # no comparison
+    "Poor glycemic control (HbA1c = 7.0-11.0%)",  # a heading of no organ function
+])
+def test_ranges_that_do_not_say_one_thing_stay_review(text: str) -> None:
+    assert is_review(text)
+
+
+def test_a_range_after_equals_decides_at_its_bounds() -> None:
+    inside = patient(observations=[lab("HbA1c", 10, "%")])
+    outside = patient(observations=[lab("HbA1c", 10.2, "%")])
+    assert status("HbA1c = 7.0-10%", inside) == "met"
+    assert status("HbA1c = 7.0-10%", outside) == "not_met"

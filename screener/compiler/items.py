@@ -205,6 +205,13 @@ class _ToRule(Transformer[Token, r.Rule]):
             raise _Reject("range with its low bound above its high bound")
         return _Comparison(None, low[0], high[0], high[1] or low[1] or "")
 
+    def equals_range(self, op: r.Op, *parts: AnyType) -> _Comparison:
+        """'= 7.0-10%': the value lies in the range; any other comparator before a range
+        ("≥ 7-10%") says two things at once."""
+        if op is not r.Op.EQ:
+            raise _Reject("a comparator in front of a range")
+        return self.between(*parts)
+
     def at_least(self, quantity: tuple[Decimal, str | None], _word: Token) -> _Comparison:
         return _Comparison(r.Op.GE, quantity[0], None, quantity[1] or "")
 
@@ -232,6 +239,20 @@ class _ToRule(Transformer[Token, r.Rule]):
 
     def lab_compare(self, analyte: str, comparison: _Comparison) -> r.Rule:
         return _lab_rule(r.Lab(analyte), analyte, comparison)
+
+    def lab_compare_colon(self, analyte: str, _colon: Token, comparison: _Comparison) -> r.Rule:
+        return self.lab_compare(analyte, comparison)
+
+    def lab_range_noted(self, analyte: str, *parts: AnyType) -> r.Rule:
+        """'BMI between 25 - 40 kg/m2 (inclusive)': a range holds its bounds already; the
+        note on a one-sided bound ("< 40 (inclusive)") contradicts it and is refused."""
+        comparison = next(p for p in parts if isinstance(p, _Comparison))
+        if comparison.op is not None:
+            raise _Reject("an inclusion note on a one-sided bound")
+        return self.lab_compare(analyte, comparison)
+
+    def range_note(self, *_: AnyType) -> _Inclusive:
+        return _Inclusive()
 
     def lab_compare_at(self, analyte: str, _at: Token, comparison: _Comparison) -> r.Rule:
         return self.lab_compare(analyte, comparison)  # at screening: as every lab is meant
