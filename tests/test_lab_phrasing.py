@@ -213,3 +213,29 @@ def test_a_range_after_equals_decides_at_its_bounds() -> None:
     outside = patient(observations=[lab("HbA1c", 10.2, "%")])
     assert status("HbA1c = 7.0-10%", inside) == "met"
     assert status("HbA1c = 7.0-10%", outside) == "not_met"
+
+
+# ---------------------------------------------------------------- "elevation"
+
+@pytest.mark.parametrize(("text", "expected"), [
+    ("alkaline phosphatase elevation > 1.5 X ULN", "lab(alp) > 1.5 xULN"),
+    ("elevation of bilirubin > 1.5 X ULN", "lab(total_bilirubin) > 1.5 xULN"),
+    ("ALT elevation ≥ 3 x ULN", "lab(alt) >= 3 xULN"),
+    ("elevation of bilirubin > ULN", "lab(total_bilirubin) > 1 xULN"),
+])
+def test_an_elevation_above_a_multiple_of_the_uln_is_the_value_above_it(
+    text: str, expected: str
+) -> None:
+    assert canonical(text, "exclusion") == expected
+
+
+@pytest.mark.parametrize("text", [
+    "creatinine elevation ≥ 0.3 mg/dL",  # a rise from baseline, or a level?
+    "ALT elevation < 3 x ULN",  # elevated, and under a ceiling: two bounds
+    "ALT elevation > 0.5 x ULN",  # below the ULN is no elevation
+    "elevation of bilirubin ≥ ULN",  # at the ULN is no elevation
+    "ST segment elevation",
+    "Cardiac troponin elevation",
+])
+def test_other_elevations_stay_review(text: str) -> None:
+    assert is_review(text, "exclusion")

@@ -251,6 +251,21 @@ class _ToRule(Transformer[Token, r.Rule]):
             raise _Reject("an inclusion note on a one-sided bound")
         return self.lab_compare(analyte, comparison)
 
+    def lab_elevation(self, analyte: str, _word: Token, comparison: _Comparison) -> r.Rule:
+        """'ALP elevation > 1.5 x ULN': the value above a multiple of its ULN (above the ULN).
+
+        Only there does "elevation" restate the bound: in units it may be a rise from a
+        baseline ("creatinine elevation ≥ 0.3 mg/dL"), and below the ULN or under a
+        ceiling it adds a bound of its own (elevated, yet under 2 x ULN)."""
+        above_uln = comparison.low > 1 or (comparison.low == 1 and comparison.op is not r.Op.GE)
+        if not (comparison.op in _UPWARD and comparison.unit == "xULN" and above_uln):
+            raise _Reject("an elevation that is not a value above a multiple of the ULN")
+        return self.lab_compare(analyte, comparison)
+
+    def elevation_of_lab(self, word: Token, analyte: str, comparison: _Comparison) -> r.Rule:
+        """'Elevation of bilirubin > 1.5 x ULN': as `lab_elevation`."""
+        return self.lab_elevation(analyte, word, comparison)
+
     def range_note(self, *_: AnyType) -> _Inclusive:
         return _Inclusive()
 

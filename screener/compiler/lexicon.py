@@ -265,6 +265,11 @@ KEYWORDS: dict[str, tuple[str, str]] = {
     "on": ("NEED", "need"),
     "therapy": ("THERAPY", "therapy"),
     "treatment": ("THERAPY", "therapy"),
+    # "ALP elevation > 1.5 x ULN", "elevation of bilirubin > 1.5 x ULN" (items.lab_elevation)
+    "elevation": ("ELEVATION", "elevation"),
+    "elevations": ("ELEVATION", "elevation"),
+    "elevation of": ("ELEVATION", "elevation"),
+    "elevations of": ("ELEVATION", "elevation"),
     "increase of": ("INCREASE", "rise"),
     "increase": ("INCREASE", "rise"),
     "rise of": ("INCREASE", "rise"),
