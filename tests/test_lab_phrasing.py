@@ -239,3 +239,32 @@ def test_an_elevation_above_a_multiple_of_the_uln_is_the_value_above_it(
 ])
 def test_other_elevations_stay_review(text: str) -> None:
     assert is_review(text, "exclusion")
+
+
+# ---------------------------------------------------------------- more names, one analyte twice
+
+@pytest.mark.parametrize(("text", "kind", "expected"), [
+    ("WBC counts \\> 2500/ µ L", "inclusion", "lab(wbc) > 2500 1/uL"),
+    ("platelet (PLT) ≥80×109/L", "inclusion", "lab(platelets) >= 80 10^9/L"),
+    ("Platelet < 75,000/mm3", "exclusion", "lab(platelets) < 75000 1/mm3"),
+    ("serum glutamic pyruvic transaminase ≤ 3 x ULN", "inclusion", "lab(alt) <= 3 xULN"),
+    ("glutamic-oxaloacetic transaminase ≤ 3 x ULN", "inclusion", "lab(ast) <= 3 xULN"),
+    ("ALT/SGPT ≤ 5 x ULN", "inclusion", "lab(alt) <= 5 xULN"),
+    ("Alanine aminotransferase (ALT)/serum glutamic pyruvic transaminase (SGPT) ≤ 5 x ULN",
+     "inclusion", "lab(alt) <= 5 xULN"),
+    ("AST/SGOT and ALT/SGPT ≤ 3 x ULN", "inclusion", "lab(ast) <= 3 xULN and lab(alt) <= 3 xULN"),
+    ("ALT/SGPT/AST > 3 x ULN", "exclusion", "lab(alt) > 3 xULN or lab(ast) > 3 xULN"),
+])
+def test_more_names_and_a_name_restated_after_a_slash(text: str, kind: str, expected: str) -> None:
+    assert canonical(text, kind) == expected
+
+
+@pytest.mark.parametrize("text", [
+    "platelet transfusion",
+    "platelet-rich plasma",
+    "anti-platelet therapies",
+    "ALT/AST/SGPT ≤ 3 x ULN",  # a name restated apart from its twin: a garbled list
+])
+def test_platelet_words_and_restatements_that_say_more_stay_review(text: str) -> None:
+    rule = compile_criterion(text, "inclusion").rule
+    assert isinstance(rule, r.Review) or any(isinstance(x, r.Review) for x in r.leaves(rule))

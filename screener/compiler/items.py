@@ -222,12 +222,16 @@ class _ToRule(Transformer[Token, r.Rule]):
         types = {t.type for t in tokens}
         if types & {"OR", "ANDOR"}:
             return "explicit or"  # "ALT or AST ≤ 2.5 × ULN": either, or both? two readings
+        if types == {"SLASH"}:
+            return "slash"
         return "and" if "AND" in types else self.default_conjunction
 
     def lab_list(self, *parts: AnyType) -> r.Rule:
         *names_and_seps, comparison = parts
-        names = [p for i, p in enumerate(names_and_seps) if i % 2 == 0]
-        conjunctions = {p for i, p in enumerate(names_and_seps) if i % 2 == 1}
+        names, separators = _same_analyte_once(names_and_seps)
+        if len(names) == 1:  # "ALT/SGPT ≤ 5 × ULN": one analyte, named twice
+            return self.lab_compare(names[0], comparison)
+        conjunctions = {self.default_conjunction if s == "slash" else s for s in separators}
         if len(conjunctions) != 1 or len(set(names)) != len(names):
             raise _Reject("a list of analytes with mixed conjunctions")
         rules = tuple(_lab_rule(r.Lab(name), name, comparison) for name in names)
@@ -604,6 +608,20 @@ class _ToRule(Transformer[Token, r.Rule]):
 
     def unit(self, item: r.Rule) -> r.Rule:
         return item
+
+
+def _same_analyte_once(names_and_seps: list[str]) -> tuple[list[str], list[str]]:
+    """The analytes of a list and the separators between them, a name restated after a
+    slash ("ALT/SGPT", "alanine aminotransferase (ALT)/serum glutamic pyruvic
+    transaminase (SGPT)") counted once."""
+    names = [names_and_seps[0]]
+    separators: list[str] = []
+    for separator, name in zip(names_and_seps[1::2], names_and_seps[2::2], strict=True):
+        if separator == "slash" and name == names[-1]:
+            continue
+        names.append(name)
+        separators.append(separator)
+    return names, separators
 
 
 def _scale(score: str, values: list[Decimal]) -> str:

@@ -45,6 +45,8 @@ _HTML_CHARS = {"lt": "<", "gt": ">", "le": "≤", "ge": "≥"}
 _SUPERSCRIPTS = str.maketrans("⁰¹²³⁴⁵⁶⁷⁸⁹", "0123456789")
 _MARKDOWN_ESCAPE = re.compile(r"\\([<>*\[\]_#\\~`|^-])")
 _SPACES = re.compile(r"\s+")
+# "2500/ μ L": the micro prefix set apart from its unit
+_LONE_MICRO = re.compile(r"(?<=/)\s*μ\s+(L|l|g|mol)\b")
 # a list number left in front of the text ("4 Male and female ...", "22. Patients ..."),
 # never a quantity ("3 months", "18 years or older"): only before a capitalised word
 _STRAY_NUMBER = re.compile(
@@ -73,6 +75,7 @@ def normalise(text: str) -> str:
     text = text.replace("^^", "^")
     for pattern, replacement in _TWO_CHAR_COMPARATORS:
         text = pattern.sub(replacement, text)
+    text = _LONE_MICRO.sub(r"μ\1", text)
     text = _SPACES.sub(" ", text).strip()
     text = _STRAY_NUMBER.sub("", text)
     return text.rstrip(" .;,")
