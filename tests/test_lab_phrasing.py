@@ -268,3 +268,35 @@ def test_more_names_and_a_name_restated_after_a_slash(text: str, kind: str, expe
 def test_platelet_words_and_restatements_that_say_more_stay_review(text: str) -> None:
     rule = compile_criterion(text, "inclusion").rule
     assert isinstance(rule, r.Review) or any(isinstance(x, r.Review) for x in r.leaves(rule))
+
+
+# ---------------------------------------------------------------- words and symbols said twice
+
+@pytest.mark.parametrize(("text", "expected"), [
+    ("estimated glomerular filtration rate (eGFR) lesser than or equal to (≤) 30 milliliter per "
+     "minute per 1.73 square meter (mL/min/1.73 m\\^2)", "lab(egfr) <= 30 mL/min/1.73m2"),
+    ("eGFR lesser than 30 milli liter per min/1.73 meter square (mL/min/1.73 m\\^2)",
+     "lab(egfr) < 30 mL/min/1.73m2"),
+    ("Body mass index (BMI) greater than or equal to 27.0 kilograms per square meter (kg/m^2)",
+     "lab(bmi) >= 27 kg/m2"),
+    ("BMI ≥30.0 kilogram/square meter (kg/m^2)", "lab(bmi) >= 30 kg/m2"),
+    ("Body mass index (BMI) between 23.0 kilogram per meter square (kg/m^2) and 39.9 kg/m^2 "
+     "(both inclusive)", "lab(bmi) in [23, 39.9] kg/m2"),
+    ("BMI ≥ 30 kg/m²", "lab(bmi) >= 30 kg/m2"),
+    ("creatinine clearance ≥ 60 milliliters per minute", "lab(creatinine_clearance) >= 60 mL/min"),
+    ("eGFR greater than (>) 30 mL/min/1.73 m2", "lab(egfr) > 30 mL/min/1.73m2"),
+    ("eGFR greater than equal to 30 mL/min/1.73 m2", "lab(egfr) >= 30 mL/min/1.73m2"),
+    ("Age less than (<) 40 years", "age < 40 years"),
+])
+def test_comparators_and_units_in_words_then_in_symbols(text: str, expected: str) -> None:
+    assert canonical(text) == expected
+
+
+@pytest.mark.parametrize("text", [
+    "eGFR greater than (<) 30 mL/min/1.73 m2",  # the symbol says the opposite
+    "creatinine clearance ≥ 60 milliliter per minute (mL/min/1.73 m2)",  # not the same unit
+    "eGFR ≥ 60 milliliter per minute (mL/min)/1.73 meter square (m^2)",
+    "creatinine ≤ 1.5 milligrams per day",  # a unit, but not one of creatinine in blood
+])
+def test_restatements_that_disagree_stay_review(text: str) -> None:
+    assert is_review(text)

@@ -109,6 +109,11 @@ KEYWORDS: dict[str, tuple[str, str]] = {
     "up to": ("LE", "<="),
     "less than or equal to": ("LE", "<="),
     "equal to or less than": ("LE", "<="),
+    "lesser than": ("LT", "<"),
+    "lesser than or equal to": ("LE", "<="),
+    # "or" dropped: "greater than equal to (≥) 4 months"
+    "greater than equal to": ("GE", ">="),
+    "less than equal to": ("LE", "<="),
     "over": ("OVER", "over"),
     "above": ("OVER", "over"),
     "exceeding": ("OVER", "over"),

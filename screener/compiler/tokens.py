@@ -92,11 +92,39 @@ _UNIT = re.compile(
     r"|%"
     r"|(?:cells\s*)?/\s*(?:mm3|mm\^3|[uμ]l|mcl)\b"
     # the eGFR index first ("/1.73 m2", "/1,73m^2"): read as "/1.73" it would leave "m2" behind
-    r"|[a-zμ]+(?:\s*/\s*(?:\{?1[.,]73\s*m\^?2\}?|[a-zμ0-9.]+))*"
+    r"|[a-zμ]+(?:\s*/\s*(?:\{?1[.,]73\s*m\^?2\}?|[a-zμ0-9.]+(?:\^[23])?))*"
     r"(?:\s*(?:per|/)\s*1[.,]73\s*m\^?2)?"
     r")",
     re.IGNORECASE,
 )
+# Units written as words, read only when every word is one of these ("30 milliliter per
+# minute per 1.73 square meter"); the symbols they stand for
+_SPELLED_SYMBOLS = {
+    **dict.fromkeys(("milliliter", "milliliters", "millilitre", "millilitres"), "mL"),
+    **dict.fromkeys(("milli liter", "milli liters", "milli litre", "milli litres"), "mL"),
+    **dict.fromkeys(("deciliter", "deciliters", "decilitre", "decilitres"), "dL"),
+    **dict.fromkeys(("liter", "liters", "litre", "litres"), "L"),
+    **dict.fromkeys(("kilogram", "kilograms"), "kg"),
+    **dict.fromkeys(("milligram", "milligrams"), "mg"),
+    **dict.fromkeys(("gram", "grams"), "g"),
+    **dict.fromkeys(("millimole", "millimoles"), "mmol"),
+    **dict.fromkeys(("micromole", "micromoles"), "umol"),
+    **dict.fromkeys(("minute", "minutes", "min"), "min"),
+    **dict.fromkeys(("square meter", "square meters", "square metre", "square metres"), "m2"),
+    **dict.fromkeys(("meter square", "meters square", "metre square", "metres square"), "m2"),
+    "1.73": "1.73",
+}
+_SPELLED_BY_LENGTH = sorted(_SPELLED_SYMBOLS, key=len, reverse=True)
+_SPELLED_WORDS = "|".join(re.escape(w).replace(r"\ ", r"\s+") for w in _SPELLED_BY_LENGTH)
+_SPELLED_WORD = re.compile(
+    r"(?<![a-z0-9.])(?:" + "|".join(map(re.escape, _SPELLED_BY_LENGTH)) + r")(?![a-z0-9])"
+)
+_SPELLED_UNIT = re.compile(
+    rf"\s*(?:{_SPELLED_WORDS})(?:\s*(?:\bper\b|/)\s*(?:1\.73\s+)?(?:{_SPELLED_WORDS}))*(?![a-z])",
+    re.IGNORECASE,
+)
+# the unit again in brackets, as symbols: "(mL/min/1.73 m^2)"
+_RESTATED_UNIT = re.compile(r"\s*\(([^()]{1,30})\)")
 _ABBREVIATION = re.compile(r"\(\s*([A-Za-z][A-Za-z0-9]{1,7})\s*\)")
 _SKIPPABLE = {"of", "and", "the", "in", "with", "for", "to", "on", "&"}
 _GRADE = re.compile(r"grade\s+(iv|v|i{1,3}|[0-4])(?![a-z0-9])", re.IGNORECASE)
@@ -253,9 +281,25 @@ def _unit_token(text: str, pos: int) -> tuple[str, int] | None:
     time = _TIME_UNIT.match(text, pos)
     if time:
         return None
+    found = _spelled_unit(text, pos) or _symbol_unit(text, pos)
+    if found is None:
+        return None
+    canonical, end = found
+    restated = _RESTATED_UNIT.match(text, end)
+    if restated and units.canonical_unit_text(_unit_text(restated.group(1))) == canonical:
+        return canonical, restated.end()  # "milliliter per minute (mL/min)"
+    return found
+
+
+def _unit_text(candidate: str) -> str:
+    return candidate.strip().replace("m^2", "m2").replace("mm^3", "mm3")
+
+
+def _symbol_unit(text: str, pos: int) -> tuple[str, int] | None:
+    """A unit in symbols right after a number: (canonical unit text, end position)."""
     match = _UNIT.match(text, pos)
     while match:
-        candidate = match.group(0).strip().replace("m^2", "m2").replace("mm^3", "mm3")
+        candidate = _unit_text(match.group(0))
         canonical = units.canonical_unit_text(candidate) if candidate else None
         if canonical:
             return canonical, match.end()
@@ -265,6 +309,18 @@ def _unit_token(text: str, pos: int) -> tuple[str, int] | None:
             return None
         match = _UNIT.match(text[: pos + cut], pos)
     return None
+
+
+def _spelled_unit(text: str, pos: int) -> tuple[str, int] | None:
+    """A unit in words ("milliliter per minute per 1.73 square meter"), every word a unit."""
+    match = _SPELLED_UNIT.match(text, pos)
+    if match is None:
+        return None
+    words = re.sub(r"\s+", " ", match.group(0).strip().lower())
+    symbols = _SPELLED_WORD.sub(lambda m: _SPELLED_SYMBOLS[m.group(0)], words)
+    symbols = re.sub(r"\s*(?:\bper\b|/)\s*", "/", symbols)
+    canonical = units.canonical_unit_text(symbols)
+    return (canonical, match.end()) if canonical else None
 
 
 def tokenize(text: str) -> list[Token]:
@@ -570,6 +626,26 @@ def _state_beside(tokens: list[Token], index: int, step: int) -> bool:
     return 0 <= position < len(tokens) and tokens[position].type in _STATE_VALUES
 
 
+def _restated_comparators(tokens: list[Token]) -> list[Token]:
+    """'less than or equal to (≤) 30': the bracketed symbol restates the comparator before
+    it and is dropped; a bracketed symbol that says otherwise is kept (and not read)."""
+    result: list[Token] = []
+    index = 0
+    while index < len(tokens):
+        token = tokens[index]
+        result.append(token)
+        following = tokens[index + 1 : index + 4]
+        if (
+            token.type in _COMPARATORS
+            and [t.type for t in following] == ["LPAR", token.type, "RPAR"]
+            and str(following[1]) == str(token)
+        ):
+            index += 4
+            continue
+        index += 1
+    return result
+
+
 def _with_ends(tokens: list[Token], text: str) -> list[Token]:
     """Each token ends where the next begins (trailing spaces trimmed): spans keep fillers.
 
@@ -579,7 +655,9 @@ def _with_ends(tokens: list[Token], text: str) -> list[Token]:
     merged: list[Token] = []
     for token in _either_sex(
         _shared_transplant(
-            _alternative_quantities(_contextual_letters(_contextual_lactation(tokens)))
+            _alternative_quantities(
+                _contextual_letters(_contextual_lactation(_restated_comparators(tokens)))
+            )
         )
     ):
         if token.type == "OR" and merged and merged[-1].type == "LPAR":
