@@ -28,6 +28,7 @@ def is_review(text: str, kind: str = "inclusion") -> bool:
     ("eGFR ≥ 60 mL/min/1.73 m²", "lab(egfr) >= 60 mL/min/1.73m2"),
     ("eGFR ≥ 30 ml/min/1,73 m2", "lab(egfr) >= 30 mL/min/1.73m2"),
     ("eGFR ≥ 30 ml / min / 1.73 m2", "lab(egfr) >= 30 mL/min/1.73m2"),
+    ("estimated glomerular filtration rate < 30mls/min/1.73m2", "lab(egfr) < 30 mL/min/1.73m2"),
     ("Absolute neutrophil count ≥1.5 × 10\\^9/L", "lab(anc) >= 1.5 10^9/L"),
 ])
 def test_unit_spellings_with_spaces_and_escaped_carets(text: str, expected: str) -> None:
