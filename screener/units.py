@@ -65,8 +65,9 @@ _BASES = (
     _Base(("lb", "lbs", "pound", "pounds"), "pound"),
     _Base(("inch", "inches"), "inch", rank=4),
 )
-# Spellings outside the prefix scheme: "Kg" and "kgs" of registry text ("Weight ≥5Kg", "6kgs").
-_EXTRA_ATOMS = {"Kg": "kilogram", "kgs": "kilogram"}
+# Spellings outside the prefix scheme: "Kg", "kgs" and "mls" of registry text ("Weight ≥5Kg",
+# "6kgs", "< 30mls/min/1.73m2").
+_EXTRA_ATOMS = {"Kg": "kilogram", "kgs": "kilogram", "mls": "milliliter", "mLs": "milliliter"}
 
 # Durations: looked up case-insensitively; (name, spellings, symbol alone, symbol in a compound).
 _TIMES = (

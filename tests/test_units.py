@@ -46,6 +46,7 @@ CANONICAL = [
     ("mg%", "mg/dL"), ("MG/DL", "mg/dL"), ("mL/kg/h", "mL/kg/h"), ("mcg/L", "ug/L"),
     ("Kg", "kg"), ("kgs", "kg"), ("lbs", "lb"), ("pounds", "lb"), ("[lb_av]", "lb"),
     ("[in_i]", "inch"), ("inches", "inch"), ("msec", "ms"), ("milliseconds", "ms"),
+    ("mls/min/1.73m2", "mL/min/1.73m2"), ("mLs", "mL"),
 ]
 
 REJECTED = ["", "   ", "mg/dk", "PT", "and", "or", "furlong", "10^5/L", "mM", "mg/dL/", "%%",

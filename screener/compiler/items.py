@@ -230,6 +230,13 @@ class _ToRule(Transformer[Token, r.Rule]):
             raise _Reject("range with its low bound above its high bound")
         return _Comparison(None, low[0], high[0], high[1] or low[1] or "")
 
+    def equals_range(self, op: r.Op, *parts: AnyType) -> _Comparison:
+        """'= 7.0-10%': the value lies in the range; any other comparator before a range
+        ("≥ 7-10%") says two things at once."""
+        if op is not r.Op.EQ:
+            raise _Reject("a comparator in front of a range")
+        return self.between(*parts)
+
     def at_least(self, quantity: tuple[Decimal, str | None], _word: Token) -> _Comparison:
         return _Comparison(r.Op.GE, quantity[0], None, quantity[1] or "")
 
@@ -240,12 +247,16 @@ class _ToRule(Transformer[Token, r.Rule]):
         types = {t.type for t in tokens}
         if types & {"OR", "ANDOR"}:
             return "explicit or"  # "ALT or AST ≤ 2.5 × ULN": either, or both? two readings
+        if types == {"SLASH"}:
+            return "slash"
         return "and" if "AND" in types else self.default_conjunction
 
     def lab_list(self, *parts: AnyType) -> r.Rule:
         *names_and_seps, comparison = parts
-        names = [p for i, p in enumerate(names_and_seps) if i % 2 == 0]
-        conjunctions = {p for i, p in enumerate(names_and_seps) if i % 2 == 1}
+        names, separators = _same_analyte_once(names_and_seps)
+        if len(names) == 1:  # "ALT/SGPT ≤ 5 × ULN": one analyte, named twice
+            return self.lab_compare(names[0], comparison)
+        conjunctions = {self.default_conjunction if s == "slash" else s for s in separators}
         if len(conjunctions) != 1 or len(set(names)) != len(names):
             raise _Reject("a list of analytes with mixed conjunctions")
         rules = tuple(_lab_rule(r.Lab(name), name, comparison) for name in names)
@@ -257,6 +268,35 @@ class _ToRule(Transformer[Token, r.Rule]):
 
     def lab_compare(self, analyte: str, comparison: _Comparison) -> r.Rule:
         return _lab_rule(r.Lab(analyte), analyte, comparison)
+
+    def lab_compare_colon(self, analyte: str, _colon: Token, comparison: _Comparison) -> r.Rule:
+        return self.lab_compare(analyte, comparison)
+
+    def lab_range_noted(self, analyte: str, *parts: AnyType) -> r.Rule:
+        """'BMI between 25 - 40 kg/m2 (inclusive)': a range holds its bounds already; the
+        note on a one-sided bound ("< 40 (inclusive)") contradicts it and is refused."""
+        comparison = next(p for p in parts if isinstance(p, _Comparison))
+        if comparison.op is not None:
+            raise _Reject("an inclusion note on a one-sided bound")
+        return self.lab_compare(analyte, comparison)
+
+    def lab_elevation(self, analyte: str, _word: Token, comparison: _Comparison) -> r.Rule:
+        """'ALP elevation > 1.5 x ULN': the value above a multiple of its ULN (above the ULN).
+
+        Only there does "elevation" restate the bound: in units it may be a rise from a
+        baseline ("creatinine elevation ≥ 0.3 mg/dL"), and below the ULN or under a
+        ceiling it adds a bound of its own (elevated, yet under 2 x ULN)."""
+        above_uln = comparison.low > 1 or (comparison.low == 1 and comparison.op is not r.Op.GE)
+        if not (comparison.op in _UPWARD and comparison.unit == "xULN" and above_uln):
+            raise _Reject("an elevation that is not a value above a multiple of the ULN")
+        return self.lab_compare(analyte, comparison)
+
+    def elevation_of_lab(self, word: Token, analyte: str, comparison: _Comparison) -> r.Rule:
+        """'Elevation of bilirubin > 1.5 x ULN': as `lab_elevation`."""
+        return self.lab_elevation(analyte, word, comparison)
+
+    def range_note(self, *_: AnyType) -> _Inclusive:
+        return _Inclusive()
 
     def lab_compare_at(self, analyte: str, _at: Token, comparison: _Comparison) -> r.Rule:
         return self.lab_compare(analyte, comparison)  # at screening: as every lab is meant
@@ -606,6 +646,20 @@ class _ToRule(Transformer[Token, r.Rule]):
 
     def unit(self, item: r.Rule) -> r.Rule:
         return item
+
+
+def _same_analyte_once(names_and_seps: list[str]) -> tuple[list[str], list[str]]:
+    """The analytes of a list and the separators between them, a name restated after a
+    slash ("ALT/SGPT", "alanine aminotransferase (ALT)/serum glutamic pyruvic
+    transaminase (SGPT)") counted once."""
+    names = [names_and_seps[0]]
+    separators: list[str] = []
+    for separator, name in zip(names_and_seps[1::2], names_and_seps[2::2], strict=True):
+        if separator == "slash" and name == names[-1]:
+            continue
+        names.append(name)
+        separators.append(separator)
+    return names, separators
 
 
 def _scale(score: str, values: list[Decimal]) -> str:

@@ -68,7 +68,9 @@ FILLERS = (
     "value",
     "values",
     "count",
+    "counts",
     "concentration",
+    "concentrations",
     "score",
     "scores",
     "of",
@@ -108,6 +110,11 @@ KEYWORDS: dict[str, tuple[str, str]] = {
     "up to": ("LE", "<="),
     "less than or equal to": ("LE", "<="),
     "equal to or less than": ("LE", "<="),
+    "lesser than": ("LT", "<"),
+    "lesser than or equal to": ("LE", "<="),
+    # "or" dropped: "greater than equal to (≥) 4 months"
+    "greater than equal to": ("GE", ">="),
+    "less than equal to": ("LE", "<="),
     "over": ("OVER", "over"),
     "above": ("OVER", "over"),
     "exceeding": ("OVER", "over"),
@@ -303,6 +310,11 @@ KEYWORDS: dict[str, tuple[str, str]] = {
     "medicines": ("MEDICATION", "medication"),
     "agent": ("MEDICATION", "medication"),
     "agents": ("MEDICATION", "medication"),
+    # "ALP elevation > 1.5 x ULN", "elevation of bilirubin > 1.5 x ULN" (items.lab_elevation)
+    "elevation": ("ELEVATION", "elevation"),
+    "elevations": ("ELEVATION", "elevation"),
+    "elevation of": ("ELEVATION", "elevation"),
+    "elevations of": ("ELEVATION", "elevation"),
     "increase of": ("INCREASE", "rise"),
     "increase": ("INCREASE", "rise"),
     "rise of": ("INCREASE", "rise"),
@@ -791,6 +803,8 @@ def _analyte_entries() -> dict[str, Entry]:
             short = len(phrase) <= 3
             key = phrase if short else phrase.lower()
             entries.setdefault(key, Entry("ANALYTE", analyte.id, case_sensitive=short))
+            if key.endswith(" count"):  # "platelet counts ≥ 100,000/μL": the same count
+                entries.setdefault(key + "s", Entry("ANALYTE", analyte.id))
     return entries
 
 

@@ -43,8 +43,10 @@ _HTML_AMP = re.compile(r"\\?&amp;", re.IGNORECASE)
 _HTML_ENTITY = re.compile(r"\\?&(lt|gt|le|ge);", re.IGNORECASE)
 _HTML_CHARS = {"lt": "<", "gt": ">", "le": "≤", "ge": "≥"}
 _SUPERSCRIPTS = str.maketrans("⁰¹²³⁴⁵⁶⁷⁸⁹", "0123456789")
-_MARKDOWN_ESCAPE = re.compile(r"\\([<>*\[\]_#\\~`|-])")
+_MARKDOWN_ESCAPE = re.compile(r"\\([<>*\[\]_#\\~`|^-])")
 _SPACES = re.compile(r"\s+")
+# "2500/ μ L": the micro prefix set apart from its unit
+_LONE_MICRO = re.compile(r"(?<=/)\s*μ\s+(L|l|g|mol)\b")
 # a list number left in front of the text ("4 Male and female ...", "22. Patients ..."),
 # never a quantity ("3 months", "18 years or older"): only before a capitalised word
 _STRAY_NUMBER = re.compile(
@@ -53,8 +55,9 @@ _STRAY_NUMBER = re.compile(
 # "0 to1", "0to 1": the "to" of a range run into one of its numbers
 _RANGE_TO = re.compile(r"(?<=\d)\s*to\s*(?=\d)", re.IGNORECASE)
 _TWO_CHAR_COMPARATORS = (
-    (re.compile(r">\s*/?\s*=|=\s*/?\s*>"), "≥"),  # ">=", ">/=", "=/>"
-    (re.compile(r"<\s*/?\s*=|=\s*/?\s*<"), "≤"),
+    # ">=", ">/=", "=/>", "> or =": "greater than or equal to" written with symbols
+    (re.compile(r">\s*(?:/|\bor\b)?\s*=|=\s*/?\s*>"), "≥"),
+    (re.compile(r"<\s*(?:/|\bor\b)?\s*=|=\s*/?\s*<"), "≤"),
     (re.compile(r"≥\s*="), "≥"),
     (re.compile(r"≤\s*="), "≤"),
 )
@@ -74,6 +77,7 @@ def normalise(text: str) -> str:
     text = text.replace("^^", "^")
     for pattern, replacement in _TWO_CHAR_COMPARATORS:
         text = pattern.sub(replacement, text)
+    text = _LONE_MICRO.sub(r"μ\1", text)
     text = _SPACES.sub(" ", text).strip()
     text = _RANGE_TO.sub(" to ", text)
     text = _STRAY_NUMBER.sub("", text)

@@ -59,18 +59,28 @@ TIME_UNITS = {
 }
 
 _NUMBER = re.compile(r"\d+(?:,\d{3})+(?![\d,])|\d+(?:\.\d+)?|\.\d+")
-_ULN = re.compile(
-    r"\s*(?:(?:x|×|⋅|\*|times(?:\s+greater\s+than)?|-fold|fold)\s*)?(?:the\s+)?"
-    r"(?:institutional\s+)?"
-    r"(?:i?uln|unl|upper (?:limits?|level) of (?:the )?normal(?: range| value| limit)?"
+_ULN_NAME = (
+    r"(?:the\s+)?(?:institutional\s+)?"
+    r"(?:i?uln|unl|upper (?:limits?|level) (?:of )?(?:the )?normal"
+    r"(?:\s+reference)?(?:\s+(?:range|values?|limit))?"
     r"|upper normal limit)"
-    r"(?:\s*\((?:i?uln)\))?"
+    # the abbreviation or the name again, in brackets: "(ULN)", "[ULN]", "{ULN}", "(UNL)",
+    # "ULN (upper limit of normal value)"
+    r"(?:\s*[(\[{](?:i?uln|unl|upper limits? of (?:the )?normal(?:\s+(?:range|values?))?)[)\]}])?"
     r"(?:\s+(?:of|for)\s+(?:the\s+)?institutional\s+(?:limits?|normal(?:\s+range)?))?"
     # the ULN of the patient's age (and sex) is the only ULN a laboratory reports
     r"(?:\s+for\s+(?:the\s+patient'?s\s+)?age(?:\s+and\s+(?:sex|gender))?)?"
-    r"(?![a-z])",
+    r"(?![a-z])"
+)
+_ULN = re.compile(
+    r"\s*(?:(?:x|×|⋅|\*|times(?:\s+greater\s+than)?(?:\s+of)?|-fold|fold)\s*)?" + _ULN_NAME,
     re.IGNORECASE,
 )
+# "≤ upper limit of normal", "≤ institutional ULN": once the upper limit itself
+_BARE_ULN = re.compile(_ULN_NAME, re.IGNORECASE)
+# "five times the upper limit of normal": a number word is a multiplier only with "times"
+_WORD_ULN = re.compile(r"\s*(?:times(?:\s+of)?)\s*" + _ULN_NAME, re.IGNORECASE)
+_COMPARATORS = {"GE", "LE", "GT", "LT", "EQ", "OVER", "UNDER"}
 _TIME_UNIT = re.compile(
     r"\s*-?\s*(" + "|".join(sorted(TIME_UNITS, key=len, reverse=True)) + r")(?![a-z])",
     re.IGNORECASE,
@@ -81,10 +91,40 @@ _UNIT = re.compile(
     r"|10\s*(?:\^|\*\*|\*)\s*\d+\s*/\s*(?:[uμ]l|mm3|mm\^3|mcl|ml|l)\b"
     r"|%"
     r"|(?:cells\s*)?/\s*(?:mm3|mm\^3|[uμ]l|mcl)\b"
-    r"|[a-zμ]+(?:\s*/\s*(?:[a-zμ0-9.]+|\{?1\.73\s*m\^?2\}?))*(?:\s*(?:per|/)\s*1\.73\s*m\^?2)?"
+    # the eGFR index first ("/1.73 m2", "/1,73m^2"): read as "/1.73" it would leave "m2" behind
+    r"|[a-zμ]+(?:\s*/\s*(?:\{?1[.,]73\s*m\^?2\}?|[a-zμ0-9.]+(?:\^[23])?))*"
+    r"(?:\s*(?:per|/)\s*1[.,]73\s*m\^?2)?"
     r")",
     re.IGNORECASE,
 )
+# Units written as words, read only when every word is one of these ("30 milliliter per
+# minute per 1.73 square meter"); the symbols they stand for
+_SPELLED_SYMBOLS = {
+    **dict.fromkeys(("milliliter", "milliliters", "millilitre", "millilitres"), "mL"),
+    **dict.fromkeys(("milli liter", "milli liters", "milli litre", "milli litres"), "mL"),
+    **dict.fromkeys(("deciliter", "deciliters", "decilitre", "decilitres"), "dL"),
+    **dict.fromkeys(("liter", "liters", "litre", "litres"), "L"),
+    **dict.fromkeys(("kilogram", "kilograms"), "kg"),
+    **dict.fromkeys(("milligram", "milligrams"), "mg"),
+    **dict.fromkeys(("gram", "grams"), "g"),
+    **dict.fromkeys(("millimole", "millimoles"), "mmol"),
+    **dict.fromkeys(("micromole", "micromoles"), "umol"),
+    **dict.fromkeys(("minute", "minutes", "min"), "min"),
+    **dict.fromkeys(("square meter", "square meters", "square metre", "square metres"), "m2"),
+    **dict.fromkeys(("meter square", "meters square", "metre square", "metres square"), "m2"),
+    "1.73": "1.73",
+}
+_SPELLED_BY_LENGTH = sorted(_SPELLED_SYMBOLS, key=len, reverse=True)
+_SPELLED_WORDS = "|".join(re.escape(w).replace(r"\ ", r"\s+") for w in _SPELLED_BY_LENGTH)
+_SPELLED_WORD = re.compile(
+    r"(?<![a-z0-9.])(?:" + "|".join(map(re.escape, _SPELLED_BY_LENGTH)) + r")(?![a-z0-9])"
+)
+_SPELLED_UNIT = re.compile(
+    rf"\s*(?:{_SPELLED_WORDS})(?:\s*(?:\bper\b|/)\s*(?:1\.73\s+)?(?:{_SPELLED_WORDS}))*(?![a-z])",
+    re.IGNORECASE,
+)
+# the unit again in brackets, as symbols: "(mL/min/1.73 m^2)"
+_RESTATED_UNIT = re.compile(r"\s*\(([^()]{1,30})\)")
 _ABBREVIATION = re.compile(r"\(\s*([A-Za-z][A-Za-z0-9]{1,7})\s*\)")
 _SKIPPABLE = {"of", "and", "the", "in", "with", "for", "to", "on", "&"}
 _GRADE = re.compile(r"grade\s+(iv|v|i{1,3}|[0-4])(?![a-z0-9])", re.IGNORECASE)
@@ -270,9 +310,25 @@ def _unit_token(text: str, pos: int) -> tuple[str, int] | None:
     time = _TIME_UNIT.match(text, pos)
     if time:
         return None
+    found = _spelled_unit(text, pos) or _symbol_unit(text, pos)
+    if found is None:
+        return None
+    canonical, end = found
+    restated = _RESTATED_UNIT.match(text, end)
+    if restated and units.canonical_unit_text(_unit_text(restated.group(1))) == canonical:
+        return canonical, restated.end()  # "milliliter per minute (mL/min)"
+    return found
+
+
+def _unit_text(candidate: str) -> str:
+    return candidate.strip().replace("m^2", "m2").replace("mm^3", "mm3")
+
+
+def _symbol_unit(text: str, pos: int) -> tuple[str, int] | None:
+    """A unit in symbols right after a number: (canonical unit text, end position)."""
     match = _UNIT.match(text, pos)
     while match:
-        candidate = match.group(0).strip().replace("m^2", "m2").replace("mm^3", "mm3")
+        candidate = _unit_text(match.group(0))
         canonical = units.canonical_unit_text(candidate) if candidate else None
         if canonical:
             return canonical, match.end()
@@ -282,6 +338,18 @@ def _unit_token(text: str, pos: int) -> tuple[str, int] | None:
             return None
         match = _UNIT.match(text[: pos + cut], pos)
     return None
+
+
+def _spelled_unit(text: str, pos: int) -> tuple[str, int] | None:
+    """A unit in words ("milliliter per minute per 1.73 square meter"), every word a unit."""
+    match = _SPELLED_UNIT.match(text, pos)
+    if match is None:
+        return None
+    words = re.sub(r"\s+", " ", match.group(0).strip().lower())
+    symbols = _SPELLED_WORD.sub(lambda m: _SPELLED_SYMBOLS[m.group(0)], words)
+    symbols = re.sub(r"\s*(?:\bper\b|/)\s*", "/", symbols)
+    canonical = units.canonical_unit_text(symbols)
+    return (canonical, match.end()) if canonical else None
 
 
 def tokenize(text: str) -> list[Token]:
@@ -319,6 +387,12 @@ def tokenize(text: str) -> list[Token]:
             if unit:
                 add("UNIT", unit[0], pos)
                 pos = unit[1]
+            continue
+        bare = _BARE_ULN.match(text, pos) if tokens and tokens[-1].type in _COMPARATORS else None
+        if bare:
+            add("NUMBER", "1", pos)
+            add("UNIT", "xULN", pos)
+            pos = bare.end()
             continue
         best: tuple[int, Entry] | None = None
         first = char.lower()
@@ -358,9 +432,13 @@ def tokenize(text: str) -> list[Token]:
             add("NUMBER", NUMBER_WORDS[lowered], pos)
             pos += len(chunk)
             time = _TIME_UNIT.match(text, pos)
+            uln = _WORD_ULN.match(text, pos)
             if time:
                 add("TIME_UNIT", TIME_UNITS[time.group(1).lower()], pos)
                 pos = time.end()
+            elif uln:
+                add("UNIT", "xULN", pos)
+                pos = uln.end()
             continue
         if lowered in TIME_UNITS and len(lowered) > 1:
             add("TIME_UNIT", TIME_UNITS[lowered], pos)
@@ -412,26 +490,49 @@ def _shared_transplant(tokens: list[Token]) -> list[Token]:
 
 
 def _alternative_quantities(tokens: list[Token]) -> list[Token]:
-    """'9.0 g/dL or 5.6 mmol/L': the second quantity becomes one ALT_QUANTITY token."""
+    """'9.0 g/dL or 5.6 mmol/L', '< 90 g/L (< 9 g/dL)': the second quantity becomes one
+    ALT_QUANTITY token (items.py checks that both state the same threshold)."""
     result: list[Token] = []
     index = 0
     while index < len(tokens):
-        window = tokens[index : index + 5]
-        kinds = [t.type for t in window]
-        if (
-            kinds == ["NUMBER", "UNIT", "OR", "NUMBER", "UNIT"]
-            and str(window[1]) != str(window[4])
-            and str(window[4]) != "xULN"
-        ):
+        length = _restated_quantity(tokens, index, result[-1] if result else None)
+        if length:
+            window = tokens[index : index + length]
+            number, unit = [t for t in window[2:] if t.type in ("NUMBER", "UNIT")]
             result.extend(window[:2])
-            result.append(
-                Token("ALT_QUANTITY", f"{window[3]} {window[4]}", start_pos=window[2].start_pos)
-            )
-            index += 5
+            result.append(Token("ALT_QUANTITY", f"{number} {unit}", start_pos=window[2].start_pos))
+            index += length
             continue
         result.append(tokens[index])
         index += 1
     return result
+
+
+def _restated_quantity(tokens: list[Token], index: int, before: Token | None) -> int:
+    """How many tokens from `index` make 'NUMBER UNIT' and the same quantity restated in
+    another unit: 'or NUMBER UNIT', or in brackets, with the comparator before the first
+    number repeated or not ('< 90 g/L (< 9 g/dL)'); 0 when they do not."""
+    kinds = [t.type for t in tokens[index : index + 8]]
+    if kinds[:2] != ["NUMBER", "UNIT"]:
+        return 0
+    if kinds[2:5] == ["OR", "NUMBER", "UNIT"]:
+        length = 5
+    elif kinds[2:3] == ["LPAR"] and kinds[3:6] == ["NUMBER", "UNIT", "RPAR"]:
+        length = 6
+    elif (
+        kinds[2:3] == ["LPAR"]
+        and kinds[4:7] == ["NUMBER", "UNIT", "RPAR"]
+        and before is not None
+        and kinds[3] == before.type
+        and kinds[3] in _COMPARATORS
+    ):
+        length = 7
+    else:
+        return 0
+    units = [str(t) for t in tokens[index : index + length] if t.type == "UNIT"]
+    if units[0] == units[1] or units[1] == "xULN":
+        return 0
+    return length
 
 
 _LETTER_LINKS = {"COMMA", "OR", "AND", "ANDOR", "SLASH"}
@@ -655,6 +756,26 @@ def _unnamed_owner(tokens: list[Token]) -> int | None:
     return index
 
 
+def _restated_comparators(tokens: list[Token]) -> list[Token]:
+    """'less than or equal to (≤) 30': the bracketed symbol restates the comparator before
+    it and is dropped; a bracketed symbol that says otherwise is kept (and not read)."""
+    result: list[Token] = []
+    index = 0
+    while index < len(tokens):
+        token = tokens[index]
+        result.append(token)
+        following = tokens[index + 1 : index + 4]
+        if (
+            token.type in _COMPARATORS
+            and [t.type for t in following] == ["LPAR", token.type, "RPAR"]
+            and str(following[1]) == str(token)
+        ):
+            index += 4
+            continue
+        index += 1
+    return result
+
+
 def _with_ends(tokens: list[Token], text: str) -> list[Token]:
     """Each token ends where the next begins (trailing spaces trimmed): spans keep fillers.
 
@@ -665,7 +786,9 @@ def _with_ends(tokens: list[Token], text: str) -> list[Token]:
     for token in _either_sex(
         _shared_transplant(
             _alternative_quantities(
-                _contextual_letters(_contextual_lactation(_merged_scales(tokens)))
+                _contextual_letters(
+                    _contextual_lactation(_merged_scales(_restated_comparators(tokens)))
+                )
             )
         )
     ):

@@ -1,0 +1,303 @@
+"""Registry phrasings of laboratory thresholds: unit spellings, comparators, analyte names.
+
+Each compiled rule is checked whole; look-alike texts whose meaning the engine cannot
+state whole are checked to stay review. Evaluation tests take the rule from the text,
+so the tokenizer, units and evaluator meet.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from screener import rules as r
+from screener.compiler import compile_criterion
+from screener.compiler.normalise import normalise
+from tests.helpers import canonical, lab, patient, status
+
+
+def is_review(text: str, kind: str = "inclusion") -> bool:
+    return isinstance(compile_criterion(text, kind).rule, r.Review)
+
+
+# ---------------------------------------------------------------- unit spellings
+
+@pytest.mark.parametrize(("text", "expected"), [
+    ("eGFR < 40 mL/min/1.73 m2", "lab(egfr) < 40 mL/min/1.73m2"),
+    ("eGFR \\> 30 mL/min/1.73 m2.", "lab(egfr) > 30 mL/min/1.73m2"),
+    ("eGFR < 30 mL/min/1.73 m\\^2", "lab(egfr) < 30 mL/min/1.73m2"),
+    ("eGFR ≥ 60 mL/min/1.73 m²", "lab(egfr) >= 60 mL/min/1.73m2"),
+    ("eGFR ≥ 30 ml/min/1,73 m2", "lab(egfr) >= 30 mL/min/1.73m2"),
+    ("eGFR ≥ 30 ml / min / 1.73 m2", "lab(egfr) >= 30 mL/min/1.73m2"),
+    ("estimated glomerular filtration rate < 30mls/min/1.73m2", "lab(egfr) < 30 mL/min/1.73m2"),
+    ("Absolute neutrophil count ≥1.5 × 10\\^9/L", "lab(anc) >= 1.5 10^9/L"),
+])
+def test_unit_spellings_with_spaces_and_escaped_carets(text: str, expected: str) -> None:
+    assert canonical(text) == expected
+
+
+@pytest.mark.parametrize("text", [
+    "CrCl ≥ 60 mL/min/1.73 m²",  # a clearance is never indexed to body surface
+    "creatinine clearance/GFR ≥ 60 ml/minute/1.73m2",  # right for one of the two only
+    "eGFR ≥ 60 mL/min",  # an eGFR is always indexed
+    "proteinuria ≥500 mg/day/1.73 m2",
+])
+def test_an_indexed_unit_fits_only_the_indexed_analyte(text: str) -> None:
+    assert is_review(text)
+
+
+def test_an_egfr_with_a_spaced_index_decides() -> None:
+    subject = patient(observations=[lab("eGFR", 35, "mL/min/1.73m2")])
+    assert status("eGFR < 40 mL/min/1.73 m2", subject, "exclusion") == "met"
+    assert status("eGFR ≥ 45 mL/min/1.73 m\\^2", subject) == "not_met"
+
+
+# ---------------------------------------------------------------- comparators
+
+@pytest.mark.parametrize(("text", "expected"), [
+    ("Creatinine \\>/= 2 mg/dL", "Creatinine ≥ 2 mg/dL"),
+    ("Bilirubin </= 1.5 x ULN", "Bilirubin ≤ 1.5 x ULN"),
+    ("LVEF of \\> or = 45%", "LVEF of ≥ 45%"),
+    ("LVEF < or = 45%", "LVEF ≤ 45%"),
+    ("Age >=18", "Age ≥18"),
+    ("ALT or AST > 3 x ULN", "ALT or AST > 3 x ULN"),  # a lone "or" is untouched
+])
+def test_comparators_spelt_with_a_slash_or_or(text: str, expected: str) -> None:
+    assert normalise(text) == expected
+
+
+@pytest.mark.parametrize(("text", "expected"), [
+    ("Creatinine \\>/= 2 mg/dL", "lab(creatinine) >= 2 mg/dL"),
+    ("Known cardiac ejection fraction of \\> or = 45%", "lab(lvef) >= 45 %"),
+])
+def test_restated_comparators_compile(text: str, expected: str) -> None:
+    assert canonical(text) == expected
+
+
+# ---------------------------------------------------------------- analyte names and nouns
+
+@pytest.mark.parametrize(("text", "expected"), [
+    ("Hemoglobin A1c ≤ 9%", "lab(hba1c) <= 9 %"),
+    ("Haemoglobin A1C < 11%", "lab(hba1c) < 11 %"),
+    ("cardiac ejection fraction >55%", "lab(lvef) > 55 %"),
+    ("creatinine clearance rate ≥60ml/min", "lab(creatinine_clearance) >= 60 mL/min"),
+    ("Glomerular Filtration Rate <15 ml / min / 1.73 m2", "lab(egfr) < 15 mL/min/1.73m2"),
+    ("WBC counts \\> 2500/μL", "lab(wbc) > 2500 1/uL"),
+    ("platelet counts ≥ 100,000/mm3", "lab(platelets) >= 100000 1/mm3"),
+])
+def test_analyte_names_and_nouns_of_registry_text(text: str, expected: str) -> None:
+    assert canonical(text) == expected
+
+
+@pytest.mark.parametrize("text", [
+    "Hemoglobin ≥ 9 g/dL A1c",
+    "glomerular filtration rate ≥ 60 mL/min",  # not indexed: no eGFR unit
+    "measured glomerular filtration rate ≥ 60 mL/min/1.73 m2",  # a method the engine lacks
+    "calculated creatinine clearance ≥ 60 mL/min",
+    "Cardiac color Doppler ultrasound ejection fraction ≥ 45%",
+    "Abnormal blood counts (hemoglobin less than 12 g/dl)",
+])
+def test_names_that_narrow_or_add_stay_review(text: str) -> None:
+    assert is_review(text)
+
+
+# ---------------------------------------------------------------- upper limit of normal
+
+@pytest.mark.parametrize(("text", "expected"), [
+    ("total bilirubin ≤ institutional upper limit of normal (ULN)",
+     "lab(total_bilirubin) <= 1 xULN"),
+    ("total bilirubin ≤ upper limit of normal", "lab(total_bilirubin) <= 1 xULN"),
+    ("creatinine no greater than the upper limits of normal", "lab(creatinine) <= 1 xULN"),
+    ("plasma lactate higher than the upper limit of the normal value", "lab(lactate) > 1 xULN"),
+    ("creatinine ≤ institutional ULN", "lab(creatinine) <= 1 xULN"),
+    ("Total bilirubin ≤ 5 × upper limit normal (ULN)", "lab(total_bilirubin) <= 5 xULN"),
+    ("Serum creatinine \\>2× upper limit of normal reference value", "lab(creatinine) > 2 xULN"),
+    ("ALT > 2× upper limit of normal reference values", "lab(alt) > 2 xULN"),
+    ("ALT ≥3.5 times the upper normal limit (UNL)", "lab(alt) >= 3.5 xULN"),
+    ("Cr≤1.2×UNL (upper limit of normal value)", "lab(creatinine) <= 1.2 xULN"),
+    ("ALT ≤ 1.5 Upper Limit Normal {ULN}", "lab(alt) <= 1.5 xULN"),
+    ("ALT ≤ 2.5 times of upper limit of normal (ULN)", "lab(alt) <= 2.5 xULN"),
+    ("Serum creatinine ≤1.25 times of the upper limit of normal value",
+     "lab(creatinine) <= 1.25 xULN"),
+    ("total bilirubin greater than five times the upper limit of normal",
+     "lab(total_bilirubin) > 5 xULN"),
+    ("bilirubin > three times the upper limit of normal [ULN]",
+     "lab(total_bilirubin) > 3 xULN"),
+])
+def test_spellings_of_the_upper_limit_of_normal(text: str, expected: str) -> None:
+    assert canonical(text, "exclusion") == expected
+
+
+@pytest.mark.parametrize("text", [
+    "total bilirubin within upper limit of normal",  # "within": up to, or inside the range?
+    "total bilirubin within normal limits",  # needs the lower limit too: not on file
+    "total bilirubin < 5 times the normal value",  # which normal value?
+    "ALT three times above the normal upper limit",
+    "ALT > three ULN",
+    "bilirubin > ULN + 4 seconds",
+    "total bilirubin upper limit of normal",  # no comparator: no threshold
+])
+def test_upper_limits_that_are_not_said_whole_stay_review(text: str) -> None:
+    assert is_review(text, "exclusion")
+
+
+@pytest.mark.parametrize(("value", "expected"), [(1.1, "met"), (1.3, "not_met")])
+def test_a_bare_upper_limit_of_normal_decides_with_the_reported_range(
+    value: float, expected: str
+) -> None:
+    reading = lab("total bilirubin", value, "mg/dL", reference_range={"high": 1.2, "unit": "mg/dL"})
+    subject = patient(observations=[reading])
+    assert status("total bilirubin ≤ upper limit of normal", subject) == expected
+
+
+# ---------------------------------------------------------------- one threshold in two units
+
+@pytest.mark.parametrize(("text", "expected"), [
+    ("Hemoglobin <6.2 mmol/L (10.0 g/dL)", "lab(hemoglobin) < 6.2 mmol/L"),
+    ("Hemoglobin \\<90 g/L (\\<9 g/dL)", "lab(hemoglobin) < 90 g/L"),
+    ("Lymphocyte count ≥ 0.5 x 10^9/L (500/uL)", "lab(alc) >= 0.5 10^9/L"),
+    ("Serum albumin ≥ 25 g/L (2.5 g/dL)", "lab(albumin) >= 25 g/L"),
+    ("Platelet count ≥50 x109/L and hemoglobin ≥ 8 g/dL (≥ 80 g/L)",
+     "lab(platelets) >= 50 10^9/L and lab(hemoglobin) >= 8 g/dL"),
+])
+def test_a_threshold_restated_in_brackets_in_another_unit(text: str, expected: str) -> None:
+    assert canonical(text) == expected
+
+
+@pytest.mark.parametrize("text", [
+    "Hemoglobin < 6.2 mmol/L (12.0 g/dL)",  # the two do not agree
+    "Hemoglobin <90 g/L (>9 g/dL)",  # another comparator
+    "Hemoglobin <90 g/L (≤9 g/dL)",  # another boundary
+    "Hemoglobin ≥ 9 g/dL (9 g/dL)",  # not another unit
+    "TBIL ≤ 2.5 × ULN (3.0 mg/dL)",  # a multiple of the ULN is no fixed value
+    "ALT ≤ 2.5 × ULN (3 x ULN)",
+    "HbA1c ≥ 6.5 percent (48 mmol/mol)",  # IFCC units are no multiple of NGSP %
+])
+def test_brackets_that_do_not_restate_the_threshold_stay_review(text: str) -> None:
+    assert is_review(text, "exclusion")
+
+
+def test_a_restated_threshold_decides_in_either_unit() -> None:
+    low = patient(observations=[lab("hemoglobin", 9.5, "g/dL")])
+    high = patient(observations=[lab("hemoglobin", 105, "g/L")])
+    assert status("Hemoglobin <6.2 mmol/L (10.0 g/dL)", low, "exclusion") == "met"
+    assert status("Hemoglobin <6.2 mmol/L (10.0 g/dL)", high, "exclusion") == "not_met"
+
+
+# ---------------------------------------------------------------- ranges
+
+@pytest.mark.parametrize(("text", "expected"), [
+    ("A body mass index between 18.5-29.9 kg/m2", "lab(bmi) in [18.5, 29.9] kg/m2"),
+    ("The body weight is between 45 to 90 kg", "lab(body_weight) in [45, 90] kg"),
+    ("Have a body mass index between 25 - 40 kg/m2 (inclusive)", "lab(bmi) in [25, 40] kg/m2"),
+    ("body mass index between 18 and 33 kg/m2 (both inclusive)", "lab(bmi) in [18, 33] kg/m2"),
+    ("Body Mass Index: 18.5-30 kg/m2 inclusive", "lab(bmi) in [18.5, 30] kg/m2"),
+    ("Hemoglobin A1C (HbA1c) = 7.0-10%", "lab(hba1c) in [7, 10] %"),
+    ("Hemoglobin: ≥ 9 g/dL", "lab(hemoglobin) >= 9 g/dL"),
+])
+def test_ranges_and_colons_after_an_analyte(text: str, expected: str) -> None:
+    assert canonical(text) == expected
+
+
+@pytest.mark.parametrize("text", [
+    "HbA1c ≥ 7.0-10%",  # a bound and a range at once
+    "BMI < 30 kg/m2 (inclusive)",  # "<" and "inclusive" disagree
+    "BMI between 30-18 kg/m2",
+    "BMI: 30",  # no comparison
+    "Poor glycemic control (HbA1c = 7.0-11.0%)",  # a heading of no organ function
+])
+def test_ranges_that_do_not_say_one_thing_stay_review(text: str) -> None:
+    assert is_review(text)
+
+
+def test_a_range_after_equals_decides_at_its_bounds() -> None:
+    inside = patient(observations=[lab("HbA1c", 10, "%")])
+    outside = patient(observations=[lab("HbA1c", 10.2, "%")])
+    assert status("HbA1c = 7.0-10%", inside) == "met"
+    assert status("HbA1c = 7.0-10%", outside) == "not_met"
+
+
+# ---------------------------------------------------------------- "elevation"
+
+@pytest.mark.parametrize(("text", "expected"), [
+    ("alkaline phosphatase elevation > 1.5 X ULN", "lab(alp) > 1.5 xULN"),
+    ("elevation of bilirubin > 1.5 X ULN", "lab(total_bilirubin) > 1.5 xULN"),
+    ("ALT elevation ≥ 3 x ULN", "lab(alt) >= 3 xULN"),
+    ("elevation of bilirubin > ULN", "lab(total_bilirubin) > 1 xULN"),
+])
+def test_an_elevation_above_a_multiple_of_the_uln_is_the_value_above_it(
+    text: str, expected: str
+) -> None:
+    assert canonical(text, "exclusion") == expected
+
+
+@pytest.mark.parametrize("text", [
+    "creatinine elevation ≥ 0.3 mg/dL",  # a rise from baseline, or a level?
+    "ALT elevation < 3 x ULN",  # elevated, and under a ceiling: two bounds
+    "ALT elevation > 0.5 x ULN",  # below the ULN is no elevation
+    "elevation of bilirubin ≥ ULN",  # at the ULN is no elevation
+    "ST segment elevation",
+    "Cardiac troponin elevation",
+])
+def test_other_elevations_stay_review(text: str) -> None:
+    assert is_review(text, "exclusion")
+
+
+# ---------------------------------------------------------------- more names, one analyte twice
+
+@pytest.mark.parametrize(("text", "kind", "expected"), [
+    ("WBC counts \\> 2500/ µ L", "inclusion", "lab(wbc) > 2500 1/uL"),
+    ("platelet (PLT) ≥80×109/L", "inclusion", "lab(platelets) >= 80 10^9/L"),
+    ("Platelet < 75,000/mm3", "exclusion", "lab(platelets) < 75000 1/mm3"),
+    ("serum glutamic pyruvic transaminase ≤ 3 x ULN", "inclusion", "lab(alt) <= 3 xULN"),
+    ("glutamic-oxaloacetic transaminase ≤ 3 x ULN", "inclusion", "lab(ast) <= 3 xULN"),
+    ("ALT/SGPT ≤ 5 x ULN", "inclusion", "lab(alt) <= 5 xULN"),
+    ("Alanine aminotransferase (ALT)/serum glutamic pyruvic transaminase (SGPT) ≤ 5 x ULN",
+     "inclusion", "lab(alt) <= 5 xULN"),
+    ("AST/SGOT and ALT/SGPT ≤ 3 x ULN", "inclusion", "lab(ast) <= 3 xULN and lab(alt) <= 3 xULN"),
+    ("ALT/SGPT/AST > 3 x ULN", "exclusion", "lab(alt) > 3 xULN or lab(ast) > 3 xULN"),
+])
+def test_more_names_and_a_name_restated_after_a_slash(text: str, kind: str, expected: str) -> None:
+    assert canonical(text, kind) == expected
+
+
+@pytest.mark.parametrize("text", [
+    "platelet transfusion",
+    "platelet-rich plasma",
+    "anti-platelet therapies",
+    "ALT/AST/SGPT ≤ 3 x ULN",  # a name restated apart from its twin: a garbled list
+])
+def test_platelet_words_and_restatements_that_say_more_stay_review(text: str) -> None:
+    rule = compile_criterion(text, "inclusion").rule
+    assert isinstance(rule, r.Review) or any(isinstance(x, r.Review) for x in r.leaves(rule))
+
+
+# ---------------------------------------------------------------- words and symbols said twice
+
+@pytest.mark.parametrize(("text", "expected"), [
+    ("estimated glomerular filtration rate (eGFR) lesser than or equal to (≤) 30 milliliter per "
+     "minute per 1.73 square meter (mL/min/1.73 m\\^2)", "lab(egfr) <= 30 mL/min/1.73m2"),
+    ("eGFR lesser than 30 milli liter per min/1.73 meter square (mL/min/1.73 m\\^2)",
+     "lab(egfr) < 30 mL/min/1.73m2"),
+    ("Body mass index (BMI) greater than or equal to 27.0 kilograms per square meter (kg/m^2)",
+     "lab(bmi) >= 27 kg/m2"),
+    ("BMI ≥30.0 kilogram/square meter (kg/m^2)", "lab(bmi) >= 30 kg/m2"),
+    ("Body mass index (BMI) between 23.0 kilogram per meter square (kg/m^2) and 39.9 kg/m^2 "
+     "(both inclusive)", "lab(bmi) in [23, 39.9] kg/m2"),
+    ("BMI ≥ 30 kg/m²", "lab(bmi) >= 30 kg/m2"),
+    ("creatinine clearance ≥ 60 milliliters per minute", "lab(creatinine_clearance) >= 60 mL/min"),
+    ("eGFR greater than (>) 30 mL/min/1.73 m2", "lab(egfr) > 30 mL/min/1.73m2"),
+    ("eGFR greater than equal to 30 mL/min/1.73 m2", "lab(egfr) >= 30 mL/min/1.73m2"),
+    ("Age less than (<) 40 years", "age < 40 years"),
+])
+def test_comparators_and_units_in_words_then_in_symbols(text: str, expected: str) -> None:
+    assert canonical(text) == expected
+
+
+@pytest.mark.parametrize("text", [
+    "eGFR greater than (<) 30 mL/min/1.73 m2",  # the symbol says the opposite
+    "creatinine clearance ≥ 60 milliliter per minute (mL/min/1.73 m2)",  # not the same unit
+    "eGFR ≥ 60 milliliter per minute (mL/min)/1.73 meter square (m^2)",
+    "creatinine ≤ 1.5 milligrams per day",  # a unit, but not one of creatinine in blood
+])
+def test_restatements_that_disagree_stay_review(text: str) -> None:
+    assert is_review(text)
