@@ -759,6 +759,10 @@ ORGANS = {
     "cardiac": "heart",
 }
 
+# Blood pressure as one reading of two values ("BP ≥ 150/90 mmHg"): the grammar accepts it
+# only before a comparator and a systolic/diastolic pair (items.pressure_pair).
+BLOOD_PRESSURE_PHRASES = ("blood pressure", "arterial blood pressure", "BP")
+
 # Bare words that never denote an analyte on their own, though they are listed
 # as abbreviations somewhere (ambiguous: clinical-reference.md §0.11).
 _AMBIGUOUS_ABBREVIATIONS = {"UA", "LD", "PC", "TP", "P", "Quick", "EF", "BG", "TC", "C-G", "Ur"}
@@ -793,4 +797,7 @@ def entries() -> dict[str, Entry]:
         table.setdefault(key, entry)
     for phrase, (type_, value) in KEYWORDS.items():
         table[phrase] = Entry(type_, value)
+    for phrase in BLOOD_PRESSURE_PHRASES:
+        short = len(phrase) <= 3  # "BP" (also a rating scale, bipolar): case-sensitive
+        table.setdefault(phrase if short else phrase.lower(), Entry("BLOOD_PRESSURE", "bp", short))
     return table
