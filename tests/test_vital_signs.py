@@ -9,10 +9,14 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from screener import analytes
+from screener import rules as r
 from screener.analytes import ANALYTES, by_loinc, convert
+from screener.canonical import parse_rule
 from screener.compiler import compile_criterion
+from screener.evaluate import evaluate
+from screener.facts import PatientFacts
 from screener.units import canonical_unit_text
-from tests.test_fhir import LOINC, bundle, concept, load, observation, outcome, quantity
+from tests.test_fhir import LOINC, ON, bundle, concept, load, observation, outcome, quantity
 
 
 def _rule(text: str, kind: str = "inclusion") -> str:
@@ -128,8 +132,6 @@ def test_vital_signs_refuse_other_units(analyte_id: str, unit: str) -> None:
         ("HR > 100 beats/min", "lab(heart_rate) > 100 1/min"),
         ("RR > 30/min", "lab(respiratory_rate) > 30 1/min"),
         ("respiratory rate ≥ 30 breaths/min", "lab(respiratory_rate) >= 30 1/min"),
-        ("SpO2 ≤ 93%", "lab(spo2) <= 93 %"),
-        ("oxygen saturation < 90%", "lab(oxygen_saturation) < 90 %"),
         ("temperature ≥ 38.0 °C", "lab(body_temperature) >= 38 Cel"),
         ("temperature ≥ 100.4 °F", "lab(body_temperature) >= 100.4 degF"),
         (
@@ -152,6 +154,9 @@ def test_vital_sign_comparisons_compile(text: str, rule: str) -> None:
         "CGI-BP ≤ 3",  # a rating scale
         "resting heart rate < 50 bpm",  # a measurement condition a reading does not state
         "SpO2 ≤ 93% on room air",
+        "SpO2 ≤ 93%",  # the oxygen breathed is not stated by a reading
+        "oxygen saturation < 90%",
+        "oxygen saturation ≥ 94% on room air",
         "temperature > 38",  # no unit
         "temperature > 38 C",  # a bare C
         "systolic blood pressure > 140",
@@ -233,6 +238,48 @@ def test_heart_rate_and_saturation_readings(tmp_path: Path) -> None:
         ),
     )
     assert outcome("HR > 100 bpm", subject).status.value == "met"
-    assert outcome("SpO2 ≤ 93%", subject).status.value == "met"
-    # a pulse-oximetry reading does not decide a saturation of unstated method
-    assert outcome("oxygen saturation < 90%", subject).status.value == "unknown"
+    facts = PatientFacts(subject, ON)
+    assert facts.latest("spo2") is not None  # read, though no criterion names it yet
+    assert facts.latest("oxygen_saturation") is None  # a pulse oximetry code only
+    rule = parse_rule("lab(oxygen_saturation) < 90 %")
+    assert "does not stand in" in evaluate(rule, facts).reason
+
+
+# ---------------------------------------------------------------- uncontrolled hypertension
+
+
+@pytest.mark.parametrize("kind", ["inclusion", "exclusion"])
+@pytest.mark.parametrize(
+    ("text", "rule"),
+    [
+        (
+            "Uncontrolled hypertension (systolic blood pressure ≥ 160 mmHg or diastolic blood"
+            " pressure ≥ 100 mmHg)",
+            "lab(systolic_bp) >= 160 mmHg or lab(diastolic_bp) >= 100 mmHg",
+        ),
+        (
+            "Poorly controlled hypertension defined as BP ≥ 150/90 mmHg",
+            "lab(systolic_bp) >= 150 mmHg or lab(diastolic_bp) >= 90 mmHg",
+        ),
+    ],
+)
+def test_uncontrolled_hypertension_is_its_definition(kind: str, text: str, rule: str) -> None:
+    assert _rule(text, kind) == rule
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Uncontrolled hypertension (systolic blood pressure < 90 mmHg)",  # not high pressure
+        "Uncontrolled hypertension (systolic blood pressure ≥ 160 mmHg or LVEF < 40%)",
+        "Uncontrolled hypertension (e.g. systolic blood pressure ≥ 160 mmHg)",
+        "Uncontrolled hypertension (SBP ≥ 160 mmHg) despite optimal therapy",
+        "Hypertension (systolic blood pressure ≥ 160 mmHg)",  # no verdict: not a definition
+        # a bare list: "and" in an inclusion, "or" in an exclusion, though it defines one state
+        "Uncontrolled hypertension (diastolic blood pressure >100mmHg; systolic >150mmHg).",
+    ],
+)
+def test_other_hypertension_headings_are_not_definitions(text: str) -> None:
+    for kind in ("inclusion", "exclusion"):
+        rule = compile_criterion(text, kind).rule
+        assert any(isinstance(leaf, r.Review) for leaf in r.leaves(rule))

@@ -768,9 +768,17 @@ BLOOD_PRESSURE_PHRASES = ("blood pressure", "arterial blood pressure", "BP")
 _AMBIGUOUS_ABBREVIATIONS = {"UA", "LD", "PC", "TP", "P", "Quick", "EF", "BG", "TC", "C-G", "Ur"}
 
 
+# Analytes read from patient files but never named by criterion text: an oxygen saturation
+# depends on the oxygen breathed, which a reading on file does not state (on 4 L/min a
+# patient reads 95 % who reads 88 % on room air), so "SpO2 ≤ 93%" stays with a person.
+_NOT_IN_CRITERIA = frozenset({"spo2", "oxygen_saturation"})
+
+
 def _analyte_entries() -> dict[str, Entry]:
     entries: dict[str, Entry] = {}
     for analyte in analytes.ANALYTES.values():
+        if analyte.id in _NOT_IN_CRITERIA:
+            continue
         for phrase in (analyte.name, analyte.id.replace("_", " "), *analyte.synonyms):
             phrase = phrase.strip()
             if not phrase or phrase in _AMBIGUOUS_ABBREVIATIONS or "(" in phrase:
