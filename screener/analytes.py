@@ -224,6 +224,31 @@ def _note(analyte: Analyte, value: float, text: str, result: float, how: str) ->
     )
 
 
+@cache
+def _is_offset(unit: pint.Unit) -> bool:
+    """A unit whose zero is not the zero of its dimension (°C, °F): no factor converts it."""
+    return bool(ureg.Quantity(0.0, unit).to_base_units().magnitude != 0.0)
+
+
+def _convert_offset(
+    analyte: Analyte, value: float, text: str, unit: pint.Unit, decimals: int | None
+) -> Conversion | UnitProblem:
+    """A temperature: the value itself converted (38 °C = 100.4 °F), never a multiplier."""
+    canonical = _unit(analyte.canonical_unit)
+    if unit.dimensionality != canonical.dimensionality:
+        return UnitProblem(f"'{text}' is not a unit of {analyte.name}")
+    if unit == canonical:
+        return Conversion(float(value), analyte.canonical_unit, "", 0.0)
+    result = _clean(float(ureg.Quantity(float(value), unit).to(canonical).magnitude))
+    zero = ureg.Quantity(0.0, unit).to(canonical).magnitude
+    slope = abs(float(ureg.Quantity(1.0, unit).to(canonical).magnitude - zero))
+    places = _decimals(value) if decimals is None else min(max(decimals, -300), 300)
+    uncertainty = _clean(0.5 * 10.0**-places * slope)
+    source = canonical_unit_text(text)
+    note = f"{_number(value)} {source} = {_number(result)} {analyte.canonical_unit}"
+    return Conversion(result, analyte.canonical_unit, note, uncertainty)
+
+
 def convert(
     analyte_id: str, value: float, unit_text: str | None, decimals: int | None = None
 ) -> Conversion | UnitProblem:
@@ -245,6 +270,8 @@ def convert(
     unit = parse_unit(text)
     if unit is None:
         return UnitProblem(f"unrecognised unit '{unit_text}'")
+    if _is_offset(unit) or _is_offset(_unit(analyte.canonical_unit)):
+        return _convert_offset(analyte, value, text, unit, decimals)
     found = _multiplier(analyte, text, unit)
     if found is None:
         return UnitProblem(f"'{unit_text}' is not a unit of {analyte.name}")

@@ -56,6 +56,10 @@ _BASES = (
     _Base(("IU",), "international_unit", ("k", "m", "u", "mc")),
     _Base(("%",), "percent"),
     _Base(("mmHg",), "millimeter_Hg"),
+    # temperatures (offset units: analytes.convert converts the value, not a factor); UCUM
+    # Cel and [degF], never a bare C or F
+    _Base(("Cel", "degC"), "degree_Celsius"),
+    _Base(("degF",), "degree_Fahrenheit"),
     _Base(("cells", "cell"), "cell", rank=1),
     _Base(("L", "l"), "liter", ("d", "m", "u", "mc", "f"), rank=3),
     _Base(("m",), "meter", ("c", "m"), rank=4),
@@ -153,7 +157,20 @@ _REWRITES = (
     (re.compile(r"\[IU\]", re.I), "IU"),  # UCUM u[IU]/mL
     (re.compile(r"\[lb_av\]"), "lb"),  # UCUM avoirdupois pound
     (re.compile(r"\[in_i\]"), "inch"),  # UCUM international inch
-    (re.compile(r"mm ?hg", re.I), "mmHg"),
+    (re.compile(r"mm ?\[?hg\]?", re.I), "mmHg"),  # also UCUM mm[Hg]
+    # body temperature: °C, ºC (ordinal sign), ℃, "degrees C", "Celsius"; the same for F
+    (
+        re.compile(r"^(?:[°º˚] ?C|℃|deg(?:rees?)?\.? ?(?:C|Celsius|centigrade)|Celsius)$", re.I),
+        "Cel",
+    ),
+    (
+        re.compile(
+            r"^(?:[°º˚] ?F|℉|\[degF\]|deg(?:rees?)?\.? ?(?:F|Fahrenheit)|Fahrenheit)$", re.I
+        ),
+        "degF",
+    ),
+    # counts per minute of vital signs: "bpm", "beats/min", "breaths per minute"
+    (re.compile(r"^(?:bpm|(?:beats?|breaths?) ?(?:/|per) ?min(?:ute)?s?)$", re.I), "/min"),
     (re.compile(r"^(m?g) ?%$"), r"\1/dL"),  # mg% = mg/100 mL
     # powers of ten: x10^9, × 10⁹, 10*9 (UCUM), 10E9, 10**9, and "x109/L", the flattened
     # superscript of registry text (only after "x", only 10^3, 10^6, 10^9, 10^12)

@@ -123,3 +123,12 @@ def test_a_bare_list_of_diagnoses_in_an_inclusion_has_both_readings() -> None:
     assert canonical("Diabetes, age 18-70 years") == (
         "condition(diabetes) and age in [18, 70] years"
     )
+
+
+@pytest.mark.parametrize("kind", ["inclusion", "exclusion"])
+def test_history_inside_a_list_may_reach_the_items_after_it(kind: str) -> None:
+    """'A, a history of B or C': history of C too, or C now? A person reads it."""
+    text = "Diabetes, a history of stroke or myocardial infarction"
+    assert compile_criterion(text, kind).rule.render().startswith("review(")
+    each = "Diabetes, history of stroke, or history of myocardial infarction"
+    assert "history(myocardial_infarction)" in compile_criterion(each, kind).rule.render()

@@ -7,6 +7,11 @@ adds nothing to its definition; the definition is the criterion. A heading with
 any other word ("within 14 days", "for patients with", "any of the following")
 is not recognised here, so the text stays review.
 
+"Uncontrolled hypertension (systolic ≥ 160 mmHg or diastolic ≥ 100 mmHg)" (also poorly,
+inadequately or not well controlled hypertension or blood pressure) is a heading of its own:
+its definition must be blood pressures above thresholds only, and read the same in an
+inclusion and an exclusion (structure.py), and it is then the criterion.
+
 A verdict must agree with the side of every threshold ("adequate": platelets
 above, bilirubin below; "impaired": the reverse): a definition that disagrees
 ("inadequate marrow function: must have ANC ≥ 1500") is not read here.
@@ -41,6 +46,32 @@ _HEADING = re.compile(
     re.IGNORECASE,
 )
 _GOOD_WORDS = frozenset(_GOOD.split("|"))
+# "Uncontrolled hypertension (systolic ≥ 160 mmHg or diastolic ≥ 100 mmHg)": a heading of high
+# blood pressure, defined by pressures above thresholds only (verdict "high pressure").
+_PRESSURE_HEADING = re.compile(
+    r"(?:uncontroll?(?:ed|able)|poorly\s+controlled|inadequately\s+controlled"
+    r"|not\s+(?:well\s+|adequately\s+)?controlled)\s+(?:arterial\s+|systemic\s+)?"
+    r"(?:hypertension|blood\s+pressures?)(?:\s*\(\s*HTN\s*\))?"
+    rf"\s*,?\s*(?:(?P<colon>:)|(?P<paren>\()\s*(?:i\.\s?e\.?\s*,?\s*|{_INTRO_WORDS}\s*)?"
+    rf"|{_INTRO_WORDS})",
+    re.IGNORECASE,
+)
+_PRESSURE_HEADING_TYPES = frozenset(
+    {
+        "WORD",
+        "AND",
+        "COMMA",
+        "COLON",
+        "LPAR",
+        "RPAR",
+        "QUALIFIER",
+        "CONCEPT",
+        "NOT",
+        "BLOOD_PRESSURE",
+    }
+)
+HIGH_PRESSURE = "high pressure"
+_PRESSURES = frozenset({"systolic_bp", "diastolic_bp"})
 
 # The side of a threshold that an adequate organ function lies on, per analyte.
 _ADEQUATE_ABOVE = frozenset(
@@ -68,17 +99,26 @@ def defined_heading(tokens: list[Token], text: str) -> Defined | None:
     """The heading's verdict and definition when the tokens open with such a heading."""
     if not tokens:
         return None
-    match = _HEADING.match(text, tokens[0].start_pos or 0)
+    start = tokens[0].start_pos or 0
+    match = _HEADING.match(text, start)
+    allowed: frozenset[str] | set[str] = _HEADING_TYPES
+    pressure = match is None and (match := _PRESSURE_HEADING.match(text, start)) is not None
     if match is None:
         return None
+    if pressure:
+        allowed = _PRESSURE_HEADING_TYPES
     end = match.end()
-    if any((t.start_pos or 0) < end and t.type not in _HEADING_TYPES for t in tokens):
+    if any((t.start_pos or 0) < end and t.type not in allowed for t in tokens):
         return None  # a phrase of the lexicon runs across the heading's end
+    if pressure and (tokens[-1].start_pos or 0) < end:
+        return None
     definition = [t for t in tokens if (t.start_pos or 0) >= end]
     if match.group("paren"):
         definition = _closed(definition)
     if not definition or definition[0].type in ("EG", "INCLUDING"):
         return None
+    if pressure:
+        return Defined(HIGH_PRESSURE, definition)
     verdict = (match.group("verdict") or "").lower()
     if verdict:
         verdict = "adequate" if verdict in _GOOD_WORDS else "impaired"
@@ -106,6 +146,8 @@ def states(rule: r.Rule, verdict: str) -> bool:
     if not verdict:
         return True
     analyte = rule.subject.analyte
+    if verdict == HIGH_PRESSURE:  # pressures above thresholds, nothing else
+        return isinstance(rule, r.Compare) and analyte in _PRESSURES and rule.op in _LOWER_BOUNDS
     if isinstance(rule, r.Between):
         return analyte in _ADEQUATE_ABOVE | _ADEQUATE_BELOW
     above = rule.op in _LOWER_BOUNDS

@@ -311,6 +311,29 @@ class _ToRule(Transformer[Token, r.Rule]):
         bounds = _two_sided(analyte, first, rest[-1], outside=False)
         return r.AllOf(tuple(_lab_rule(r.Lab(analyte), analyte, b) for b in bounds))
 
+    def pressure_pair(self, *parts: AnyType) -> r.Rule:
+        """'BP ≥ 150/90 mmHg': systolic ≥ 150 or diastolic ≥ 90; 'BP < 140/90': both below.
+
+        The pair is read as a bound against high pressure, so only a pair in the range of
+        hypertension thresholds (systolic 120-250 above diastolic 70-150) compiles: a lower
+        pair ("BP < 90/60", hypotension) does not say which way its bounds join.
+        """
+        op = next(p for p in parts if isinstance(p, r.Op))
+        systolic, diastolic = [p for p in parts if isinstance(p, Token) and p.type == "NUMBER"]
+        unit = [p for p in parts if isinstance(p, Token) and p.type == "UNIT"]
+        if unit and str(unit[0]) != "mmHg":
+            raise _Reject(f"a blood pressure in {unit[0]}")
+        high, low = _number(systolic), _number(diastolic)
+        if not (120 <= high <= 250 and 70 <= low <= 150 and high > low):
+            raise _Reject("a blood-pressure pair outside the range of hypertension thresholds")
+        if op not in _UPWARD | _DOWNWARD:
+            raise _Reject("a blood pressure equal to a pair")
+        pair = (
+            r.Compare(r.Lab("systolic_bp"), op, high, "mmHg"),
+            r.Compare(r.Lab("diastolic_bp"), op, low, "mmHg"),
+        )
+        return r.AnyOf(pair) if op in _UPWARD else r.AllOf(pair)
+
     def lab_or_rise(
         self, analyte: str, comparison: _Comparison, _or: Token, rise: tuple[_Comparison, str]
     ) -> r.Rule:

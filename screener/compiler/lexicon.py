@@ -788,14 +788,26 @@ ORGANS = {
     "cardiac": "heart",
 }
 
+# Blood pressure as one reading of two values ("BP ≥ 150/90 mmHg"): the grammar accepts it
+# only before a comparator and a systolic/diastolic pair (items.pressure_pair).
+BLOOD_PRESSURE_PHRASES = ("blood pressure", "arterial blood pressure", "BP")
+
 # Bare words that never denote an analyte on their own, though they are listed
 # as abbreviations somewhere (ambiguous: clinical-reference.md §0.11).
 _AMBIGUOUS_ABBREVIATIONS = {"UA", "LD", "PC", "TP", "P", "Quick", "EF", "BG", "TC", "C-G", "Ur"}
 
 
+# Analytes read from patient files but never named by criterion text: an oxygen saturation
+# depends on the oxygen breathed, which a reading on file does not state (on 4 L/min a
+# patient reads 95 % who reads 88 % on room air), so "SpO2 ≤ 93%" stays with a person.
+_NOT_IN_CRITERIA = frozenset({"spo2", "oxygen_saturation"})
+
+
 def _analyte_entries() -> dict[str, Entry]:
     entries: dict[str, Entry] = {}
     for analyte in analytes.ANALYTES.values():
+        if analyte.id in _NOT_IN_CRITERIA:
+            continue
         for phrase in (analyte.name, analyte.id.replace("_", " "), *analyte.synonyms):
             phrase = phrase.strip()
             if not phrase or phrase in _AMBIGUOUS_ABBREVIATIONS or "(" in phrase:
@@ -824,4 +836,7 @@ def entries() -> dict[str, Entry]:
         table.setdefault(key, entry)
     for phrase, (type_, value) in KEYWORDS.items():
         table[phrase] = Entry(type_, value)
+    for phrase in BLOOD_PRESSURE_PHRASES:
+        short = len(phrase) <= 3  # "BP" (also a rating scale, bipolar): case-sensitive
+        table.setdefault(phrase if short else phrase.lower(), Entry("BLOOD_PRESSURE", "bp", short))
     return table

@@ -30,7 +30,7 @@ from lark import Token
 
 from screener import rules as r
 from screener.compiler.alternatives import subgroup_alternative, subgroup_restriction
-from screener.compiler.headings import defined_heading, states
+from screener.compiler.headings import HIGH_PRESSURE, defined_heading, states
 from screener.compiler.items import Unaccounted, parse_item, restates, with_mode
 
 _SEPARATORS = {"COMMA", "SEMI", "AND", "OR", "ANDOR", "NOR"}
@@ -177,11 +177,20 @@ class Builder:
         if heading.verdict == "adequate" and self.default_conjunction == "or":
             return self.review(tokens, "an adequate-function heading among the exclusions")
         rule = self.build(heading.definition)
+        if heading.verdict == HIGH_PRESSURE and not (
+            states(rule, HIGH_PRESSURE) and self.same_in_either_kind(heading.definition, rule)
+        ):  # not pressures above thresholds, or a bare list ("DBP > 100; SBP > 150") that
+            return None  # joins by the section's kind: read as no heading
         if all(isinstance(leaf, r.Review) for leaf in r.leaves(rule)) or not states(
             rule, heading.verdict
         ):
             return self.review(tokens, "a heading whose definition is not all lab thresholds")
         return rule
+
+    def same_in_either_kind(self, tokens: list[Token], rule: r.Rule) -> bool:
+        """Whether the tokens build the same rule in an inclusion and in an exclusion."""
+        other = Builder(self.text, "inclusion" if self.default_conjunction == "or" else "exclusion")
+        return r.render(other.build(tokens)) == r.render(rule)
 
     def narrowed_diagnosis(self, tokens: list[Token]) -> r.Rule | None:
         """'X that requires treatment', 'X within 6 months': X and a person checks the rest.
@@ -241,6 +250,8 @@ class Builder:
             scoped = self.scoped_list(tokens, groups, separators, leading[0].type)
             if scoped is not None:
                 return scoped
+        if _inner_scope_reaches_on(groups):
+            return self.review(tokens, "'history of' or 'no' inside a list may reach on")
         checked = self.checked_rules(tokens, groups)
         if isinstance(checked, r.Review):
             return checked
@@ -630,6 +641,17 @@ _SUBJECT_NOUN_END = re.compile(
     r"|outpatients?|inpatients?)\s*\(?\s*$",
     re.IGNORECASE,
 )
+def _inner_scope_reaches_on(groups: list[list[Token]]) -> bool:
+    """'A, history of B or C': a scope word opening an inner item may reach the items after
+    it (history of C too), unless each of those carries a scope word of its own."""
+    scopes = _NEGATIONS | {"HISTORY"}
+    for index, group in enumerate(groups[1:-1], start=1):
+        if group and group[0].type in scopes:
+            later = [g for g in groups[index + 1 :] if g]
+            return any(g[0].type not in scopes for g in later)
+    return False
+
+
 _AFTER_AGE_BLOCKERS = {"WITHIN", "PRIOR", "ANCHOR", "AT_SCREENING", "COLON", "TO", "FROM"}
 _AGE_EVENT_WORDS = {"at", "of", "on", "when", "during", "before", "after", "since", "until", "in",
                     "for", "by", "upon"}

@@ -91,6 +91,13 @@ _UNIT = re.compile(
     r"|10\s*(?:\^|\*\*|\*)\s*\d+\s*/\s*(?:[uμ]l|mm3|mm\^3|mcl|ml|l)\b"
     r"|%"
     r"|(?:cells\s*)?/\s*(?:mm3|mm\^3|[uμ]l|mcl)\b"
+    # vital signs: mm Hg, temperatures (never a bare C or F), rates per minute
+    r"|mm\s*\[?hg\]?(?![a-z])"
+    r"|[°º˚]\s*[cf](?![a-z])|[℃℉]"
+    r"|deg(?:rees?)?\.?\s*(?:celsius|centigrade|fahrenheit|c|f)(?![a-z])"
+    r"|(?:celsius|fahrenheit)(?![a-z])"
+    r"|(?:beats?|breaths?)\s*(?:/|per)\s*min(?:ute)?s?(?![a-z])|bpm(?![a-z])"
+    r"|(?:/|per\s)\s*min(?:ute)?(?![a-z])"
     # the eGFR index first ("/1.73 m2", "/1,73m^2"): read as "/1.73" it would leave "m2" behind
     r"|[a-zμ]+(?:\s*/\s*(?:\{?1[.,]73\s*m\^?2\}?|[a-zμ0-9.]+(?:\^[23])?))*"
     r"(?:\s*(?:per|/)\s*1[.,]73\s*m\^?2)?"
