@@ -16,12 +16,8 @@ from screener.compiler import compile_criterion
 from screener.evaluate import evaluate
 from screener.facts import PatientFacts
 from screener.units import canonical_unit_text
+from tests.helpers import canonical
 from tests.test_fhir import LOINC, ON, bundle, concept, load, observation, outcome, quantity
-
-
-def _rule(text: str, kind: str = "inclusion") -> str:
-    return compile_criterion(text, kind).rule.render()
-
 
 # ---------------------------------------------------------------- vocabulary
 
@@ -141,7 +137,7 @@ def test_vital_signs_refuse_other_units(analyte_id: str, unit: str) -> None:
     ],
 )
 def test_vital_sign_comparisons_compile(text: str, rule: str) -> None:
-    assert _rule(text) == rule
+    assert canonical(text) == rule
 
 
 @pytest.mark.parametrize(
@@ -164,17 +160,17 @@ def test_vital_sign_comparisons_compile(text: str, rule: str) -> None:
 )
 def test_ambiguous_or_conditioned_vital_signs_stay_review(text: str) -> None:
     for kind in ("inclusion", "exclusion"):
-        assert _rule(text, kind).startswith("review(")
+        assert canonical(text, kind).startswith("review(")
 
 
 @pytest.mark.parametrize("kind", ["inclusion", "exclusion"])
 def test_blood_pressure_pair_has_one_shape_in_either_kind(kind: str) -> None:
     high = "lab(systolic_bp) >= 150 mmHg or lab(diastolic_bp) >= 90 mmHg"
-    assert _rule("BP ≥ 150/90 mmHg", kind) == high
-    assert _rule("blood pressure ≥ 150/90 mm Hg", kind) == high
+    assert canonical("BP ≥ 150/90 mmHg", kind) == high
+    assert canonical("blood pressure ≥ 150/90 mm Hg", kind) == high
     below = "lab(systolic_bp) < 140 mmHg and lab(diastolic_bp) < 90 mmHg"
-    assert _rule("BP < 140/90", kind) == below
-    assert _rule("Blood Pressure (BP) < 140/90 mmHg", kind) == below
+    assert canonical("BP < 140/90", kind) == below
+    assert canonical("Blood Pressure (BP) < 140/90 mmHg", kind) == below
 
 
 @pytest.mark.parametrize(
@@ -189,7 +185,7 @@ def test_blood_pressure_pair_has_one_shape_in_either_kind(kind: str) -> None:
     ],
 )
 def test_unclear_blood_pressure_pairs_stay_review(text: str) -> None:
-    assert _rule(text, "exclusion").startswith("review(")
+    assert canonical(text, "exclusion").startswith("review(")
 
 
 # ---------------------------------------------------------------- FHIR readings
@@ -264,7 +260,7 @@ def test_heart_rate_and_saturation_readings(tmp_path: Path) -> None:
     ],
 )
 def test_uncontrolled_hypertension_is_its_definition(kind: str, text: str, rule: str) -> None:
-    assert _rule(text, kind) == rule
+    assert canonical(text, kind) == rule
 
 
 @pytest.mark.parametrize(
