@@ -351,7 +351,7 @@ def tokenize(text: str) -> list[Token]:
                 entry = table.get(key if case_sensitive else key.lower())
                 if entry is not None:
                     best = (found.end(), entry)
-        generated = _generated_match(text, pos)
+        generated = _generated_match(text, pos) if char.isalpha() else None
         if generated is not None and (best is None or generated[0] > best[0]):
             best = generated  # a longer generated phrase; on a tie the other entry stays
         if best is not None:
