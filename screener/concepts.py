@@ -5,6 +5,16 @@ broader concepts; drug classes with phrases, ATC codes and member drug names. It
 loaded and checked once, at import (its codes against the ICD-10-CM tree on first use, see
 below); an inconsistent file raises `VocabularyError`.
 
+Generated concepts (screener/data/icd_titles.tsv, written by scripts/build_icd_vocabulary.py)
+add the clean titles of the ICD-10-CM tabular list ("Panic disorder", F41.0) to the curated
+ones, read as data (the package is not imported). `CONCEPTS` is the curated vocabulary,
+`ALL_CONCEPTS` both. The curated vocabulary wins: a generated phrase a curated concept or
+drug class has is left out. A generated concept matches by its codes (everything below
+them) and its phrases; its `broader` concepts hold all its codes, and it is never broader
+than a curated concept. It is known absent only by name (an absent entry naming it or an
+ancestor): an ICD-10-CM title may name a condition the list also codes elsewhere (G47.0
+"Insomnia"; nonorganic insomnia is F51.0), so no absent code rules it out.
+
 Code semantics (see the head of concepts.yaml):
 - "K72.0" is a code and everything below it; "C15-C26" is a block and everything below
   it. Below means below in the ICD-10-CM tree of simple-icd-10-cm 1.5.0 (screener.icd10cm),
@@ -49,6 +59,7 @@ from screener.errors import InputError
 from screener.resources import data_path
 
 __all__ = [
+    "ALL_CONCEPTS",
     "CONCEPTS",
     "DRUG_CLASSES",
     "STATUSES",
@@ -67,9 +78,11 @@ __all__ = [
     "drug_class_by_phrase",
     "drug_class_phrases",
     "entry_concepts",
+    "generated_phrases",
     "history_concepts",
     "icd_key",
     "is_history_code",
+    "load_generated",
     "load_vocabulary",
     "match",
     "medication_classes",
@@ -205,6 +218,7 @@ class Concept:
     source: str = ""
     note: str = ""
     refuted_by: tuple[CodePattern, ...] = ()  # refuting all of these rules the concept out
+    generated: bool = False  # from an ICD-10-CM title (icd_titles.tsv), not concepts.yaml
 
     def has_code(self, code: str) -> bool:
         """Whether the concept's own codes (not its descendants') contain `code`."""
@@ -328,12 +342,20 @@ class Vocabulary:
         local_form_words: Sequence[str] = (),
         source: str = "concepts.yaml",
         check_codes: bool = True,
+        generated: Sequence[Concept] = (),
     ) -> None:
-        """`check_codes=False` defers `check_codes` to the first code matched."""
+        """`check_codes=False` defers `check_codes` to the first code matched.
+
+        `generated` are the concepts made from ICD-10-CM titles (`load_generated`): each
+        phrase a curated concept or drug class already has is left out (the curated
+        vocabulary wins).
+        """
         self.source = source
         self.concepts: dict[str, Concept] = {}
+        self.curated: dict[str, Concept] = {}
         self.drug_classes: dict[str, DrugClass] = {}
         self._phrase_index: dict[str, Concept] = {}
+        self._generated_index: dict[str, Concept] = {}
         self._class_phrase_index: dict[str, DrugClass] = {}
         seen_phrases: dict[str, str] = {}
 
@@ -345,6 +367,7 @@ class Vocabulary:
             for phrase in concept.phrases:
                 self._claim(seen_phrases, phrase, f"concept {concept.id}", where)
                 self._phrase_index[phrase] = concept
+        self.curated = dict(self.concepts)
         for index, drug_class in enumerate(drug_classes):
             where = f"drug_classes[{index}] ({drug_class.id})"
             if drug_class.id in self.drug_classes:
@@ -353,9 +376,11 @@ class Vocabulary:
             for phrase in drug_class.phrases:
                 self._claim(seen_phrases, phrase, f"drug class {drug_class.id}", where)
                 self._class_phrase_index[phrase] = drug_class
+        self._add_generated(generated, seen_phrases)
 
+        all_concepts = list(self.concepts.values())
         self._ancestors = self._hierarchy(
-            "concepts", [(c.id, c.broader) for c in concepts], "concept"
+            "concepts", [(c.id, c.broader) for c in all_concepts], "concept"
         )
         self._descendants = _inverse(self._ancestors)
         self._class_ancestors = self._hierarchy(
@@ -363,10 +388,12 @@ class Vocabulary:
         )
         self._check_drug_classes(drug_classes)
 
-        # Every concept's codes: its own and its descendants'.
+        # Every concept's codes: its own and its curated descendants' (a generated one's
+        # codes lie inside its ancestors' own codes: scripts/build_icd_vocabulary.py).
         self._extension: dict[str, tuple[tuple[CodePattern, ...], tuple[CodePattern, ...]]] = {}
         for cid, concept in self.concepts.items():
-            family = [concept, *(self.concepts[d] for d in sorted(self._descendants[cid]))]
+            narrower = (d for d in sorted(self._descendants[cid]) if d in self.curated)
+            family = [concept, *(self.concepts[d] for d in narrower)]
             self._extension[cid] = (
                 tuple(p for c in family for p in c.icd10),
                 tuple(p for c in family for p in c.history_codes),
@@ -395,6 +422,23 @@ class Vocabulary:
         if phrase in seen:
             self._fail(f"{where}.phrases", f"phrase {phrase!r} already belongs to {seen[phrase]}")
         seen[phrase] = owner
+
+    def _add_generated(self, generated: Sequence[Concept], seen: dict[str, str]) -> None:
+        """Index the generated concepts; a phrase already taken is left out (curated wins)."""
+        for index, concept in enumerate(generated):
+            where = f"generated[{index}] ({concept.id})"
+            if concept.id in self.concepts:
+                self._fail(
+                    where,
+                    f"id {concept.id!r} is also a curated concept: regenerate the file with "
+                    "scripts/build_icd_vocabulary.py",
+                )
+            self.concepts[concept.id] = concept
+            for phrase in concept.phrases:
+                if phrase in self._generated_index:
+                    self._fail(where, f"phrase {phrase!r} already belongs to another title")
+                if phrase not in seen:
+                    self._generated_index[phrase] = concept
 
     def _hierarchy(
         self, section: str, items: list[tuple[str, tuple[str, ...]]], kind: str
@@ -487,12 +531,19 @@ class Vocabulary:
     # ------------------------------------------------------------ phrases
 
     def by_phrase(self, text: str) -> Concept | None:
-        """The concept a phrase denotes (exact match, case and spacing ignored)."""
-        return self._phrase_index.get(normalize_phrase(text))
+        """The concept a phrase denotes (exact match, case and spacing ignored), curated or
+        generated."""
+        key = normalize_phrase(text)
+        return self._phrase_index.get(key) or self._generated_index.get(key)
 
     def phrases(self) -> list[tuple[str, str]]:
-        """(phrase, concept id) pairs, longest phrase first, for tokenizers."""
+        """(phrase, concept id) pairs of the curated concepts, longest phrase first."""
         pairs = [(phrase, concept.id) for phrase, concept in self._phrase_index.items()]
+        return sorted(pairs, key=lambda pair: (-len(pair[0]), pair[0]))
+
+    def generated_phrases(self) -> list[tuple[str, str]]:
+        """(phrase, concept id) pairs of the generated concepts no curated phrase took."""
+        pairs = [(phrase, concept.id) for phrase, concept in self._generated_index.items()]
         return sorted(pairs, key=lambda pair: (-len(pair[0]), pair[0]))
 
     def drug_class_by_phrase(self, text: str) -> DrugClass | None:
@@ -615,10 +666,19 @@ class Vocabulary:
         )
 
     def _rules_out(self, name: str | None, code: str | None, concept_id: str) -> bool:
+        """Whether an absent entry rules the concept out: it names the concept or an
+        ancestor, or (for a curated concept) its code covers every code of one of them.
+
+        A generated concept is ruled out by name only: an ICD-10-CM title may name a
+        condition the list also codes elsewhere (G47.0 "Insomnia"; nonorganic insomnia is
+        F51.0), so no absent code, its own or an ancestor's, says the patient is free of it.
+        """
         targets = {concept_id} | self._ancestors[concept_id]
         concept = self.by_phrase(name) if name else None
         if concept is not None and concept.id in targets:
             return True
+        if concept_id not in self.curated:
+            return False
         key = icd_key(code) if code else None
         return key is not None and any(self._covers(key, target) for target in targets)
 
@@ -653,7 +713,7 @@ class Vocabulary:
                 buckets[status].append(entry)
             elif concept_id in history and status in ("present", "resolved"):
                 buckets["resolved"].append(entry)
-        if not buckets["absent"]:
+        if not buckets["absent"] and concept_id in self.curated:
             buckets["absent"] = self._refuted_together(concept_id, refuted)
         return MatchResult(
             concept=concept_id,
@@ -868,11 +928,60 @@ class _Reader:
         )
 
 
-def load_vocabulary(path: Path, check_codes: bool = True) -> Vocabulary:
+_GENERATED_HEADER = ["id", "codes", "broader", "name", "phrases"]
+
+
+def load_generated(path: Path) -> list[Concept]:
+    """The concepts of a file written by scripts/build_icd_vocabulary.py (icd_titles.tsv).
+
+    Tab-separated, after `#` comment lines and a header: id, codes and broader ids
+    (space-separated), the ICD-10-CM title, and phrases (separated by " | "). Read as data:
+    the ICD-10-CM package is not imported (its codes are checked with the rest).
+    """
+    concepts: list[Concept] = []
+    lines = [line for line in path.read_text(encoding="utf-8").splitlines() if line]
+    rows = [line.split("\t") for line in lines if not line.startswith("#")]
+    if not rows or rows[0] != _GENERATED_HEADER:
+        raise VocabularyError(path.name, "", f"must start with the header {_GENERATED_HEADER}")
+    for number, row in enumerate(rows[1:], start=1):
+        where = f"row {number}"
+        if len(row) != len(_GENERATED_HEADER):
+            raise VocabularyError(path.name, where, f"needs {len(_GENERATED_HEADER)} fields")
+        cid, codes, broader, name, phrases = row
+        if not _ID.fullmatch(cid):
+            raise VocabularyError(path.name, where, f"{cid!r} is not a snake_case id")
+        texts = tuple(phrases.split(" | ")) if phrases else ()
+        for phrase in texts:
+            if phrase != normalize_phrase(phrase):
+                raise VocabularyError(path.name, where, f"phrase {phrase!r} is not normalised")
+        try:
+            patterns = tuple(CodePattern.parse(code) for code in codes.split())
+        except ValueError as exc:
+            raise VocabularyError(path.name, where, str(exc)) from None
+        if not patterns:
+            raise VocabularyError(path.name, where, "needs a code")
+        concepts.append(
+            Concept(
+                id=cid,
+                name=name,
+                phrases=texts,
+                icd10=patterns,
+                broader=tuple(broader.split()),
+                source=f"ICD-10-CM {' '.join(codes.split())} \"{name}\"",
+                generated=True,
+            )
+        )
+    return concepts
+
+
+def load_vocabulary(
+    path: Path, check_codes: bool = True, generated: Path | None = None
+) -> Vocabulary:
     """Read and check a vocabulary file; raises VocabularyError naming the field.
 
     With `check_codes=False` the codes are checked against simple-icd-10-cm only when the
-    first code is matched (importing the package takes seconds).
+    first code is matched (importing the package takes seconds). `generated` names a file
+    of concepts made from ICD-10-CM titles (`load_generated`) to add.
     """
     reader = _Reader(path.name)
     try:
@@ -887,16 +996,23 @@ def load_vocabulary(path: Path, check_codes: bool = True) -> Vocabulary:
         reader.drug_class(i, item) for i, item in enumerate(reader.items(raw, "drug_classes"))
     ]
     words = reader.texts(raw, "local_form_words", "local_form_words")
-    return Vocabulary(concepts, classes, words, source=path.name, check_codes=check_codes)
+    extra = load_generated(generated) if generated is not None else []
+    return Vocabulary(
+        concepts, classes, words, source=path.name, check_codes=check_codes, generated=extra
+    )
 
 
 # Codes are checked on the first code matched; tests/test_concepts.py checks them eagerly.
-VOCABULARY = load_vocabulary(data_path("concepts.yaml"), check_codes=False)
-CONCEPTS: dict[str, Concept] = VOCABULARY.concepts
+VOCABULARY = load_vocabulary(
+    data_path("concepts.yaml"), check_codes=False, generated=data_path("icd_titles.tsv")
+)
+CONCEPTS: dict[str, Concept] = VOCABULARY.curated  # concepts.yaml
+ALL_CONCEPTS: dict[str, Concept] = VOCABULARY.concepts  # with those of ICD-10-CM titles
 DRUG_CLASSES: dict[str, DrugClass] = VOCABULARY.drug_classes
 
 by_phrase = VOCABULARY.by_phrase
 phrases = VOCABULARY.phrases
+generated_phrases = VOCABULARY.generated_phrases
 drug_class_by_phrase = VOCABULARY.drug_class_by_phrase
 drug_class_phrases = VOCABULARY.drug_class_phrases
 ancestors = VOCABULARY.ancestors

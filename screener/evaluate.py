@@ -384,7 +384,7 @@ def _score(rule: r.Compare | r.Between | r.OneOf, subject: r.Score, facts: Patie
 def _condition(rule: r.Condition, facts: PatientFacts) -> Outcome:
     if rule.within is not None:
         return _anchored(_condition_within(rule, rule.within, facts), rule.within, facts)
-    concept = concepts.CONCEPTS[rule.concept]
+    concept = concepts.ALL_CONCEPTS[rule.concept]
     match = facts.concept_match(rule.concept)
 
     def names(entries: tuple[concepts.EntryLike, ...]) -> str:
@@ -424,7 +424,7 @@ def _condition(rule: r.Condition, facts: PatientFacts) -> Outcome:
 
 def _condition_within(rule: r.Condition, window: r.Window, facts: PatientFacts) -> Outcome:
     """'X within 6 months': X present now, or a resolved X dated inside the window."""
-    label = concepts.CONCEPTS[rule.concept].name
+    label = concepts.ALL_CONCEPTS[rule.concept].name
     match = facts.concept_match(rule.concept)
     cutoff = _window_start(facts.on, window)
     entries = [*match.present, *match.resolved, *match.suspected]

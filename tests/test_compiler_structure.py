@@ -132,3 +132,28 @@ def test_history_inside_a_list_may_reach_the_items_after_it(kind: str) -> None:
     assert compile_criterion(text, kind).rule.render().startswith("review(")
     each = "Diabetes, history of stroke, or history of myocardial infarction"
     assert "history(myocardial_infarction)" in compile_criterion(each, kind).rule.render()
+
+
+def test_a_leading_qualifier_may_reach_items_beside_one_with_its_own() -> None:
+    """'Refractory nausea, vomiting, chronic gastritis': "refractory" may reach vomiting
+    (both readings), whatever "chronic" does to the item that carries it."""
+    rule = compile_criterion(
+        "Refractory hypertension, diabetes, chronic gastrointestinal diseases", "exclusion"
+    ).rule
+    assert isinstance(rule, r.Readings)
+    every, first_only = (r.render(reading) for reading in rule.items)
+    assert 'qualified("refractory"; condition(diabetes))' in every
+    assert 'qualified("refractory"; condition(diabetes))' not in first_only
+    assert "or condition(diabetes)" in first_only
+    # with "and", the plain list reads it (in an exclusion, "and" may mean any one)
+    anded = canonical("Severe anemia and severe hypertension and diabetes", "exclusion")
+    assert anded.startswith("readings(") and " or " in anded
+
+
+@pytest.mark.parametrize("text", [
+    "females complaining of pelvic congestion: hypertension, diabetes, cirrhosis",
+    "Women complaining of pelvic congestion: dysmenorrhea, diabetes",
+])  # fmt: skip
+def test_an_opening_with_a_colon_that_does_not_compile_governs_the_list(text: str) -> None:
+    for kind in ("inclusion", "exclusion"):
+        assert isinstance(compile_criterion(text, kind).rule, r.Review), (text, kind)

@@ -821,8 +821,21 @@ def _analyte_entries() -> dict[str, Entry]:
 
 
 @cache
+def generated_entries() -> dict[str, Entry]:
+    """The condition phrases generated from ICD-10-CM titles (concepts.generated_phrases)
+    that no entry of `entries` has: the tokenizer looks them up by words, not by pattern."""
+    own = entries()
+    return {
+        phrase: Entry("CONCEPT", concept_id)
+        for phrase, concept_id in concepts.generated_phrases()
+        if phrase not in own
+    }
+
+
+@cache
 def entries() -> dict[str, Entry]:
-    """Every phrase the tokenizer knows, lower-cased unless case-sensitive."""
+    """Every phrase the tokenizer knows but the generated ones, lower-cased unless
+    case-sensitive."""
     table: dict[str, Entry] = {}
     for phrase in FILLERS:
         table[phrase] = Entry("FILLER", phrase)

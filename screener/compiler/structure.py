@@ -282,6 +282,9 @@ class Builder:
         failed = [i for i, rule in enumerate(rules) if isinstance(rule, r.Review)]
         if len(failed) == len(groups):
             return self.review(tokens, "no part of the text compiles")
+        if r.has_review(rules[0]) and any(t.type == "COLON" for t in groups[0]):
+            # "females complaining of pelvic congestion: dysmenorrhea, dyspareunia, ..."
+            return self.review(tokens, "an opening with a colon may govern the items after it")
         if not failed:
             return rules
         if any(_RESTRICTS_LIST.search(self.span_text(groups[i])) for i in failed):
@@ -494,9 +497,12 @@ class Builder:
             if historic is None:
                 return self.review(tokens, "'history of' in front of a non-diagnosis")
             return historic
-        if any(g[0].type == scope for g in groups[1:] if g):
-            return None  # every item carries its own qualifier
+        own = [bool(g) and g[0].type == scope for g in groups[1:]]
         conjunctions = self.conjunctions(separators)
+        if all(own) or (any(own) and "and" in conjunctions):
+            # every item carries its own qualifier; or some do and "and" joins them, which
+            # the plain list reads (in an exclusion, "and" may mean any one of them)
+            return None
         if len(set(conjunctions)) != 1:
             return self.review(tokens, "a qualified list with mixed conjunctions")
         conjunction = conjunctions[0]
@@ -513,7 +519,10 @@ class Builder:
                 return with_mode(rule, _SUSPECTED) or rule
             return r.Qualified(qualifier, rule)
 
-        every = _join_rules([qualify(rule) for rule in rules], conjunction)
+        # an item with a qualifier of its own ("refractory nausea, vomiting, chronic
+        # gastritis") keeps it; the leading one may still reach the items without one
+        later = [x if mine else qualify(x) for x, mine in zip(rules[1:], own, strict=True)]
+        every = _join_rules([qualify(rules[0]), *later], conjunction)
         first_only = _join_rules([qualify(rules[0]), *rules[1:]], conjunction)
         return every if every == first_only else r.Readings((every, first_only))
 

@@ -15,7 +15,7 @@ from typing import Any
 from lark import Token
 
 from screener import concepts, units
-from screener.compiler.lexicon import PERFORMANCE_SCALES, Entry, entries
+from screener.compiler.lexicon import PERFORMANCE_SCALES, Entry, entries, generated_entries
 
 NUMBER_WORDS = {
     "one": "1",
@@ -168,6 +168,53 @@ def _phrase_patterns() -> tuple[
     return indexed(insensitive, re.IGNORECASE), indexed(sensitive, 0), lowered
 
 
+@cache
+def _generated_index() -> tuple[dict[str, Entry], dict[str, int]]:
+    """The generated condition phrases (lexicon.generated_entries), and for each word one
+    of them starts with, the most words such a phrase has."""
+    table = generated_entries()
+    words: dict[str, int] = {}
+    for phrase in table:
+        pieces = _ALNUM.findall(phrase)
+        words[pieces[0]] = max(words.get(pieces[0], 0), len(pieces))
+    return table, words
+
+
+_ALNUM = re.compile(r"[A-Za-z0-9]+")
+_PHRASE_GAP = re.compile(r"[\s'/-]+")  # what may lie between the words of a title phrase
+
+
+def _generated_match(text: str, pos: int) -> tuple[int, Entry] | None:
+    """The longest generated phrase at `pos` (end, entry), or None.
+
+    The thousands of phrases made from ICD-10-CM titles would make the phrase patterns
+    slow to build and to match, so they are looked up in a dict instead: each run of words
+    from `pos` (ending where a word ends, as a pattern's phrase must) is tried, longest
+    first. As with a pattern, the phrase must start a word; case and spacing are ignored.
+    """
+    if pos and text[pos - 1].isalnum():
+        return None
+    first = _ALNUM.match(text, pos)
+    if first is None:
+        return None
+    table, words = _generated_index()
+    most = words.get(first.group(0).lower(), 0)
+    if not most:
+        return None
+    ends = [first.end()]
+    while len(ends) < most:
+        gap = _PHRASE_GAP.match(text, ends[-1])
+        word = _ALNUM.match(text, gap.end()) if gap else None
+        if word is None:
+            break
+        ends.append(word.end())
+    for end in reversed(ends):
+        entry = table.get(" ".join(text[pos:end].lower().split()))
+        if entry is not None:
+            return end, entry
+    return None
+
+
 def _trie_pattern(phrases: list[str]) -> str:
     """One regular expression for phrases sharing a first letter, shaped as their trie.
 
@@ -271,6 +318,9 @@ def _ends_with_term(text: str) -> bool:
     insensitive, sensitive, table = _phrase_patterns()
     for word in re.finditer(r"(?<![A-Za-z0-9])[A-Za-z0-9]", text[-80:]):
         start = max(len(text) - 80, 0) + word.start()
+        generated = _generated_match(text, start)
+        if generated is not None and generated[0] == len(text):
+            return True
         for index, case_sensitive in ((insensitive, False), (sensitive, True)):
             pattern = index.get(text[start].lower())
             found = pattern.match(text, start) if pattern else None
@@ -411,6 +461,9 @@ def tokenize(text: str) -> list[Token]:
                 entry = table.get(key if case_sensitive else key.lower())
                 if entry is not None:
                     best = (found.end(), entry)
+        generated = _generated_match(text, pos) if char.isalpha() else None
+        if generated is not None and (best is None or generated[0] > best[0]):
+            best = generated  # a longer generated phrase; on a tie the other entry stays
         if best is not None:
             end, entry = best
             if entry.type != "FILLER":

@@ -1,0 +1,361 @@
+"""Conditions generated from ICD-10-CM titles (screener/data/icd_titles.tsv).
+
+The file is written by scripts/build_icd_vocabulary.py and read as data; the tests below
+check what it holds, how the compiler reads its phrases (whole, longest, never inside a
+curated phrase), how patients match it by code and name, and that it never makes anything
+absent by code. The slow ones import simple-icd-10-cm: the file is in sync with the
+script, every code is a category or subcategory of the package, and codes below each
+concept match it and its broader concepts.
+"""
+
+from __future__ import annotations
+
+import re
+import subprocess
+import sys
+import warnings
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+from screener import concepts
+from screener import rules as r
+from screener.cache import _DATA_FILES
+from screener.compiler import compile_criterion
+from screener.compiler.tokens import tokenize
+from screener.concepts import (
+    ALL_CONCEPTS,
+    CONCEPTS,
+    VocabularyError,
+    load_generated,
+    load_vocabulary,
+    normalize_phrase,
+)
+from tests.helpers import canonical, patient, status
+from tests.test_concepts import GENERIC_WORDS, ORGAN_WORDS
+
+ROOT = Path(__file__).resolve().parents[1]
+SCRIPT = ROOT / "scripts" / "build_icd_vocabulary.py"
+GENERATED = {cid: c for cid, c in ALL_CONCEPTS.items() if c.generated}
+
+
+@dataclass(frozen=True)
+class Entry:
+    name: str | None = None
+    code: str | None = None
+    status: str = "present"
+
+
+def is_review(text: str, kind: str = "exclusion") -> bool:
+    return isinstance(compile_criterion(text, kind).rule, r.Review)
+
+
+def generated_leaves(text: str, kind: str = "exclusion") -> set[str]:
+    rule = compile_criterion(text, kind).rule
+    return {
+        leaf.concept
+        for leaf in r.leaves(rule)
+        if isinstance(leaf, r.Condition) and leaf.concept in GENERATED
+    }
+
+
+# ---------------------------------------------------------------- the file
+
+
+def test_the_generated_file_is_loaded_beside_the_curated_one() -> None:
+    assert len(GENERATED) > 5000
+    assert set(GENERATED).isdisjoint(CONCEPTS)
+    assert set(ALL_CONCEPTS) == set(CONCEPTS) | set(GENERATED)
+    assert all(not c.generated for c in CONCEPTS.values())
+    assert "icd_titles.tsv" in _DATA_FILES  # the compile cache is keyed by it
+
+
+def test_generated_ids_and_phrases_are_normalised_and_unambiguous() -> None:
+    curated_phrases = {p for p, _ in concepts.phrases()}
+    seen: set[str] = set()
+    for cid, concept in GENERATED.items():
+        assert re.fullmatch(r"[a-z][a-z0-9]*(?:_[a-z0-9]+)*", cid)
+        assert concept.icd10 and concept.name
+        for phrase in concept.phrases:
+            assert phrase == normalize_phrase(phrase)
+            assert re.fullmatch(r"[a-z][a-z0-9' /-]*[a-z0-9]", phrase), phrase
+            assert phrase not in ORGAN_WORDS | GENERIC_WORDS, phrase
+            assert phrase not in curated_phrases or concepts.by_phrase(phrase).id != cid
+            assert phrase not in seen, phrase
+            seen.add(phrase)
+
+
+def test_short_generated_phrases_are_title_words_not_abbreviations() -> None:
+    """An abbreviation needs a person's review (concepts.yaml); the generated file has none:
+    a phrase of five letters or fewer is a word of the title, written as a word there."""
+    for concept in GENERATED.values():
+        for phrase in concept.phrases:
+            if len(phrase) <= 5 and " " not in phrase:
+                words = re.findall(r"[A-Za-z]+", concept.name)
+                assert phrase in {w.lower() for w in words if not w.isupper()}, phrase
+
+
+def test_broader_concepts_exist_and_generated_ones_parent_no_curated_one() -> None:
+    for cid, concept in GENERATED.items():
+        assert set(concept.broader) <= set(ALL_CONCEPTS), cid
+    for cid in CONCEPTS:
+        assert not any(a in GENERATED for a in concepts.ancestors(cid)), cid
+
+
+@pytest.mark.parametrize(
+    "phrase",
+    ["pain", "shock", "fever", "weakness", "obesity", "overweight", "anorexia", "headache",
+     "late pregnancy", "hypothermia", "colic", "ventilator", "sweet", "wells", "kawasaki",
+     "nihss score 1", "obesity class", "underdosing of anticoagulants", "adverse effect of"
+     " digestants", "supervision of high risk pregnancy", "sequelae of tuberculosis",
+     "systaemic sclerosis", "colourectal"],
+)  # fmt: skip
+def test_refused_and_stop_list_phrases_are_no_concept(phrase: str) -> None:
+    found = concepts.by_phrase(phrase)
+    assert found is None or not found.generated
+    assert not generated_leaves(phrase)
+
+
+def test_curated_phrases_still_tokenise_to_curated_concepts() -> None:
+    """No generated phrase takes a curated phrase or a part of it."""
+    for phrase, cid in concepts.phrases():
+        ids = [str(t) for t in tokenize(phrase) if t.type == "CONCEPT"]
+        assert all(i in CONCEPTS for i in ids), (phrase, cid, ids)
+
+
+# ---------------------------------------------------------------- compiling
+
+
+@pytest.mark.parametrize(
+    ("text", "kind", "expected"),
+    [
+        ("Esophageal varices", "exclusion", "condition(esophageal_varices)"),
+        ("Oesophageal varices", "exclusion", "condition(esophageal_varices)"),
+        ("Panic disorder", "exclusion", "condition(panic_disorder)"),
+        ("Panic Disorder", "inclusion", "condition(panic_disorder)"),
+        ("Cough", "inclusion", "condition(cough)"),
+        ("History of migraine", "exclusion", "history(migraine)"),
+        ("Patients with ankylosing spondylitis", "inclusion",
+         "condition(ankylosing_spondylitis)"),
+        ("Ankylosing spondylitis (AS)", "inclusion", "condition(ankylosing_spondylitis)"),
+        ("No ankylosing spondylitis", "inclusion", "not condition(ankylosing_spondylitis)"),
+        ("Hansen's disease", "exclusion", "condition(leprosy)"),
+        ("History of chickenpox", "inclusion", "history(varicella)"),
+        ("Untreated Lyme disease", "exclusion", 'qualified("untreated"; condition(lyme_disease))'),
+        ("acute   pancreatitis", "exclusion", "condition(acute_pancreatitis)"),
+        ("Right heart failure", "exclusion", "condition(right_heart_failure)"),
+        ("Panic disorder or migraine", "exclusion",
+         "condition(panic_disorder) or condition(migraine)"),
+    ],
+)  # fmt: skip
+def test_generated_phrases_compile(text: str, kind: str, expected: str) -> None:
+    assert canonical(text, kind) == expected
+
+
+def test_a_longer_curated_phrase_keeps_its_reading() -> None:
+    assert canonical("Heart failure", "exclusion") == "condition(heart_failure)"
+    assert canonical("Crohn's disease", "exclusion") == "condition(crohn_disease)"
+    assert canonical("Hepatitis B carrier", "exclusion") == "condition(chronic_hepatitis_b)"
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["migraine prophylaxis", "hepatitis B vaccination", "varicella zoster virus infection",
+     "Glasgow coma scale < 8", "high myopia", "requiring mechanical ventilator",
+     "xmigraine", "migraines-like episodes"],
+)  # fmt: skip
+def test_a_phrase_inside_a_longer_name_compiles_no_generated_rule(text: str) -> None:
+    assert is_review(text)
+
+
+def test_a_phrase_must_end_where_a_word_ends() -> None:
+    assert not generated_leaves("coughing")
+    assert generated_leaves("cough.") == {"cough"}
+
+
+def test_compiling_a_generated_phrase_does_not_import_the_icd_package() -> None:
+    script = (
+        "import sys\n"
+        "from screener.compiler import compile_criterion\n"
+        "rule = compile_criterion('History of esophageal varices', 'exclusion').rule\n"
+        "print('simple_icd_10_cm' in sys.modules, rule.render())\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", script], capture_output=True, text=True, check=True
+    )
+    assert done.stdout.split() == ["False", "history(esophageal_varices)"]
+
+
+# ---------------------------------------------------------------- patients
+
+
+def test_a_code_below_the_generated_code_meets_it() -> None:
+    lumbar = patient(conditions=[{"code": "M45.6", "status": "present"}])  # lumbar region
+    assert status("Ankylosing spondylitis", lumbar) == "met"
+    assert status("Ankylosing spondylitis", lumbar, "exclusion") == "met"
+    assert status("Panic disorder", lumbar) == "unknown"
+    coded = patient(conditions=[{"code": "I85.11", "status": "present"}])
+    assert status("Oesophageal varices", coded, "exclusion") == "met"
+
+
+def test_a_generated_concept_matches_by_name_and_its_broader_ones_follow() -> None:
+    named = patient(conditions=[{"name": "Episodic paroxysmal anxiety", "status": "present"}])
+    assert status("Panic disorder", named) == "met"
+    assert status("Anxiety disorder", named) == "met"  # curated parent: F41.0 is in F41
+    assert "anxiety_disorder" in concepts.ancestors("panic_disorder")
+
+
+def test_a_generated_concept_is_ruled_out_by_name_only() -> None:
+    match = concepts.match
+    assert match("panic_disorder", [Entry("panic disorder", None, "absent")]).known_absent
+    # a curated ancestor named absent rules out its generated descendants
+    assert match("panic_disorder", [Entry("anxiety disorder", None, "absent")]).known_absent
+    # no absent code rules a generated concept out: not its own, not an ancestor's
+    assert not match("panic_disorder", [Entry(None, "F41.0", "absent")]).known_absent
+    assert not match("panic_disorder", [Entry(None, "F41", "absent")]).known_absent
+    # an absent C22 rules out curated liver cancer, not its generated hepatoblastoma (C22.2)
+    assert "liver_cancer" in concepts.ancestors("hepatoblastoma")
+    assert match("liver_cancer", [Entry(None, "C22", "absent")]).known_absent
+    assert not match("hepatoblastoma", [Entry(None, "C22", "absent")]).known_absent
+    assert match("hepatoblastoma", [Entry("liver cancer", None, "absent")]).known_absent
+
+
+def test_a_generated_concept_never_makes_a_curated_one_absent() -> None:
+    match = concepts.match
+    absent = [Entry("right heart failure", "I50.81", "absent")]
+    assert not match("heart_failure", absent).known_absent
+    assert not match("anxiety_disorder", [Entry("panic disorder", "F41.0", "absent")]).absent
+    present = [Entry("right heart failure", None, "present")]
+    assert match("heart_failure", present).present  # by name, through `broader`
+
+
+def test_an_absent_code_leaves_the_evaluation_of_a_generated_concept_unknown() -> None:
+    refuted = patient(conditions=[{"code": "G47.0", "status": "absent"}])
+    assert status("Insomnia", refuted, "exclusion") == "unknown"
+    named = patient(conditions=[{"name": "Insomnia", "status": "absent"}])
+    assert status("Insomnia", named, "exclusion") == "not_met"
+
+
+# ---------------------------------------------------------------- loading
+
+
+HEADER = "id\tcodes\tbroader\tname\tphrases\n"
+
+
+def _write(tmp_path: Path, rows: list[str], name: str = "generated.tsv") -> Path:
+    path = tmp_path / name
+    path.write_text("# a comment\n" + HEADER + "".join(f"{row}\n" for row in rows))
+    return path
+
+
+def _curated(tmp_path: Path) -> Path:
+    path = tmp_path / "concepts.yaml"
+    path.write_text(
+        "concepts:\n"
+        "  - id: anxiety_disorder\n"
+        "    name: Anxiety disorder\n"
+        "    phrases: [anxiety disorder, panic]\n"
+        "    icd10: [F41]\n"
+    )
+    return path
+
+
+def test_load_generated_reads_the_rows(tmp_path: Path) -> None:
+    path = _write(tmp_path, ["panic_disorder\tF41.0\tanxiety_disorder\tPanic disorder\t"
+                             "panic disorder | episodic paroxysmal anxiety"])  # fmt: skip
+    (concept,) = load_generated(path)
+    assert concept.generated and concept.id == "panic_disorder"
+    assert [p.text for p in concept.icd10] == ["F41.0"]
+    assert concept.phrases == ("panic disorder", "episodic paroxysmal anxiety")
+    assert concept.broader == ("anxiety_disorder",)
+
+
+def test_a_curated_phrase_wins_over_a_generated_one(tmp_path: Path) -> None:
+    path = _write(
+        tmp_path, ["panic_disorder\tF41.0\tanxiety_disorder\tPanic\tpanic | panic attack"]
+    )
+    vocabulary = load_vocabulary(_curated(tmp_path), check_codes=False, generated=path)
+    assert vocabulary.by_phrase("panic").id == "anxiety_disorder"  # type: ignore[union-attr]
+    assert vocabulary.by_phrase("panic attack").id == "panic_disorder"  # type: ignore[union-attr]
+    assert vocabulary.generated_phrases() == [("panic attack", "panic_disorder")]
+    assert set(vocabulary.curated) == {"anxiety_disorder"}
+
+
+@pytest.mark.parametrize(
+    ("row", "message"),
+    [
+        ("anxiety_disorder\tF41.0\t\tA\tsomething", "also a curated concept"),
+        ("Panic\tF41.0\t\tA\tsomething", "not a snake_case id"),
+        ("panic_disorder\tF41.0\tnowhere\tA\tsomething", "unknown concept 'nowhere'"),
+        ("panic_disorder\tf41.0\t\tA\tsomething", "malformed ICD-10-CM code"),
+        ("panic_disorder\t\t\tA\tsomething", "needs a code"),
+        ("panic_disorder\tF41.0\t\tA\tPanic Disorder", "not normalised"),
+        ("panic_disorder\tF41.0\tA\tsomething", "needs 5 fields"),
+    ],
+)
+def test_a_malformed_generated_file_is_refused(tmp_path: Path, row: str, message: str) -> None:
+    path = _write(tmp_path, [row])
+    with pytest.raises(VocabularyError, match=message):
+        load_vocabulary(_curated(tmp_path), check_codes=False, generated=path)
+
+
+def test_a_generated_file_needs_its_header(tmp_path: Path) -> None:
+    path = tmp_path / "generated.tsv"
+    path.write_text("panic_disorder\tF41.0\t\tA\tpanic disorder\n")
+    with pytest.raises(VocabularyError, match="header"):
+        load_generated(path)
+
+
+# ---------------------------------------------------------------- against the package
+
+
+def _icd():  # type: ignore[no-untyped-def]
+    with warnings.catch_warnings(action="ignore", category=DeprecationWarning):
+        import simple_icd_10_cm as icd
+    return icd
+
+
+@pytest.mark.slow
+def test_the_file_is_what_the_script_writes() -> None:
+    done = subprocess.run(
+        [sys.executable, str(SCRIPT), "--check"], capture_output=True, text=True, cwd=ROOT
+    )
+    assert done.returncode == 0, done.stdout + done.stderr
+
+
+@pytest.mark.slow
+def test_every_generated_code_is_a_category_or_subcategory_of_the_package() -> None:
+    icd = _icd()
+    for cid, concept in GENERATED.items():
+        for pattern in concept.icd10:
+            assert icd.is_valid_item(pattern.text), (cid, pattern.text)
+            assert icd.is_category_or_subcategory(pattern.text), (cid, pattern.text)
+    concepts.VOCABULARY.check_codes()
+
+
+@pytest.mark.slow
+def test_codes_below_a_generated_concept_match_it_and_its_broader_ones() -> None:
+    """The code itself and the first, middle and last code below it, for every concept."""
+    icd = _icd()
+    for cid, concept in GENERATED.items():
+        for pattern in concept.icd10:
+            below = [c for c in icd.get_descendants(pattern.text) if icd.is_leaf(c)]
+            for code in dict.fromkeys([pattern.text, *below[:1], *below[len(below) // 2 :][:1],
+                                       *below[-1:]]):  # fmt: skip
+                found = concepts.code_concepts(code)
+                assert cid in found, (cid, code)
+                assert concepts.ancestors(cid) <= found, (cid, code)
+
+
+@pytest.mark.slow
+def test_a_generated_concept_inside_a_curated_one_is_under_it() -> None:
+    """Every code below a generated concept's codes denotes its curated ancestors, and a
+    curated concept that holds them all is one of those ancestors."""
+    icd = _icd()
+    for cid, concept in GENERATED.items():
+        codes = [c for p in concept.icd10 for c in (p.text, *icd.get_descendants(p.text))]
+        holders = set.intersection(*(set(concepts.code_concepts(c)) for c in codes))
+        curated_holders = {h for h in holders if h in CONCEPTS}
+        assert curated_holders <= concepts.ancestors(cid), cid
+        assert {a for a in concepts.ancestors(cid) if a in CONCEPTS} <= curated_holders, cid
