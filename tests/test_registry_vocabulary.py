@@ -7,11 +7,15 @@ the rule from the criterion text, so the vocabulary, units and evaluator meet.
 
 from __future__ import annotations
 
+import unicodedata
+
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from screener import rules as r
 from screener.compiler import compile_criterion
-from screener.compiler.normalise import normalise
+from screener.compiler.normalise import _REPLACEMENTS, _TRANSLATION, normalise
 from tests.helpers import canonical, lab, outcome, patient, status
 
 
@@ -169,6 +173,31 @@ def test_each_qtc_method_decides_its_own_criterion() -> None:
 ])
 def test_html_entities_are_normalised(text: str, expected: str) -> None:
     assert normalise(text) == expected
+
+
+# ---------------------------------------------------------------- unicode variants
+
+@pytest.mark.parametrize(("text", "expected"), [
+    ("ＡＬＴ ≦ ２．５ × ＵＬＮ", "ALT ≤ 2.5 × ULN"),  # full-width letters and digits
+    ("年龄１８～７０岁", "年龄18-70岁"),  # the full-width tilde is a range dash
+    ("Hb ≧ 9 g/dL", "Hb ≥ 9 g/dL"),
+    ("ANC\u00a0≥\u20091.5 × 10⁹/L", "ANC ≥ 1.5 × 10^9/L"),
+    ("PLT＞１００×10^9/L", "PLT>100×10^9/L"),
+    ("µmol/L", "μmol/L"),
+])
+def test_unicode_variants_are_normalised(text: str, expected: str) -> None:
+    assert normalise(text) == expected
+
+
+@given(st.text(alphabet=st.characters(min_codepoint=0xFF00, max_codepoint=0xFF70) | st.sampled_from(
+    ["～", "≦", "＞", "，", "a", "1", " "]), max_size=30))
+def test_full_width_folding_is_character_by_character(text: str) -> None:
+    """The translation table is the replacement table, then NFKC on U+FF01-FF5E."""
+    def fold(ch: str) -> str:
+        ch = _REPLACEMENTS.get(ch, ch)
+        return unicodedata.normalize("NFKC", ch) if "\uff01" <= ch <= "\uff5e" else ch
+
+    assert text.translate(_TRANSLATION) == "".join(fold(ch) for ch in text)
 
 
 @pytest.mark.parametrize(("text", "expected"), [

@@ -63,16 +63,27 @@ _TWO_CHAR_COMPARATORS = (
 )
 
 
+# One table for str.translate: the replacements above, then full-width digits, letters and
+# signs (U+FF01-FF5E) folded to their ASCII forms (NFKC).
+def _fold_full_width(text: str) -> str:
+    return "".join(
+        unicodedata.normalize("NFKC", ch) if "\uff01" <= ch <= "\uff5e" else ch for ch in text
+    )
+
+
+_TRANSLATION = {
+    code: _fold_full_width(_REPLACEMENTS.get(chr(code), chr(code)))
+    for code in {*map(ord, _REPLACEMENTS), *range(0xFF01, 0xFF5F)}
+}
+
+
 def normalise(text: str) -> str:
     """Unify HTML entities, unicode variants, markdown escapes, comparators and spaces."""
     text = _HTML_AMP.sub("&", text)
     text = _HTML_ENTITY.sub(lambda m: _HTML_CHARS[m.group(1).lower()], text)
     text = _MARKDOWN_ESCAPE.sub(r"\1", text)
-    text = "".join(_REPLACEMENTS.get(ch, ch) for ch in text)
-    # full-width digits and letters fold to ASCII; superscript digits follow a caret
-    text = "".join(
-        unicodedata.normalize("NFKC", ch) if "\uff01" <= ch <= "\uff5e" else ch for ch in text
-    )
+    text = text.translate(_TRANSLATION)
+    # superscript digits follow a caret
     text = re.sub(r"([⁰¹²³⁴⁵⁶⁷⁸⁹]+)", lambda m: "^" + m.group(1).translate(_SUPERSCRIPTS), text)
     text = text.replace("^^", "^")
     for pattern, replacement in _TWO_CHAR_COMPARATORS:

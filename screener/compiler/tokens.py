@@ -856,12 +856,10 @@ def _with_ends(tokens: list[Token], text: str) -> list[Token]:
             opening = merged.pop()
             token = Token("PAREN_OR", "(or", start_pos=opening.start_pos)
         merged.append(token)
-    tokens = merged
-    ended: list[Token] = []
-    for index, token in enumerate(tokens):
-        end = tokens[index + 1].start_pos if index + 1 < len(tokens) else len(text)
+    for index, token in enumerate(merged):
+        end = merged[index + 1].start_pos if index + 1 < len(merged) else len(text)
         assert end is not None
         while end > (token.start_pos or 0) + 1 and text[end - 1].isspace():
             end -= 1
-        ended.append(Token(token.type, token.value, start_pos=token.start_pos, end_pos=end))
-    return ended
+        token.end_pos = end  # each token is this call's own: set in place, not copied
+    return merged
