@@ -169,15 +169,15 @@ def _phrase_patterns() -> tuple[
 
 
 @cache
-def _generated_index() -> tuple[dict[str, Entry], dict[str, int]]:
+def _generated_index() -> tuple[dict[str, Entry], dict[str, tuple[int, ...]]]:
     """The generated condition phrases (lexicon.generated_entries), and for each word one
-    of them starts with, the most words such a phrase has."""
+    of them starts with, how many words such phrases have (most first)."""
     table = generated_entries()
-    words: dict[str, int] = {}
+    lengths: dict[str, set[int]] = {}
     for phrase in table:
         pieces = _ALNUM.findall(phrase)
-        words[pieces[0]] = max(words.get(pieces[0], 0), len(pieces))
-    return table, words
+        lengths.setdefault(pieces[0], set()).add(len(pieces))
+    return table, {word: tuple(sorted(counts, reverse=True)) for word, counts in lengths.items()}
 
 
 _ALNUM = re.compile(r"[A-Za-z0-9]+")
@@ -189,29 +189,31 @@ def _generated_match(text: str, pos: int) -> tuple[int, Entry] | None:
 
     The thousands of phrases made from ICD-10-CM titles would make the phrase patterns
     slow to build and to match, so they are looked up in a dict instead: each run of words
-    from `pos` (ending where a word ends, as a pattern's phrase must) is tried, longest
-    first. As with a pattern, the phrase must start a word; case and spacing are ignored.
+    from `pos` (ending where a word ends, as a pattern's phrase must) as long as some
+    phrase with that first word is tried, longest first. As with a pattern, the phrase
+    must start a word; case and spacing are ignored.
     """
     if pos and text[pos - 1].isalnum():
         return None
     first = _ALNUM.match(text, pos)
     if first is None:
         return None
-    table, words = _generated_index()
-    most = words.get(first.group(0).lower(), 0)
-    if not most:
+    table, lengths = _generated_index()
+    counts = lengths.get(first.group(0).lower())
+    if counts is None:
         return None
     ends = [first.end()]
-    while len(ends) < most:
+    while len(ends) < counts[0]:
         gap = _PHRASE_GAP.match(text, ends[-1])
         word = _ALNUM.match(text, gap.end()) if gap else None
         if word is None:
             break
         ends.append(word.end())
-    for end in reversed(ends):
-        entry = table.get(" ".join(text[pos:end].lower().split()))
-        if entry is not None:
-            return end, entry
+    for count in counts:
+        if count <= len(ends):
+            entry = table.get(" ".join(text[pos : ends[count - 1]].lower().split()))
+            if entry is not None:
+                return ends[count - 1], entry
     return None
 
 
