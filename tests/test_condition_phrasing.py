@@ -94,3 +94,40 @@ def test_narrowing_qualifiers(text: str, expected: str) -> None:
 ])
 def test_words_the_classification_files_apart_do_not_narrow(text: str) -> None:
     assert isinstance(compile_criterion(text, "exclusion").rule, r.Review)
+
+
+@pytest.mark.parametrize(("text", "expected"), [
+    # qualifiers joined by or / and / and/or / a slash before one diagnosis
+    ("Acute or chronic pancreatitis", 'qualified("acute or chronic"; condition(pancreatitis))'),
+    ("Severe and/or uncontrolled hypertension",
+     'qualified("severe and/or uncontrolled"; condition(hypertension))'),
+    ("Clinically significant untreated/uncontrolled infection",
+     'qualified("clinically significant untreated/uncontrolled"; condition(infection))'),
+    ("History of acute or chronic pancreatitis",
+     'qualified("acute or chronic"; history(pancreatitis))'),
+    ("Severe or uncontrolled infection within 4 weeks",
+     'qualified("severe or uncontrolled"; history(infection, within 4 weeks))'),
+    # the 'or' of 'confirmed or suspected' is not a link between qualifiers
+    ("Confirmed or suspected severe infection",
+     'qualified("severe"; condition(infection, or_suspected))'),
+    ("Known or suspected active or chronic pancreatitis",
+     'qualified("active or chronic"; condition(pancreatitis, or_suspected))'),
+    # a diagnosis item beside a qualified one stays an item of its own
+    ("Diabetes or uncontrolled hypertension",
+     'condition(diabetes) or qualified("uncontrolled"; condition(hypertension))'),
+])
+def test_joined_qualifiers_narrow_one_diagnosis(text: str, expected: str) -> None:
+    assert canonical(text, "exclusion") == expected
+
+
+@pytest.mark.parametrize(("text", "expected"), [
+    # a bracket naming the same diagnosis again is read past
+    ("Scleroderma (systemic sclerosis)", "condition(systemic_sclerosis)"),
+    ("History of scleroderma (systemic sclerosis) or hypertension",
+     "history(systemic_sclerosis) or history(hypertension)"),
+    # a bracket naming another diagnosis is not a restatement: it stays for review
+    ("Scleroderma (hypertension)",
+     'condition(systemic_sclerosis) and review("(hypertension)")'),
+])
+def test_a_bracket_restating_the_diagnosis(text: str, expected: str) -> None:
+    assert canonical(text, "exclusion") == expected

@@ -799,10 +799,23 @@ def _points_within_classes(low: Decimal, high: Decimal, classes: tuple[str, ...]
     return all(any(spans[c][0] <= p <= spans[c][1] for c in classes) for p in (low, high))
 
 
+_QUALIFIER_LINKS = {"OR": "or", "AND": "and", "ANDOR": "and/or", "SLASH": "/"}
+
+
 def _qualify(tokens: Sequence[AnyType], item: r.Rule) -> r.Rule:
-    """The item under the words of its QUALIFIER tokens (other tokens are scope words)."""
-    words = [str(t) for t in tokens if isinstance(t, Token) and t.type == "QUALIFIER"]
-    return r.Qualified(" ".join(words), item) if words else item
+    """The item under the words of its QUALIFIER tokens and the links between them ("severe
+    or uncontrolled"); other tokens are scope words."""
+    words: list[str] = []
+    previous = ""
+    for token in tokens:
+        if not isinstance(token, Token):
+            continue
+        if token.type == "QUALIFIER":
+            words.append(str(token))
+        elif token.type in _QUALIFIER_LINKS and previous == "QUALIFIER":
+            words.append(_QUALIFIER_LINKS[token.type])  # a link between two qualifiers
+        previous = token.type
+    return r.Qualified(" ".join(words).replace(" / ", "/"), item) if words else item
 
 
 def _with_mode(rule: r.Rule, mode: r.ConditionMode) -> r.Rule:

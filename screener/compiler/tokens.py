@@ -818,9 +818,13 @@ def _unnamed_owner(tokens: list[Token]) -> int | None:
     return index
 
 
-def _restated_comparators(tokens: list[Token]) -> list[Token]:
-    """'less than or equal to (≤) 30': the bracketed symbol restates the comparator before
-    it and is dropped; a bracketed symbol that says otherwise is kept (and not read)."""
+_RESTATABLE = frozenset(_COMPARATORS | {"CONCEPT", "DRUG_CLASS"})
+
+
+def _restatements(tokens: list[Token]) -> list[Token]:
+    """'less than or equal to (≤) 30', 'scleroderma (systemic sclerosis)': a bracket that
+    restates the comparator, diagnosis or drug class before it (the same token) is dropped;
+    a bracket that says otherwise is kept (and not read)."""
     result: list[Token] = []
     index = 0
     while index < len(tokens):
@@ -828,7 +832,7 @@ def _restated_comparators(tokens: list[Token]) -> list[Token]:
         result.append(token)
         following = tokens[index + 1 : index + 4]
         if (
-            token.type in _COMPARATORS
+            token.type in _RESTATABLE
             and [t.type for t in following] == ["LPAR", token.type, "RPAR"]
             and str(following[1]) == str(token)
         ):
@@ -849,7 +853,7 @@ def _with_ends(tokens: list[Token], text: str) -> list[Token]:
         _shared_transplant(
             _alternative_quantities(
                 _contextual_letters(
-                    _contextual_lactation(_merged_scales(_restated_comparators(tokens)))
+                    _contextual_lactation(_merged_scales(_restatements(tokens)))
                 )
             )
         )
