@@ -353,6 +353,16 @@ def disjunction(items: list[Rule] | tuple[Rule, ...]) -> Rule:
     return items[0] if len(items) == 1 else AnyOf(tuple(items))
 
 
+def readings(items: list[Rule] | tuple[Rule, ...]) -> Rule:
+    """Every reading, nested readings flattened and repeats dropped; one reading is itself."""
+    flat: list[Rule] = []
+    for item in items:
+        for reading in item.items if isinstance(item, Readings) else (item,):
+            if reading not in flat:
+                flat.append(reading)
+    return flat[0] if len(flat) == 1 else Readings(tuple(flat))
+
+
 def for_subgroup(who: Rule, rule: Rule, exclusion: bool) -> Rule:
     """`rule` limited to the patients `who` names: an inclusion binds only them
     (`implies(who; rule)`), an exclusion excludes only them (`who and rule`)."""

@@ -150,6 +150,27 @@ def test_a_leading_qualifier_may_reach_items_beside_one_with_its_own() -> None:
     assert anded.startswith("readings(") and " or " in anded
 
 
+def test_a_qualified_list_keeps_the_readings_of_its_conjunction() -> None:
+    """'Uncontrolled diabetes and hypertension' in an exclusion: "and" may mean both or
+    either, whatever the qualifier reaches; in an inclusion "and" asks for both."""
+    rule = compile_criterion("Uncontrolled diabetes and hypertension", "exclusion").rule
+    assert isinstance(rule, r.Readings)
+    rendered = [r.render(reading) for reading in rule.items]
+    both = 'qualified("uncontrolled"; condition(diabetes)) and qualified("uncontrolled"; '
+    either = 'qualified("uncontrolled"; condition(diabetes)) or qualified("uncontrolled"; '
+    assert any(text.startswith(both) for text in rendered)
+    assert any(text.startswith(either) for text in rendered)
+    assert all(not isinstance(reading, r.Readings) for reading in rule.items)  # flat
+    inclusion = compile_criterion("Uncontrolled diabetes and hypertension", "inclusion").rule
+    assert " or " not in r.render(inclusion)
+
+
+def test_readings_are_flattened_and_repeats_dropped() -> None:
+    a, b, c = r.Condition("diabetes"), r.Condition("hypertension"), r.Condition("asthma")
+    assert r.readings((r.Readings((a, b)), r.Readings((b, c)))) == r.Readings((a, b, c))
+    assert r.readings((a, a)) == a
+
+
 @pytest.mark.parametrize("text", [
     "females complaining of pelvic congestion: hypertension, diabetes, cirrhosis",
     "Women complaining of pelvic congestion: dysmenorrhea, diabetes",

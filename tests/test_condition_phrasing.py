@@ -131,3 +131,23 @@ def test_joined_qualifiers_narrow_one_diagnosis(text: str, expected: str) -> Non
 ])
 def test_a_bracket_restating_the_diagnosis(text: str, expected: str) -> None:
     assert canonical(text, "exclusion") == expected
+
+
+@pytest.mark.parametrize(("text", "expected"), [
+    # words the vocabulary does not know alone share the head of the diagnosis after them
+    ("Type I or type II diabetes mellitus",
+     "condition(type_1_diabetes) or condition(type_2_diabetes)"),
+    ("Alcohol or drug abuse", "condition(alcohol_use_disorder) or condition(drug_use_disorder)"),
+    ("Antisocial or borderline personality disorder",
+     "condition(antisocial_personality_disorder) or condition(borderline_personality_disorder)"),
+])
+def test_a_shared_head_noun(text: str, expected: str) -> None:
+    assert canonical(text, "exclusion") == expected
+
+
+@pytest.mark.parametrize("text", [
+    "Gartland or fungal infection",  # 'gartland infection' names nothing: not a shared head
+    "Pediatric or fungal infection",
+])
+def test_words_that_name_nothing_with_the_head_stay_review(text: str) -> None:
+    assert "review(" in canonical(text, "exclusion")

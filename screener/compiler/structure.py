@@ -383,21 +383,12 @@ class Builder:
         ):
             flat = [s.conjunction or self.default_conjunction for s in separators]
             return self.combine(tokens, rules, flat)
-        if explicit:
-            conjunction = explicit.pop()
-            children = [
-                self.levels(tokens, part, seps) for part, seps in zip(parts, inner, strict=True)
-            ]
-            return self.join(children, conjunction)
-        conjunction = self.default_conjunction
         children = [
             self.levels(tokens, part, seps) for part, seps in zip(parts, inner, strict=True)
         ]
-        if conjunction == "and" and _may_list_alternatives(children):
-            # an inclusion's bare list of diagnoses ("Hypertension, dyslipidemia, sleep
-            # apnoea") may ask for all of them or for any one: both readings
-            return r.Readings((_join_rules(children, "and"), _join_rules(children, "or")))
-        return _join_rules(children, conjunction)
+        if explicit:
+            return self.join(children, explicit.pop())
+        return self.join_bare(children)
 
     def join(self, rules: list[r.Rule], conjunction: str) -> r.Rule:
         """Join by a conjunction written in the text.
@@ -408,6 +399,16 @@ class Builder:
         if conjunction == "and" and self.default_conjunction == "or" and len(rules) > 1:
             return r.Readings((r.conjunction(rules), r.disjunction(rules)))
         return _join_rules(rules, conjunction)
+
+    def join_bare(self, rules: list[r.Rule]) -> r.Rule:
+        """Join a list with no conjunction written, by the kind's own.
+
+        An inclusion's bare list of diagnoses ("Hypertension, dyslipidemia, sleep apnoea")
+        may ask for all of them or for any one: both readings.
+        """
+        if self.default_conjunction == "and" and _may_list_alternatives(rules):
+            return r.Readings((_join_rules(rules, "and"), _join_rules(rules, "or")))
+        return _join_rules(rules, self.default_conjunction)
 
     def build_group(self, group: list[Token]) -> r.Rule:
         rule = self.parse(group)
@@ -522,9 +523,16 @@ class Builder:
         # an item with a qualifier of its own ("refractory nausea, vomiting, chronic
         # gastritis") keeps it; the leading one may still reach the items without one
         later = [x if mine else qualify(x) for x, mine in zip(rules[1:], own, strict=True)]
-        every = _join_rules([qualify(rules[0]), *later], conjunction)
-        first_only = _join_rules([qualify(rules[0]), *rules[1:]], conjunction)
-        return every if every == first_only else r.Readings((every, first_only))
+
+        def joined(items: list[r.Rule]) -> r.Rule:
+            """As the unqualified list would join them ("and" may mean any one)."""
+            if any(s.conjunction for s in separators):
+                return self.join(items, conjunction)
+            return self.join_bare(items)
+
+        every = joined([qualify(rules[0]), *later])
+        first_only = joined([qualify(rules[0]), *rules[1:]])
+        return r.readings((every, first_only))
 
     # ------------------------------------------------------------ units
     def examples(self, tokens: list[Token]) -> r.Rule | None:

@@ -470,6 +470,7 @@ def tokenize(text: str) -> list[Token]:
             end, entry = best
             if entry.type != "FILLER":
                 add(entry.type, entry.value, pos)
+                tokens[-1].end_pos = end  # the phrase's own end (_with_ends sets the span)
             pos = end
             continue
         if text[pos : pos + 3].lower() in ("uln", "unl") or text[pos : pos + 4].lower() == "iuln":
@@ -842,12 +843,66 @@ def _restatements(tokens: list[Token]) -> list[Token]:
     return result
 
 
+_HEAD_LINKS = {"OR", "AND", "ANDOR", "SLASH"}
+
+
+def _elliptic_heads(tokens: list[Token], text: str) -> list[Token]:
+    """'Renal or hepatic insufficiency', 'type I or type II diabetes mellitus': uncovered
+    words before 'or'/'and'/'/' that, with the last words of the diagnosis after it, make
+    a diagnosis phrase of their own become that diagnosis (the head noun is shared).
+
+    Only words the vocabulary does not know alone are read so, and only when the words
+    and the shared tail together are a phrase of the vocabulary; the longest shared tail
+    wins, then the most words.
+    """
+    result: list[Token] = []
+    for index, token in enumerate(tokens):
+        result.append(token)
+        if (
+            token.type != "CONCEPT"
+            or index < 2
+            or tokens[index - 1].type not in _HEAD_LINKS
+            or tokens[index - 2].type != "WORD"
+            or token.end_pos is None
+        ):
+            continue
+        run = 0  # uncovered words just before the link, at most three
+        while run < 3 and index - 2 - run >= 0 and tokens[index - 2 - run].type == "WORD":
+            run += 1
+        found = _shared_head(tokens[index - 1 - run : index + 1], text)
+        if found is not None:
+            first, concept = found
+            link, head = result[-2], result[-1]
+            del result[len(result) - 2 - (run - first) :]
+            start = tokens[index - 1 - run + first].start_pos
+            result.extend((Token("CONCEPT", concept, start_pos=start), link, head))
+    return result
+
+
+def _shared_head(window: list[Token], text: str) -> tuple[int, str] | None:
+    """For words, a link and a diagnosis (`window`): the index of the first word that,
+    with a tail of the diagnosis's words, names a diagnosis, and that diagnosis."""
+    words, link, head = window[:-2], window[-2], window[-1]
+    assert head.start_pos is not None and head.end_pos is not None
+    head_words = text[head.start_pos : head.end_pos].split()
+    table, generated = entries(), generated_entries()
+    for cut in range(1, len(head_words)):
+        tail = " ".join(head_words[cut:]).lower()
+        for first, word in enumerate(words):
+            before = " ".join(text[word.start_pos : link.start_pos].split()).lower()
+            entry = table.get(f"{before} {tail}") or generated.get(f"{before} {tail}")
+            if entry is not None and entry.type == "CONCEPT":
+                return first, entry.value
+    return None
+
+
 def _with_ends(tokens: list[Token], text: str) -> list[Token]:
     """Each token ends where the next begins (trailing spaces trimmed): spans keep fillers.
 
     "(" followed by "or" becomes one PAREN_OR token: the grammar then tells a
     parenthesised alternative from a parenthesised note with one token of lookahead.
     """
+    tokens = _elliptic_heads(tokens, text)
     merged: list[Token] = []
     for token in _either_sex(
         _shared_transplant(
