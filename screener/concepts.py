@@ -85,6 +85,7 @@ __all__ = [
     "medication_classes",
     "normalize_code",
     "phrases",
+    "procedure_broader",
     "procedure_by_phrase",
     "procedure_kinds",
     "procedure_phrases",
@@ -790,6 +791,12 @@ class Vocabulary:
             found |= self._procedure_ancestors[procedure_id]
         return found
 
+    def procedure_broader(self, procedure_id: str) -> set[str]:
+        """The broader procedures of one, transitively (surgery for major_surgery)."""
+        if procedure_id not in self.procedures:
+            raise KeyError(f"unknown procedure {procedure_id!r}")
+        return set(self._procedure_ancestors[procedure_id])
+
     def procedure_ruled_out(self, name: str | None, code: str | None, procedure_id: str) -> bool:
         """Whether an entry known not done rules the procedure out: it names the procedure
         itself or a broader one ("no dialysis" rules out haemodialysis, not the reverse)."""
@@ -1041,4 +1048,5 @@ medication_classes = VOCABULARY.medication_classes
 procedure_by_phrase = VOCABULARY.procedure_by_phrase
 procedure_phrases = VOCABULARY.procedure_phrases
 procedure_kinds = VOCABULARY.procedure_kinds
+procedure_broader = VOCABULARY.procedure_broader
 procedure_ruled_out = VOCABULARY.procedure_ruled_out

@@ -610,13 +610,17 @@ def _procedure_now(rule: r.Procedure, facts: PatientFacts) -> Outcome:
     denied: list[ProcedureEntry] = []
     open_reasons: list[str] = []
     used: list[ValueUsed] = []
+    broader: list[ProcedureEntry] = []  # a surgery not recorded as major, for major_surgery
     for entry in facts.patient.procedures:
         if entry.status == "absent":
             if concepts.procedure_ruled_out(entry.name, entry.code, rule.procedure):
                 denied.append(entry)
                 used.append(ValueUsed(name=_procedure_name(entry), value="absent"))
             continue
-        if rule.procedure not in concepts.procedure_kinds(entry.name, entry.code):
+        kinds = concepts.procedure_kinds(entry.name, entry.code)
+        if rule.procedure not in kinds:
+            if kinds & concepts.procedure_broader(rule.procedure):
+                broader.append(entry)
             continue
         timing = _procedure_in_time(entry, cutoff, facts)
         if timing is None:
@@ -647,7 +651,11 @@ def _procedure_now(rule: r.Procedure, facts: PatientFacts) -> Outcome:
     if denied:
         shown = ", ".join(_procedure_name(e) for e in denied)
         return Outcome(Status.NOT_MET, f"{label}: recorded not done ({shown})", tuple(used))
-    return _unknown(f"{label} not recorded", f"{label.lower()}{_procedure_span(rule)}")
+    reason = f"{label} not recorded"
+    if broader:
+        shown = ", ".join(_procedure_name(e) for e in broader)
+        reason += f" ({shown} on file, not recorded as {label.lower()})"
+    return _unknown(reason, f"{label.lower()}{_procedure_span(rule)}")
 
 
 def _procedure_cutoff(rule: r.Procedure, on: dt.date) -> dt.date:

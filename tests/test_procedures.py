@@ -60,6 +60,8 @@ def test_absent_entry_rules_out_itself_and_narrower_procedures_only() -> None:
     assert concepts.procedure_ruled_out("surgery", None, "major_surgery")
     assert not concepts.procedure_ruled_out("major surgery", None, "surgery")
     assert not concepts.procedure_ruled_out("radiotherapy", None, "dialysis")
+    assert concepts.procedure_broader("haemodialysis") == {"dialysis"}
+    assert concepts.procedure_broader("surgery") == set()
     with pytest.raises(KeyError):
         concepts.procedure_ruled_out("x", None, "no_such_procedure")
 
@@ -259,6 +261,14 @@ def test_reasons_name_the_entry_and_its_time() -> None:
     course = evaluate(parse_rule("procedure(dialysis)"), PatientFacts(patient(
         procedures=[HD_COURSE]), SCREENING_DATE))  # fmt: skip
     assert course.reason == "Dialysis (current): haemodialysis going on since 2025-01-01"
+    surgery = patient(procedures=[{"name": "surgery", "dates": ["2026-11-01"]}])
+    major = evaluate(parse_rule("procedure(major_surgery, ever)"), PatientFacts(surgery,
+        SCREENING_DATE))  # fmt: skip
+    assert major.status is Status.UNKNOWN
+    assert (
+        major.reason
+        == "Major surgery not recorded (surgery on file, not recorded as major surgery)"
+    )
 
 
 # ---------------------------------------------------------------- compiling
