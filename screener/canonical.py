@@ -177,6 +177,15 @@ class _ToRule(Transformer[Token, r.Rule]):
     def medication_ever(self, name: Token) -> r.Rule:
         return r.Medication(str(name), ever=True)
 
+    def procedure(self, name: Token) -> r.Rule:
+        return r.Procedure(str(name))
+
+    def procedure_within(self, name: Token, window: r.Window) -> r.Rule:
+        return r.Procedure(str(name), window)
+
+    def procedure_ever(self, name: Token) -> r.Rule:
+        return r.Procedure(str(name), ever=True)
+
     def review(self, text: Token) -> r.Rule:
         return r.Review(json.loads(text))
 

@@ -1,7 +1,9 @@
-"""Condition and drug-class vocabulary (screener/data/concepts.yaml) and patient matching.
+"""Condition, drug-class and procedure vocabulary (screener/data/concepts.yaml) and
+patient matching.
 
 The vocabulary is data: concepts with phrases, ICD-10-CM codes, history codes and
-broader concepts; drug classes with phrases, ATC codes and member drug names. It is
+broader concepts; drug classes with phrases, ATC codes and member drug names; procedures
+with phrases, SNOMED CT concept ids and broader procedures. It is
 loaded and checked once, at import (its codes against the ICD-10-CM tree on first use, see
 below); an inconsistent file raises `VocabularyError`.
 
@@ -41,6 +43,12 @@ Matching a concept against a patient's condition entries (`match`):
   only coded alongside one of them), so absent B20 and absent Z21 rule out HIV. An absent
   code refutes a set member it contains (absent B18 refutes B18.1);
 - a present entry never makes another concept absent.
+
+Matching a procedure against a patient's procedure entries (`procedure_kinds`,
+`procedure_ruled_out`): an entry denotes the procedures whose SNOMED CT ids equal its code
+or whose phrases equal its name, with their broader procedures (a haemodialysis is a
+dialysis); an `absent` entry rules out what it denotes itself and everything narrower
+(no dialysis: no haemodialysis either; no haemodialysis says nothing of dialysis).
 """
 
 from __future__ import annotations
@@ -62,6 +70,7 @@ __all__ = [
     "ALL_CONCEPTS",
     "CONCEPTS",
     "DRUG_CLASSES",
+    "PROCEDURES",
     "STATUSES",
     "VOCABULARY",
     "CodePattern",
@@ -69,6 +78,7 @@ __all__ = [
     "DrugClass",
     "EntryLike",
     "MatchResult",
+    "ProcedureKind",
     "Vocabulary",
     "VocabularyError",
     "ancestors",
@@ -88,6 +98,11 @@ __all__ = [
     "medication_classes",
     "normalize_code",
     "phrases",
+    "procedure_broader",
+    "procedure_by_phrase",
+    "procedure_kinds",
+    "procedure_phrases",
+    "procedure_ruled_out",
 ]
 
 STATUSES = ("present", "suspected", "absent", "resolved")
@@ -96,6 +111,7 @@ _ID = re.compile(r"[a-z][a-z0-9]*(?:_[a-z0-9]+)*")
 _DATA_CODE = re.compile(r"[A-Z][0-9][0-9A-Z](?:\.[0-9A-Z]{1,4})?")
 _BLOCK = re.compile(r"([A-Z][0-9][0-9A-Z])-([A-Z][0-9][0-9A-Z])")
 _UNDOTTED = re.compile(r"[A-Z][0-9][0-9A-Z][0-9A-Z]{0,4}")
+_SNOMED_ID = re.compile(r"[1-9][0-9]{5,17}")
 _ATC = re.compile(r"[A-Z](?:[0-9]{2}(?:[A-Z](?:[A-Z](?:[0-9]{2})?)?)?)?")
 _ICD_SYSTEMS = frozenset({"icd10cm", "icd-10-cm", "icd10", "icd-10"})
 
@@ -262,6 +278,20 @@ class DrugClass:
     note: str = ""
 
 
+@dataclass(frozen=True)
+class ProcedureKind:
+    """A procedure or treatment course of the vocabulary (surgery, radiotherapy, dialysis)."""
+
+    id: str
+    name: str
+    phrases: tuple[str, ...]
+    snomed: tuple[str, ...] = ()
+    broader: tuple[str, ...] = ()
+    course: bool = False  # a course that may be going on ("currently on dialysis")
+    source: str = ""
+    note: str = ""
+
+
 class EntryLike(Protocol):
     """What `match` reads of a patient's condition entry (patient.ConditionEntry fits)."""
 
@@ -342,6 +372,7 @@ class Vocabulary:
         local_form_words: Sequence[str] = (),
         source: str = "concepts.yaml",
         check_codes: bool = True,
+        procedures: Sequence[ProcedureKind] = (),
         generated: Sequence[Concept] = (),
     ) -> None:
         """`check_codes=False` defers `check_codes` to the first code matched.
@@ -354,9 +385,12 @@ class Vocabulary:
         self.concepts: dict[str, Concept] = {}
         self.curated: dict[str, Concept] = {}
         self.drug_classes: dict[str, DrugClass] = {}
+        self.procedures: dict[str, ProcedureKind] = {}
         self._phrase_index: dict[str, Concept] = {}
         self._generated_index: dict[str, Concept] = {}
         self._class_phrase_index: dict[str, DrugClass] = {}
+        self._procedure_phrase_index: dict[str, ProcedureKind] = {}
+        self._procedure_codes: dict[str, str] = {}  # SNOMED CT id → procedure id
         seen_phrases: dict[str, str] = {}
 
         for index, concept in enumerate(concepts):
@@ -376,6 +410,7 @@ class Vocabulary:
             for phrase in drug_class.phrases:
                 self._claim(seen_phrases, phrase, f"drug class {drug_class.id}", where)
                 self._class_phrase_index[phrase] = drug_class
+        self._index_procedures(procedures, seen_phrases)
         self._add_generated(generated, seen_phrases)
 
         all_concepts = list(self.concepts.values())
@@ -387,6 +422,9 @@ class Vocabulary:
             "drug_classes", [(d.id, d.broader) for d in drug_classes], "drug class"
         )
         self._check_drug_classes(drug_classes)
+        self._procedure_ancestors = self._hierarchy(
+            "procedures", [(p.id, p.broader) for p in procedures], "procedure"
+        )
 
         # Every concept's codes: its own and its curated descendants' (a generated one's
         # codes lie inside its ancestors' own codes: scripts/build_icd_vocabulary.py).
@@ -439,6 +477,26 @@ class Vocabulary:
                     self._fail(where, f"phrase {phrase!r} already belongs to another title")
                 if phrase not in seen:
                     self._generated_index[phrase] = concept
+
+    def _index_procedures(
+        self, procedures: Sequence[ProcedureKind], seen_phrases: dict[str, str]
+    ) -> None:
+        """Procedures by id, phrase and SNOMED CT id; a phrase or a code denotes one only."""
+        for index, procedure in enumerate(procedures):
+            where = f"procedures[{index}] ({procedure.id})"
+            if procedure.id in self.procedures:
+                self._fail(where, f"duplicate procedure id {procedure.id!r}")
+            self.procedures[procedure.id] = procedure
+            for phrase in procedure.phrases:
+                self._claim(seen_phrases, phrase, f"procedure {procedure.id}", where)
+                self._procedure_phrase_index[phrase] = procedure
+            for code in procedure.snomed:
+                if code in self._procedure_codes:
+                    self._fail(
+                        f"{where}.snomed",
+                        f"{code} already denotes procedure {self._procedure_codes[code]}",
+                    )
+                self._procedure_codes[code] = procedure.id
 
     def _hierarchy(
         self, section: str, items: list[tuple[str, tuple[str, ...]]], kind: str
@@ -553,6 +611,15 @@ class Vocabulary:
     def drug_class_phrases(self) -> list[tuple[str, str]]:
         """(phrase, drug class id) pairs, longest phrase first."""
         pairs = [(phrase, dc.id) for phrase, dc in self._class_phrase_index.items()]
+        return sorted(pairs, key=lambda pair: (-len(pair[0]), pair[0]))
+
+    def procedure_by_phrase(self, text: str) -> ProcedureKind | None:
+        """The procedure a phrase denotes (exact match, case and spacing ignored)."""
+        return self._procedure_phrase_index.get(normalize_phrase(text))
+
+    def procedure_phrases(self) -> list[tuple[str, str]]:
+        """(phrase, procedure id) pairs, longest phrase first."""
+        pairs = [(phrase, p.id) for phrase, p in self._procedure_phrase_index.items()]
         return sorted(pairs, key=lambda pair: (-len(pair[0]), pair[0]))
 
     # ------------------------------------------------------------ hierarchy
@@ -764,6 +831,40 @@ class Vocabulary:
             found |= self._class_ancestors[class_id]
         return found
 
+    # ------------------------------------------------------------ procedures
+
+    def _procedure_denotes(self, name: str | None, code: str | None) -> set[str]:
+        """The procedures a procedure entry names itself, by SNOMED CT id or phrase."""
+        found: set[str] = set()
+        key = "".join(code.split()) if code else ""
+        if key in self._procedure_codes:
+            found.add(self._procedure_codes[key])
+        named = self.procedure_by_phrase(name) if name else None
+        if named is not None:
+            found.add(named.id)
+        return found
+
+    def procedure_kinds(self, name: str | None, code: str | None = None) -> set[str]:
+        """The procedures a patient's procedure entry denotes, with their broader ones."""
+        found = self._procedure_denotes(name, code)
+        for procedure_id in list(found):
+            found |= self._procedure_ancestors[procedure_id]
+        return found
+
+    def procedure_broader(self, procedure_id: str) -> set[str]:
+        """The broader procedures of one, transitively (surgery for major_surgery)."""
+        if procedure_id not in self.procedures:
+            raise KeyError(f"unknown procedure {procedure_id!r}")
+        return set(self._procedure_ancestors[procedure_id])
+
+    def procedure_ruled_out(self, name: str | None, code: str | None, procedure_id: str) -> bool:
+        """Whether an entry known not done rules the procedure out: it names the procedure
+        itself or a broader one ("no dialysis" rules out haemodialysis, not the reverse)."""
+        if procedure_id not in self.procedures:
+            raise KeyError(f"unknown procedure {procedure_id!r}")
+        targets = {procedure_id} | self._procedure_ancestors[procedure_id]
+        return bool(self._procedure_denotes(name, code) & targets)
+
 
 def _status(entry: EntryLike) -> str:
     raw: Any = entry.status
@@ -807,6 +908,7 @@ _CLASS_KEYS = {
     "source",
     "note",
 }
+_PROCEDURE_KEYS = {"id", "name", "phrases", "snomed", "broader", "course", "source", "note"}
 
 
 class _Reader:
@@ -927,6 +1029,31 @@ class _Reader:
             note=self.text(item, "note", where, required=False),
         )
 
+    def procedure(self, index: int, item: dict[str, Any]) -> ProcedureKind:
+        where = f"procedures[{index}]"
+        self.check_keys(item, _PROCEDURE_KEYS, where)
+        pid = self.text(item, "id", where)
+        if not _ID.fullmatch(pid):
+            raise self.fail(f"{where}.id", f"{pid!r} is not a snake_case id")
+        where = f"{where} ({pid})"
+        snomed = self.texts(item, "snomed", where)
+        for code in snomed:
+            if not _SNOMED_ID.fullmatch(code):
+                raise self.fail(f"{where}.snomed", f"{code!r} is not a SNOMED CT concept id")
+        course = item.get("course", False)
+        if not isinstance(course, bool):
+            raise self.fail(f"{where}.course", "must be true or false")
+        return ProcedureKind(
+            id=pid,
+            name=self.text(item, "name", where),
+            phrases=self.phrases(item, where),
+            snomed=snomed,
+            broader=self.texts(item, "broader", where),
+            course=course,
+            source=self.text(item, "source", where, required=False),
+            note=self.text(item, "note", where, required=False),
+        )
+
 
 _GENERATED_HEADER = ["id", "codes", "broader", "name", "phrases"]
 
@@ -990,15 +1117,24 @@ def load_vocabulary(
         raise reader.fail("", f"not valid YAML: {exc}") from None
     if not isinstance(raw, dict):
         raise reader.fail("", "must be a mapping with 'concepts' and 'drug_classes'")
-    reader.check_keys(raw, {"concepts", "drug_classes", "local_form_words"}, "")
+    reader.check_keys(raw, {"concepts", "drug_classes", "procedures", "local_form_words"}, "")
     concepts = [reader.concept(i, item) for i, item in enumerate(reader.items(raw, "concepts"))]
     classes = [
         reader.drug_class(i, item) for i, item in enumerate(reader.items(raw, "drug_classes"))
     ]
+    procedures = [
+        reader.procedure(i, item) for i, item in enumerate(reader.items(raw, "procedures"))
+    ]
     words = reader.texts(raw, "local_form_words", "local_form_words")
     extra = load_generated(generated) if generated is not None else []
     return Vocabulary(
-        concepts, classes, words, source=path.name, check_codes=check_codes, generated=extra
+        concepts,
+        classes,
+        words,
+        source=path.name,
+        check_codes=check_codes,
+        procedures=procedures,
+        generated=extra,
     )
 
 
@@ -1009,6 +1145,7 @@ VOCABULARY = load_vocabulary(
 CONCEPTS: dict[str, Concept] = VOCABULARY.curated  # concepts.yaml
 ALL_CONCEPTS: dict[str, Concept] = VOCABULARY.concepts  # with those of ICD-10-CM titles
 DRUG_CLASSES: dict[str, DrugClass] = VOCABULARY.drug_classes
+PROCEDURES: dict[str, ProcedureKind] = VOCABULARY.procedures
 
 by_phrase = VOCABULARY.by_phrase
 phrases = VOCABULARY.phrases
@@ -1023,3 +1160,8 @@ is_history_code = VOCABULARY.is_history_code
 entry_concepts = VOCABULARY.entry_concepts
 match = VOCABULARY.match
 medication_classes = VOCABULARY.medication_classes
+procedure_by_phrase = VOCABULARY.procedure_by_phrase
+procedure_phrases = VOCABULARY.procedure_phrases
+procedure_kinds = VOCABULARY.procedure_kinds
+procedure_broader = VOCABULARY.procedure_broader
+procedure_ruled_out = VOCABULARY.procedure_ruled_out

@@ -18,7 +18,7 @@ from screener import rules as r
 from screener.derived import DerivedValue, derive_score
 from screener.facts import PatientFacts, Reading, horizon
 from screener.logic import Status, agree, all_of, any_of, negate
-from screener.patient import day_of
+from screener.patient import ProcedureEntry, day_of
 from screener.reference_ranges import upper_limit
 from screener.results import Converted, ValueUsed
 
@@ -593,6 +593,128 @@ def _medication_now(rule: r.Medication, facts: PatientFacts) -> Outcome:
     return _unknown(f"{label} use not recorded", f"{label} use")
 
 
+def _procedure(rule: r.Procedure, facts: PatientFacts) -> Outcome:
+    if rule.procedure not in concepts.PROCEDURES:
+        return Outcome(Status.REVIEW, f"no procedure '{rule.procedure}' in the vocabulary")
+    return _anchored(_procedure_now(rule, facts), rule.within, facts)
+
+
+def _procedure_now(rule: r.Procedure, facts: PatientFacts) -> Outcome:
+    """Met by an entry of the procedure (or a narrower one) dated in the rule's time: a
+    session or a course reaching the window, any time for `ever`, a course still going on
+    (or a session on the screening date) for current. Not met only when an entry records
+    it (or a broader procedure) not done; an entry outside the time, or undated, and no
+    entry at all leave it unknown: a record that is not there says nothing."""
+    label = concepts.PROCEDURES[rule.procedure].name
+    cutoff = _procedure_cutoff(rule, facts.on)
+    denied: list[ProcedureEntry] = []
+    open_reasons: list[str] = []
+    used: list[ValueUsed] = []
+    broader: list[ProcedureEntry] = []  # a surgery not recorded as major, for major_surgery
+    for entry in facts.patient.procedures:
+        if entry.status == "absent":
+            if concepts.procedure_ruled_out(entry.name, entry.code, rule.procedure):
+                denied.append(entry)
+                used.append(ValueUsed(name=_procedure_name(entry), value="absent"))
+            continue
+        kinds = concepts.procedure_kinds(entry.name, entry.code)
+        if rule.procedure not in kinds:
+            if kinds & concepts.procedure_broader(rule.procedure):
+                broader.append(entry)
+            continue
+        timing = _procedure_in_time(entry, cutoff, facts)
+        if timing is None:
+            continue  # dated after the screening date only
+        last = timing.last
+        used.append(ValueUsed(name=_procedure_name(entry), value="present", date=last))
+        if timing.reached:
+            return Outcome(
+                Status.MET,
+                f"{label}{_procedure_span(rule)}: {_procedure_name(entry)}{timing.shown}",
+                tuple(used),
+            )
+        if last is None:
+            open_reasons.append(f"{_procedure_name(entry)} is on file without a date")
+        elif rule.within is None and not rule.ever:
+            open_reasons.append(
+                f"{_procedure_name(entry)} last on {last}; whether it goes on is not recorded"
+            )
+        else:
+            open_reasons.append(f"{_procedure_name(entry)} last on {last}, before the window")
+    if open_reasons:
+        return Outcome(
+            Status.UNKNOWN,
+            f"{label}{_procedure_span(rule)}: " + "; ".join(open_reasons),
+            tuple(used),
+            (f"{label.lower()}{_procedure_span(rule)}",),
+        )
+    if denied:
+        shown = ", ".join(_procedure_name(e) for e in denied)
+        return Outcome(Status.NOT_MET, f"{label}: recorded not done ({shown})", tuple(used))
+    reason = f"{label} not recorded"
+    if broader:
+        shown = ", ".join(_procedure_name(e) for e in broader)
+        reason += f" ({shown} on file, not recorded as {label.lower()})"
+    return _unknown(reason, f"{label.lower()}{_procedure_span(rule)}")
+
+
+def _procedure_cutoff(rule: r.Procedure, on: dt.date) -> dt.date:
+    """The first day that counts: any day for `ever`, the window's first day, or the
+    screening date itself for a current procedure."""
+    if rule.ever:
+        return dt.date.min
+    return _window_start(on, rule.within) if rule.within else on
+
+
+def _procedure_span(rule: r.Procedure) -> str:
+    if rule.ever:
+        return " (ever)"
+    return f" within {rule.within.render()}" if rule.within else " (current)"
+
+
+def _procedure_name(entry: ProcedureEntry) -> str:
+    return entry.name or entry.code or "procedure"
+
+
+@dataclass(frozen=True)
+class _Timing:
+    """When a procedure entry took place, as far as it bears on a rule's time."""
+
+    reached: bool  # dated in the rule's time (or, for `ever`, done at all)
+    last: dt.date | None  # its last day on or before the screening date (a course going
+    # on: its first day)
+    shown: str  # " on 2026-02-20", " going on since 2025-01-01", "" when undated
+
+
+def _procedure_in_time(
+    entry: ProcedureEntry, cutoff: dt.date, facts: PatientFacts
+) -> _Timing | None:
+    """How an entry of the procedure stands to `cutoff` (the first day that counts).
+
+    Sessions (`dates`) count by their day; a course (`start`, `end`) reaches up to its end,
+    and without an end (or one after the screening date) it goes on. An undated entry
+    reaches only `ever` (cutoff `date.min`): recorded as done, it was done before. None
+    when every date of the entry lies after the screening date.
+    """
+    sessions = sorted(day_of(d) for d in entry.dates if facts.counts(d))
+    course = entry.start is not None or entry.end is not None
+    started = course and facts.counts(entry.start)
+    if not sessions and not started:
+        if entry.dates or course:
+            return None
+        return _Timing(cutoff == dt.date.min, None, "")
+    last_session = sessions[-1] if sessions else None
+    if started:
+        end = day_of(entry.end) if entry.end is not None else None
+        if end is None or end >= facts.on:
+            begun = day_of(entry.start) if entry.start is not None else None
+            return _Timing(True, begun, f" going on since {begun}" if begun else " going on")
+        last = max(end, last_session) if last_session else end
+        return _Timing(last >= cutoff, last, f" until {last}")
+    assert last_session is not None
+    return _Timing(last_session >= cutoff, last_session, f" on {last_session}")
+
+
 def _sex(rule: r.Sex, facts: PatientFacts) -> Outcome:
     sex = facts.patient.sex
     if sex == "unknown":
@@ -704,6 +826,8 @@ def _evaluate_leaf(rule: r.Rule, facts: PatientFacts) -> Outcome:
         return _participation(rule, facts)
     if isinstance(rule, r.Medication):
         return _medication(rule, facts)
+    if isinstance(rule, r.Procedure):
+        return _procedure(rule, facts)
     raise TypeError(f"no evaluation for {type(rule).__name__}")
 
 

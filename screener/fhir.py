@@ -928,14 +928,20 @@ def _is_dialysis(text: str) -> bool:
     return any(word in text.casefold() for word in DIALYSIS_WORDS)
 
 
+def _names_procedure(text: str) -> bool:
+    """A name the screening reads: one MELD counts as dialysis, or a procedure's phrase."""
+    return _is_dialysis(text) or concepts.procedure_by_phrase(text) is not None
+
+
 def _procedure(node: _Node, found: _Collected) -> None:
     status = _status_in(node, _PROCEDURE_STATUS)
     if status is None:
         return
     concept = _concept(node.node("code"))
+    coding = concept.coding(SNOMED) or (concept.codings[0] if concept.codings else None)
     entry: Json = {
-        "name": concept.label(known=_is_dialysis),
-        "code": concept.codings[0].code if concept.codings else None,
+        "name": concept.label(coding, known=_names_procedure),
+        "code": coding.code if coding is not None else None,
         "status": status,
     }
     if status == "present":

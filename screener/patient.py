@@ -402,14 +402,22 @@ def _check_period(start: dt.date | None, end: dt.date | None) -> None:
 
 
 class ProcedureEntry(_Model):
-    """A procedure or treatment course (dialysis, liver transplant, radiotherapy)."""
+    """A procedure or treatment course (surgery, radiotherapy, dialysis).
 
-    name: Text | None = None
-    code: Text | None = None
+    Criteria find it by `code` (a SNOMED CT concept id of the vocabulary) or by `name` (a
+    phrase of the vocabulary, whole): screener/data/concepts.yaml `procedures`.
+    """
+
+    name: Text | None = Field(default=None, description="e.g. 'haemodialysis', 'major surgery'")
+    code: Text | None = Field(default=None, description="a SNOMED CT concept id, e.g. 302497006")
     status: Presence = Field(default="present", description="absent = known never done")
-    start: Moment | None = None
-    end: Moment | None = None
-    dates: list[Moment] = Field(default_factory=list, description="individual sessions")
+    start: Moment | None = Field(
+        default=None, description="first day of a course; without `end` it is still going on"
+    )
+    end: Moment | None = Field(default=None, description="last day of a course")
+    dates: list[Moment] = Field(
+        default_factory=list, description="individual sessions, or the day of a one-off procedure"
+    )
 
     @model_validator(mode="after")
     def _valid(self) -> Self:

@@ -247,6 +247,20 @@ class Medication:
 
 
 @dataclass(frozen=True)
+class Procedure:
+    """A procedure or treatment course (screener/data/concepts.yaml `procedures`): current
+    (an ongoing course), within a window before screening, or ever before screening."""
+
+    procedure: str
+    within: Window | None = None
+    ever: bool = False  # "prior radiotherapy": any time before screening (no window then)
+
+    def render(self) -> str:
+        when = f",{_within(self.within)}" if self.within else ", ever" if self.ever else ""
+        return f"procedure({self.procedure}{when})"
+
+
+@dataclass(frozen=True)
 class Review:
     """Text the grammar could not account for: a person must decide it."""
 
@@ -329,6 +343,7 @@ Leaf: TypeAlias = (
     | Lactating
     | TrialParticipation
     | Medication
+    | Procedure
     | Review
 )
 Rule: TypeAlias = Leaf | AllOf | AnyOf | Not | Implies | Qualified | Readings

@@ -143,6 +143,8 @@ leaves = st.one_of(
     ),
     st.builds(r.Medication, names, st.none() | windows),
     st.builds(r.Medication, names, st.none(), st.just(True)),
+    st.builds(r.Procedure, names, st.none() | windows),
+    st.builds(r.Procedure, names, st.none(), st.just(True)),
     st.builds(r.Review, free_text),
 )
 

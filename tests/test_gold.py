@@ -120,6 +120,11 @@ def identifier_problems(rule: r.Rule) -> list[str]:
                 problems.append(f"unknown drug class {leaf.drug_class}")
             if leaf.within and leaf.within.unit not in TIME_UNITS:
                 problems.append(f"unknown window unit {leaf.within.unit}")
+        elif isinstance(leaf, r.Procedure):
+            if leaf.procedure not in concepts.PROCEDURES:
+                problems.append(f"unknown procedure {leaf.procedure}")
+            if leaf.within and leaf.within.unit not in TIME_UNITS:
+                problems.append(f"unknown window unit {leaf.within.unit}")
         elif isinstance(leaf, r.TrialParticipation):
             unknown = set(leaf.types) - TRIAL_TYPES
             if unknown:

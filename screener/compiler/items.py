@@ -43,6 +43,12 @@ def _drug_classes(parts: tuple[AnyType, ...]) -> list[str]:
     return list(dict.fromkeys(classes))
 
 
+def _procedures(parts: tuple[AnyType, ...]) -> list[str]:
+    """The procedures named in an item, in order, each once."""
+    found = [str(t) for t in parts if isinstance(t, Token) and t.type == "PROCEDURE"]
+    return list(dict.fromkeys(found))
+
+
 class _TokenListLexer(Lexer):
     """Lark lexer that replays tokens made by screener.compiler.tokens."""
 
@@ -635,8 +641,38 @@ class _ToRule(Transformer[Token, r.Rule]):
         return r.Medication(drug_class, parts[-1])
 
     def medication_ever(self, *parts: Token) -> r.Rule:
-        """Any use before screening of a class, or of any class of a list ("prior A or B")."""
-        return r.disjunction([r.Medication(c, ever=True) for c in _drug_classes(parts)])
+        """Any use before screening of a class, or of any class of a list ("prior A or B"),
+        and any procedure of the list done before ("prior chemotherapy or radiotherapy")."""
+        if any(t.type == "USE" for t in parts) and _procedures(parts):
+            raise _Reject("'exposure to', 'treatment with' before a procedure")  # "radiation"
+        items: list[r.Rule] = [
+            r.Medication(str(t), ever=True)
+            if t.type == "DRUG_CLASS"
+            else r.Procedure(str(t), ever=True)
+            for t in dict.fromkeys(t for t in parts if t.type in ("DRUG_CLASS", "PROCEDURE"))
+        ]
+        return r.disjunction(list(dict.fromkeys(items)))
+
+    def procedure_current(self, *parts: Token) -> r.Rule:
+        """'Currently on dialysis', 'receiving radiotherapy': a course going on now.
+
+        Only "current(ly)", "on" and "receiving" say now; "requiring", "need" and
+        "concurrent" may speak of later ("requiring surgery", radiotherapy alongside the
+        study treatment). A one-off procedure (a surgery) does not go on: not read.
+        """
+        now = {t.type for t in parts if str(t) in ("current", "receiving")}
+        if "CONCURRENT" not in now and "NEED" not in now:
+            raise _Reject("a procedure that may be later ('requiring', 'concurrent')")
+        if any(t.type == "CONCURRENT" and str(t) != "current" for t in parts):
+            raise _Reject("'concurrent' procedure: alongside the study treatment?")
+        (procedure,) = _procedures(parts)
+        if not concepts.PROCEDURES[procedure].course:
+            raise _Reject(f"a current {procedure.replace('_', ' ')}: a one-off procedure")
+        return r.Procedure(procedure)
+
+    def procedure_within(self, *parts: AnyType) -> r.Rule:
+        (procedure,) = _procedures(parts)
+        return r.Procedure(procedure, parts[-1])
 
     def condition_within(self, *parts: AnyType) -> r.Rule:
         *_, item, window = parts

@@ -1,7 +1,7 @@
 """The words of the criterion grammar: fixed keyword phrases and the vocabularies.
 
 Each entry maps a phrase to a token type (a terminal of grammar/criterion.lark)
-and a value. Analyte, concept and drug-class phrases come from the data files
+and a value. Analyte, concept, drug-class and procedure phrases come from the data files
 (screener/data/); the keyword phrases live here because they are the grammar's
 own words. Words that change meaning (not, no, except, unless, without, only,
 other, severe, active, history of) are never fillers.
@@ -264,8 +264,11 @@ KEYWORDS: dict[str, tuple[str, str]] = {
     "taken part in": ("PARTICIPATED", "past"),
     "concurrent": ("CONCURRENT", "ongoing"),
     "concurrently": ("CONCURRENT", "ongoing"),
-    "current": ("CONCURRENT", "ongoing"),
-    "currently": ("CONCURRENT", "ongoing"),
+    # "current(ly)" says now; "concurrent" may mean alongside the study treatment (later):
+    # a procedure reads the first only (items.procedure_current)
+    "current": ("CONCURRENT", "current"),
+    "currently": ("CONCURRENT", "current"),
+    "currently undergoing": ("CONCURRENT", "current"),
     "at the same time": ("CONCURRENT", "ongoing"),
     "simultaneously": ("CONCURRENT", "ongoing"),
     "simultaneous": ("CONCURRENT", "ongoing"),
@@ -299,8 +302,8 @@ KEYWORDS: dict[str, tuple[str, str]] = {
     "require": ("NEED", "need"),
     "requires": ("NEED", "need"),
     "must receive": ("NEED", "need"),
-    "receiving": ("NEED", "need"),
-    "on": ("NEED", "need"),
+    "receiving": ("NEED", "receiving"),  # "receiving"/"on" say now; "need" may be later
+    "on": ("NEED", "receiving"),
     "therapy": ("THERAPY", "therapy"),
     "treatment": ("THERAPY", "therapy"),
     # class nouns after a drug class ("antipsychotic medication", "immunosuppressant agents")
@@ -845,6 +848,8 @@ def entries() -> dict[str, Entry]:
         table[phrase.lower()] = Entry("CONCEPT", concept_id)
     for phrase, class_id in concepts.drug_class_phrases():
         table[phrase.lower()] = Entry("DRUG_CLASS", class_id)
+    for phrase, procedure_id in concepts.procedure_phrases():
+        table[phrase.lower()] = Entry("PROCEDURE", procedure_id)
     for key, entry in _analyte_entries().items():
         table.setdefault(key, entry)
     for phrase, (type_, value) in KEYWORDS.items():
