@@ -151,3 +151,24 @@ def test_a_shared_head_noun(text: str, expected: str) -> None:
 ])
 def test_words_that_name_nothing_with_the_head_stay_review(text: str) -> None:
     assert "review(" in canonical(text, "exclusion")
+
+
+@pytest.mark.parametrize(("text", "expected"), [
+    # the infection the hepatitis letters name is the hepatitis itself
+    ("Hepatitis B or C infection", "condition(hepatitis_b) or condition(hepatitis_c)"),
+    ("hepatitis B, C virus infection or HIV",
+     "condition(hepatitis_b) or condition(hepatitis_c) or condition(hiv)"),
+    # the qualifier of the hepatitis reaches the letters after it
+    ("HIV or active hepatitis B or C",
+     'condition(hiv) or qualified("active"; condition(hepatitis_b)) '
+     'or qualified("active"; condition(hepatitis_c))'),
+    ("Active hepatitis B or C virus infection",
+     'qualified("active"; condition(hepatitis_b)) or qualified("active"; condition(hepatitis_c))'),
+])
+def test_infection_after_hepatitis_letters(text: str, expected: str) -> None:
+    assert canonical(text, "exclusion") == expected
+
+
+def test_other_words_after_hepatitis_letters_stay_review() -> None:
+    # a carrier state is not the infection's concept: not read past
+    assert 'review("C carriers")' in canonical("hepatitis B or C carriers", "exclusion")

@@ -633,24 +633,45 @@ def _nyha_numerals(token: Token) -> list[Token] | None:
     return None
 
 
+def _trailing_qualifiers(tokens: list[Token]) -> list[Token]:
+    """The QUALIFIER tokens at the end of `tokens` ("active", "chronic active")."""
+    count = 0
+    while count < len(tokens) and tokens[-1 - count].type == "QUALIFIER":
+        count += 1
+    return tokens[len(tokens) - count :]
+
+
+_INFECTION_WORDS = {"WORD": {"virus", "viral"}, "CONCEPT": {"infection", "viral_infection"}}
+
+
 def _contextual_letters(tokens: list[Token]) -> list[Token]:
     """Single letters after "hepatitis B" ("hepatitis B, C") or "Child-Pugh" ("B/C"), and
     class numerals after "NYHA" ("III/IV")."""
     result: list[Token] = []
     context: str | None = None  # "hepatitis", "child_pugh" or "nyha"
+    after_letter = False  # the last token was a hepatitis letter read in context
+    qualifiers: list[Token] = []  # those just before the hepatitis that opened the context
     for token in tokens:
         numerals = _nyha_numerals(token) if context == "nyha" else None
         if numerals is not None:
             result.extend(numerals)
             continue
+        if after_letter and str(token).lower() in _INFECTION_WORDS.get(token.type, ()):
+            continue  # "hepatitis B or C infection": the infection the letters name
+        after_letter = False
         letter = str(token).lower() if token.type == "WORD" and len(str(token)) == 1 else None
         if letter and context == "hepatitis" and letter in "abcde":
             concept = f"hepatitis_{letter}"
             if concept in concepts.CONCEPTS:
                 token = Token("CONCEPT", concept, start_pos=token.start_pos)
+                after_letter = True
+                # "active hepatitis B or C": the letter's hepatitis is active too
+                result.extend(Token(q.type, q.value, start_pos=token.start_pos) for q in qualifiers)
         elif letter and context == "child_pugh" and letter in "abc":
             token = Token("CP_CLASS", letter, start_pos=token.start_pos)
         if token.type == "CONCEPT" and re.fullmatch(r"hepatitis_[a-e]", str(token)):
+            if context != "hepatitis":
+                qualifiers = _trailing_qualifiers(result)
             context = "hepatitis"
         elif token.type == "SCORE" and str(token) in ("child_pugh", "nyha"):
             context = str(token)
