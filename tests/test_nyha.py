@@ -81,6 +81,11 @@ NO_HEART_FAILURE = {"name": "heart failure", "code": "I50.9", "status": "absent"
             "condition(heart_failure) and score(nyha) in [3, 4]",
         ),
         ("Heart failure NYHA class ≥ II", "condition(heart_failure) and score(nyha) >= 2"),
+        # a bracket restating the diagnosis ("(CHF)") is read past
+        (
+            "NYHA class III or IV heart failure (CHF)",
+            "condition(heart_failure) and score(nyha) in [3, 4]",
+        ),
         (
             "Severe heart failure (NYHA IV).",
             'qualified("severe"; condition(heart_failure)) and score(nyha) = 4',
@@ -102,7 +107,6 @@ def test_nyha_text_compiles(text: str, rule: str) -> None:
         "NYHA class 0-2",  # no class 0
         "NYHA class 2.5",
         "NYHA II or II",
-        "NYHA class III or IV heart failure (CHF)",  # "III" alone is no item of a list
         "Known New York Heart Association (NYHA) Class 3 or 4 heart disease as per Appendix C.",
         "Heart failure NYHA III, NYHA IV",
         "Diabetes (NYHA III or IV)",  # a class grades heart disease only
