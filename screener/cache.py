@@ -21,7 +21,7 @@ from screener.compiler import Compiled, compile_criterion
 from screener.resources import data_path, grammar_path
 
 _GRAMMAR_FILES = ("criterion.lark", "rule.lark")
-_DATA_FILES = ("analytes.csv", "concepts.yaml", "units.txt")
+_DATA_FILES = ("analytes.csv", "concepts.yaml", "units.txt", "qualitative_tests.csv")
 
 
 @cache
