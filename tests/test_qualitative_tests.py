@@ -14,15 +14,20 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from typer.testing import CliRunner
 
 from screener import analytes, qualitative
 from screener import rules as r
 from screener.canonical import parse_rule
+from screener.cli import app
+from screener.compiler.lexicon import entries
+from screener.compiler.normalise import normalise
+from screener.compiler.tokens import tokenize
 from screener.evaluate import Outcome, evaluate
 from screener.explain import horizon_days
 from screener.facts import PatientFacts, TimeRules
 from screener.patient import loinc_check_digit
-from tests.helpers import SCREENING_DATE, patient
+from tests.helpers import SCREENING_DATE, canonical, patient
 
 LOINC = "http://loinc.org"
 SNOMED = "http://snomed.info/sct"
@@ -65,6 +70,23 @@ def test_tests_and_analytes_share_no_code_and_no_name() -> None:
         for name in (test.id, test.name, *test.synonyms):
             assert analytes.by_name(name) is None, name
             assert qualitative.by_name(name) is test
+
+
+@pytest.mark.parametrize(
+    ("test_id", "phrase"),
+    [(t.id, p) for t in qualitative.TESTS.values() for p in t.synonyms if "(" not in p],
+)
+def test_every_synonym_is_one_test_token_in_criterion_text(test_id: str, phrase: str) -> None:
+    tokens = tokenize(normalise(phrase))
+    assert [(t.type, str(t)) for t in tokens] == [("TEST", test_id)]
+
+
+def test_no_test_name_is_claimed_by_another_vocabulary() -> None:
+    table = entries()
+    for test in qualitative.TESTS.values():
+        for phrase in test.synonyms:
+            if "(" not in phrase:
+                assert table[phrase.lower()].type == "TEST", phrase
 
 
 @pytest.mark.parametrize(
@@ -329,3 +351,152 @@ def test_fhir_other_interpretations_do_not_make_a_result(tmp_path: Path) -> None
     )
     (found,) = fhir_patient(tmp_path, high).observations
     assert found.value == 9
+
+
+# ---------------------------------------------------------------- criterion text
+
+
+@pytest.mark.parametrize(
+    ("text", "kind", "rule"),
+    [
+        ("HBsAg positive", "exclusion", "test(hbsag) = positive"),
+        ("HBsAg-positive", "exclusion", "test(hbsag) = positive"),
+        ("HBsAg (+)", "exclusion", "test(hbsag) = positive"),
+        ("HBsAg+", "exclusion", "test(hbsag) = positive"),
+        ("HBsAg positivity", "exclusion", "test(hbsag) = positive"),
+        ("HBsAg reactive", "exclusion", "test(hbsag) = positive"),
+        ("Hepatitis B surface antigen (HBsAg) positive", "exclusion", "test(hbsag) = positive"),
+        ("Positive HIV antibody test", "exclusion", "test(hiv_antibody) = positive"),
+        ("HIV antibody test result is positive", "exclusion", "test(hiv_antibody) = positive"),
+        ("Detectable HCV RNA", "exclusion", "test(hcv_rna) = positive"),
+        ("HCV RNA is not detected", "inclusion", "test(hcv_rna) = negative"),
+        ("Undetectable HBV DNA", "inclusion", "test(hbv_dna) = negative"),
+        ("HCV antibody positive;", "exclusion", "test(anti_hcv) = positive"),
+        ("Patients who tested positive for anti-HCV", "exclusion", "test(anti_hcv) = positive"),
+        ("Negative HBsAg test", "inclusion", "test(hbsag) = negative"),
+        (
+            "Must test negative for hepatitis B surface antigen (HBsAg)",
+            "inclusion",
+            "test(hbsag) = negative",
+        ),
+        (
+            "Negative hepatitis C virus (HCV) antibody test at screening",
+            "inclusion",
+            "test(anti_hcv) = negative",
+        ),
+        (
+            "Negative total hepatitis B core antibody (HBcAb)",
+            "inclusion",
+            "test(anti_hbc) = negative",
+        ),
+        (
+            "HBsAg positive or HCV antibody positive",
+            "exclusion",
+            "test(hbsag) = positive or test(anti_hcv) = positive",
+        ),
+        ("No positive HBsAg", "inclusion", "not test(hbsag) = positive"),
+    ],
+)
+def test_criterion_text(text: str, kind: str, rule: str) -> None:
+    assert canonical(text, kind) == rule
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "HBV DNA > 2000 IU/mL",  # a viral load: a number, not this vocabulary
+        "HBV DNA ≥ 500 IU/mL",
+        "Negative serum pregnancy test",  # a procedure of the screening visit: a person
+        "Negative pregnancy test",
+        "Positive urine pregnancy test",
+        "Negative serum β-HCG test",
+        "HIV negative",  # no test named
+        "Negative HIV test at screening",
+        "Positive HIV serology",
+        "HBsAb positive",  # the surface antibody is not the antigen
+        "HBcAb IgM positive",  # IgM anti-HBc is not total anti-HBc
+        "Weakly positive HBsAg",
+        "HBsAg",  # a test without its result
+        "HBsAg positive patients are eligible if HBV DNA is undetectable",
+        "HIV, HCV, HbsAg positive or immunocompromised",
+    ],
+)
+@pytest.mark.parametrize("kind", ["inclusion", "exclusion"])
+def test_what_stays_review(text: str, kind: str) -> None:
+    assert canonical(text, kind).startswith("review(")
+
+
+def test_hiv_positive_stays_the_diagnosis() -> None:
+    # "HIV-positive patients" names people living with HIV, by any test or by diagnosis;
+    # "HIV antibody positive" names one test's result
+    assert canonical("HIV positive", "exclusion") == "condition(hiv)"
+    assert canonical("HIV antibody positive", "exclusion") == "test(hiv_antibody) = positive"
+
+
+def test_result_words_away_from_a_test_stay_unknown_words() -> None:
+    types = [t.type for t in tokenize(normalise("ER positive and HER2 negative disease"))]
+    assert "RESULT" not in types and "TEST_WORD" not in types
+    assert [t.type for t in tokenize(normalise("positive for anti-HCV"))] == [
+        "RESULT",
+        "FOR",
+        "TEST",
+    ]
+
+
+def test_criteria_evaluate_from_text() -> None:
+    subject = patient(observations=[result("HBsAg", "negative"), result("HCV RNA", "detected")])
+    facts = PatientFacts(subject, SCREENING_DATE)
+    from screener.compiler import compile_criterion
+
+    def judged(text: str, kind: str) -> str:
+        return evaluate(compile_criterion(text, kind).rule, facts).status.value
+
+    assert judged("HBsAg positive", "exclusion") == "not_met"
+    assert judged("Detectable HCV RNA", "exclusion") == "met"
+    assert judged("Positive HIV antibody test", "exclusion") == "unknown"
+
+
+# ---------------------------------------------------------------- one screening, end to end
+
+TRIAL = """\
+id: TEST-VIRAL
+title: Qualitative tests trial
+inclusion:
+  - Negative hepatitis C virus (HCV) antibody test at screening
+exclusion:
+  - HBsAg positive
+  - Positive HIV antibody test
+"""
+
+
+def test_cli_screens_qualitative_results(tmp_path: Path) -> None:
+    folder = tmp_path / "trials"
+    folder.mkdir()
+    (folder / "TEST-VIRAL.yaml").write_text(TRIAL, encoding="utf-8")
+    data = {
+        "id": "P-VIRAL",
+        "screening_date": "2026-11-21",
+        "sex": "male",
+        "observations": [
+            {"name": "anti-HCV", "value": "non-reactive", "date": "2026-11-10"},
+            {"loinc": "5196-1", "value": "Negative", "date": "2026-11-10"},
+            {"name": "HIV-1/2 antibody", "value": "negative", "date": "2026-06-01"},
+        ],
+    }
+    path = tmp_path / "patient.json"
+    path.write_text(json.dumps(data), encoding="utf-8")
+    outcome = CliRunner().invoke(
+        app, [str(path), "--trials", str(folder), "--format", "json"], prog_name="screen"
+    )
+    assert outcome.exit_code == 0, outcome.output
+    (trial,) = json.loads(outcome.stdout)["trials"]
+    statuses = {c["text"]: (c["status"], c["rule"]) for c in trial["criteria"]}
+    assert statuses["Negative hepatitis C virus (HCV) antibody test at screening"] == (
+        "met",
+        "test(anti_hcv) = negative",
+    )
+    assert statuses["HBsAg positive"] == ("not_met", "test(hbsag) = positive")
+    # the HIV result of June is older than 90 days: it does not decide
+    assert statuses["Positive HIV antibody test"][0] == "unknown"
+    assert trial["verdict"] == "needs_review"
+    assert trial["open"]["missing_data"] >= 1
