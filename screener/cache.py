@@ -21,7 +21,13 @@ from screener.compiler import Compiled, compile_criterion
 from screener.resources import data_path, grammar_path
 
 _GRAMMAR_FILES = ("criterion.lark", "rule.lark")
-_DATA_FILES = ("analytes.csv", "concepts.yaml", "icd_titles.tsv", "units.txt")
+_DATA_FILES = (
+    "analytes.csv",
+    "concepts.yaml",
+    "icd_titles.tsv",
+    "qualitative_tests.csv",
+    "units.txt",
+)
 
 
 @cache

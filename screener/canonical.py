@@ -9,6 +9,7 @@ from functools import cache
 from lark import Lark, Token, Transformer, v_args
 from lark.exceptions import LarkError, VisitError
 
+from screener import qualitative
 from screener import rules as r
 from screener.resources import grammar_path
 
@@ -185,6 +186,14 @@ class _ToRule(Transformer[Token, r.Rule]):
 
     def procedure_ever(self, name: Token) -> r.Rule:
         return r.Procedure(str(name), ever=True)
+
+
+    def test_result(self, name: Token, result: Token) -> r.Rule:
+        if str(name) not in qualitative.TESTS:
+            raise ValueError(f"unknown test {name!s}: one of {', '.join(qualitative.TESTS)}")
+        if str(result) not in qualitative.RESULTS:
+            raise ValueError(f"a test result is positive or negative, not {result!s}")
+        return r.TestResult(str(name), str(result))
 
     def review(self, text: Token) -> r.Rule:
         return r.Review(json.loads(text))

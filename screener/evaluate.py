@@ -13,10 +13,10 @@ from dataclasses import dataclass
 from decimal import Decimal
 from functools import lru_cache
 
-from screener import analytes, concepts, timecalc
+from screener import analytes, concepts, qualitative, timecalc
 from screener import rules as r
 from screener.derived import DerivedValue, derive_score
-from screener.facts import PatientFacts, Reading, horizon
+from screener.facts import PatientFacts, Reading, TestReading, horizon
 from screener.logic import Status, agree, all_of, any_of, negate
 from screener.patient import ProcedureEntry, day_of
 from screener.reference_ranges import upper_limit
@@ -715,6 +715,53 @@ def _procedure_in_time(
     return _Timing(last_session >= cutoff, last_session, f" on {last_session}")
 
 
+def _test_result(rule: r.TestResult, facts: PatientFacts) -> Outcome:
+    """The latest result of a qualitative test against the result the criterion names.
+
+    No result on file, or only one older than the lab horizon (per test id in
+    `TimeRules.per_item`), is unknown; so is an indeterminate one (a repeat test decides). A
+    value that reads as no result, or results of one moment that disagree, go to a person.
+    """
+    name = qualitative.TESTS[rule.test].name
+    latest = facts.latest_tests(rule.test)
+    if not latest:
+        return _unknown(f"{name} not on file", name)
+    used = tuple(_test_value(reading, name) for reading in latest)
+    day = latest[0].day
+    shown = ", ".join(f"'{_shown_result(reading)}'" for reading in latest)
+    days = horizon(facts.rules, rule.test, facts.rules.lab_horizon_days)
+    if facts.is_stale(latest[0].when, days):
+        return _unknown(f"{name} {shown} of {day} is older than {days} days (stale)", name, used)
+    results = {reading.result for reading in latest}
+    if None in results:
+        return Outcome(Status.REVIEW, f"{name} {shown} on {day} is not read as a result", used)
+    if len(results) > 1:
+        return Outcome(Status.REVIEW, f"{name} results of {day} disagree: {shown}", used)
+    (result,) = results
+    if result == "indeterminate":
+        return _unknown(
+            f"{name} {shown} on {day}: indeterminate; a repeat test decides", name, used
+        )
+    status = Status.MET if result == rule.result else Status.NOT_MET
+    return Outcome(
+        status, f"{name} {shown} on {day} reads {result}; criterion {rule.result}: {status}", used
+    )
+
+
+def _shown_result(reading: TestReading) -> str:
+    value = reading.raw_value
+    return f"{value:g}" if isinstance(value, float) else value
+
+
+def _test_value(reading: TestReading, name: str) -> ValueUsed:
+    return ValueUsed(
+        name=name,
+        value=reading.raw_value,
+        date=reading.day,
+        note="preliminary result" if reading.preliminary else None,
+    )
+
+
 def _sex(rule: r.Sex, facts: PatientFacts) -> Outcome:
     sex = facts.patient.sex
     if sex == "unknown":
@@ -828,6 +875,8 @@ def _evaluate_leaf(rule: r.Rule, facts: PatientFacts) -> Outcome:
         return _medication(rule, facts)
     if isinstance(rule, r.Procedure):
         return _procedure(rule, facts)
+    if isinstance(rule, r.TestResult):
+        return _test_result(rule, facts)
     raise TypeError(f"no evaluation for {type(rule).__name__}")
 
 

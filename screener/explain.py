@@ -13,7 +13,7 @@ from functools import cache
 
 from rich.text import Text
 
-from screener import analytes
+from screener import analytes, qualitative
 from screener.derived import LABELS, RECORDED
 from screener.facts import TimeRules, horizon
 from screener.results import CriterionResult, Effect, ScreeningReport, TrialResult, ValueUsed
@@ -31,6 +31,7 @@ def _freshness() -> dict[str, tuple[str | None, str]]:
     found: dict[str, tuple[str | None, str]] = {
         a.name: (a.id, "lab") for a in analytes.ANALYTES.values()
     }
+    found.update({t.name: (t.id, "lab") for t in qualitative.TESTS.values()})
     for key, label in LABELS.items():  # scores recorded as such
         found[label] = (None, "fact" if key in RECORDED else "lab")
     found.update(

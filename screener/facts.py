@@ -4,7 +4,8 @@ Only data dated on or before the screening date count. Observations are
 resolved to analytes (by LOINC, else by name) and converted once into the
 analyte's canonical unit, so evaluation compares plain numbers. An observation
 whose unit cannot be read keeps its problem: the criteria that need it say why
-they cannot decide.
+they cannot decide. Observations of qualitative tests (HBsAg, anti-HCV, ...;
+screener/qualitative.py) are results, read once as positive or negative.
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ from dataclasses import dataclass, field
 from functools import cached_property
 from typing import TYPE_CHECKING, Any
 
-from screener import analytes, concepts
+from screener import analytes, concepts, qualitative
 from screener.patient import ConditionEntry, Observation, Patient, day_of
 
 if TYPE_CHECKING:
@@ -56,6 +57,21 @@ class Reading:
     reference_problem: str | None
     comparator: str | None = None  # "<" 20 IU/mL: the true value lies below `value`
     reference_given: bool = False  # the observation carries a reference range (low and/or high)
+
+    @property
+    def day(self) -> dt.date:
+        return self.when.date()
+
+
+@dataclass(frozen=True)
+class TestReading:
+    """One result of a qualitative test, as recorded and as read."""
+
+    test: str
+    when: dt.datetime
+    raw_value: float | str
+    result: qualitative.Result | None  # None: the value is not a result screener reads
+    preliminary: bool
 
     @property
     def day(self) -> dt.date:
@@ -112,6 +128,18 @@ def _reading(analyte_id: str, observation: Observation) -> Reading:
     )
 
 
+def resolve(observation: Observation) -> analytes.Analyte | qualitative.QualitativeTest | None:
+    """What an observation measures: its LOINC code decides (analyte or qualitative test),
+    else its name."""
+    if observation.loinc:
+        found = analytes.by_loinc(observation.loinc) or qualitative.by_loinc(observation.loinc)
+        if found is not None:
+            return found
+    if observation.name:
+        return analytes.by_name(observation.name) or qualitative.by_name(observation.name)
+    return None
+
+
 def horizon(rules: TimeRules, item: str, default: int) -> int:
     """The horizon of one analyte id or fact name: its own setting, else the default."""
     return dict(rules.per_item).get(item, default)
@@ -162,16 +190,15 @@ class PatientFacts:
         for index, observation in enumerate(self.patient.observations):
             if observation.status not in USABLE_STATUSES or not self.counts(observation.date):
                 continue
-            analyte = None
-            if observation.loinc:
-                analyte = analytes.by_loinc(observation.loinc)
-            if analyte is None and observation.name:
-                analyte = analytes.by_name(observation.name)
+            analyte = resolve(observation)
             if analyte is None:
                 label = observation.loinc or observation.name
-                self.warnings.append(f"observations[{index}]: '{label}' is not a known analyte")
+                self.warnings.append(
+                    f"observations[{index}]: '{label}' is not a known analyte or test"
+                )
                 continue
-            found.setdefault(analyte.id, []).append(_reading(analyte.id, observation))
+            if isinstance(analyte, analytes.Analyte):
+                found.setdefault(analyte.id, []).append(_reading(analyte.id, observation))
         for name, analyte_id, unit in MEASUREMENT_FACTS:  # future facts are already dropped
             fact = getattr(self.patient.facts, name)
             if fact is not None:
@@ -182,6 +209,34 @@ class PatientFacts:
         for series in found.values():
             series.sort(key=lambda reading: reading.when)
         return found
+
+    @cached_property
+    def test_readings(self) -> dict[str, list[TestReading]]:
+        """Results per qualitative test id, oldest first, dated on or before the screening
+        date (an observation that names an analyte is a reading, never a result)."""
+        found: dict[str, list[TestReading]] = {}
+        for observation in self.patient.observations:
+            if observation.status not in USABLE_STATUSES or not self.counts(observation.date):
+                continue
+            test = resolve(observation)
+            if not isinstance(test, qualitative.QualitativeTest):
+                continue
+            reading = TestReading(
+                test=test.id,
+                when=_moment(observation.date),
+                raw_value=observation.value,
+                result=qualitative.read_result(observation.value),
+                preliminary=observation.status == "preliminary",
+            )
+            found.setdefault(test.id, []).append(reading)
+        for series in found.values():
+            series.sort(key=lambda reading: reading.when)
+        return found
+
+    def latest_tests(self, test_id: str) -> list[TestReading]:
+        """The results of a test dated at its latest moment (several when a day repeats)."""
+        series = self.test_readings.get(test_id, [])
+        return [reading for reading in series if series and reading.when == series[-1].when]
 
     def latest(self, analyte_id: str) -> Reading | None:
         series = self.readings.get(analyte_id)

@@ -28,7 +28,7 @@ from typing import Any, TypeVar
 
 from pydantic import BaseModel, ValidationError
 
-from screener import analytes, concepts
+from screener import analytes, concepts, qualitative
 from screener.derived import _DIALYSIS_WORDS as DIALYSIS_WORDS  # the words MELD looks for
 from screener.errors import InputError, pydantic_field
 from screener.patient import (
@@ -56,6 +56,7 @@ UCUM = "http://unitsofmeasure.org"
 ATC = "http://www.whocc.no/atc"
 RXNORM = "http://www.nlm.nih.gov/research/umls/rxnorm"
 BIRTH_SEX = "http://hl7.org/fhir/us/core/StructureDefinition/us-core-birthsex"
+INTERPRETATION = "http://terminology.hl7.org/CodeSystem/v3-ObservationInterpretation"
 
 Json = dict[str, Any]
 Moment = dt.date | dt.datetime
@@ -439,12 +440,14 @@ def _measurement(
     parent: _Node,
 ) -> None:
     """One value (of an observation, or of one of its components) as an Observation."""
-    value = _value(node)
+    name = code.label(code.coding(LOINC), _known_name)
+    test = None if loinc and analytes.by_loinc(loinc) else qualitative.of_observation(loinc, name)
+    value = _value(node) if test is None else _test_result(node)
     if value is None:
         return
     number_or_text, unit, comparator = value
     entry: Json = {
-        "name": code.label(code.coding(LOINC), _known_analyte),
+        "name": name,
         "loinc": loinc,
         "value": number_or_text,
         "unit": unit,
@@ -458,8 +461,74 @@ def _measurement(
         found.observations.append(observation)
 
 
-def _known_analyte(name: str) -> bool:
-    return analytes.by_name(name) is not None
+def _known_name(name: str) -> bool:
+    """Whether a name is one of an analyte or of a qualitative test."""
+    return analytes.by_name(name) is not None or qualitative.by_name(name) is not None
+
+
+# Qualitative results coded in SNOMED CT (the WHO DDCC value set lab-test-qual-result-snomed,
+# as copied by the RKI: konvoulg/mio.prep.bericht ..._Lab_Study_Result_Qualitative_SNOMEDCT.fsh)
+_ANSWERS = {
+    (SNOMED, "10828004"): "positive",
+    (SNOMED, "11214006"): "reactive",
+    (SNOMED, "260373001"): "detected",
+    (SNOMED, "260385009"): "negative",
+    (SNOMED, "131194007"): "non-reactive",
+    (SNOMED, "260415000"): "not detected",
+    (SNOMED, "82334004"): "indeterminate",
+    (SNOMED, "419984006"): "inconclusive",
+    (SNOMED, "42425007"): "equivocal",
+}
+# Observation.interpretation, HL7 v3 ObservationInterpretationDetection (POS, NEG, IND, E,
+# DET, ND): a laboratory's reading of a result reported as a number (an index, S/CO)
+_INTERPRETATIONS = {
+    "POS": "positive",
+    "DET": "detected",
+    "NEG": "negative",
+    "ND": "not detected",
+    "IND": "indeterminate",
+    "E": "equivocal",
+}
+
+
+def _answer(concept: _Concept) -> str | None:
+    """The result a coded value states in SNOMED CT, if it is one screener reads."""
+    words = {_ANSWERS.get((c.system.rstrip("/"), c.code)) for c in concept.codings} - {None}
+    return words.pop() if len(words) == 1 else None
+
+
+def _interpretation(node: _Node) -> str | None:
+    """The result `interpretation` states (POS, NEG, DET, ND, IND, E), if any and one."""
+    words = {
+        _INTERPRETATIONS.get(coding.code)
+        for interpretation in node.nodes("interpretation")
+        for coding in _concept(interpretation).codings
+        if coding.system.rstrip("/") == INTERPRETATION
+    } - {None}
+    return words.pop() if len(words) == 1 else None
+
+
+def _test_result(node: _Node) -> tuple[Decimal | str, str | None, str | None] | None:
+    """The value of a qualitative test: a coded result (SNOMED CT) or a text, else the
+    result its interpretation states (the number of an index is then left out, noted)."""
+    if node.has("valueCodeableConcept"):
+        concept = _concept(node.node("valueCodeableConcept"))
+        answer, label = _answer(concept), concept.label()
+        if answer is not None:
+            if label is None or qualitative.read_result(label) == qualitative.read_result(answer):
+                return label or answer, None, None  # as written, when it says the same
+            node.warn(
+                f"the code's result ({answer}) is read, not the text {label!r}",
+                "valueCodeableConcept",
+            )
+            return answer, None, None
+    flagged = _interpretation(node)
+    if flagged is None or node.has("valueCodeableConcept") or node.has("valueString"):
+        return _value(node)
+    key = _value_key(node)
+    if key is not None:
+        node.warn(f"{key} left out: the result is read from interpretation ({flagged})", key)
+    return flagged, None, None
 
 
 def _value(node: _Node) -> tuple[Decimal | str, str | None, str | None] | None:

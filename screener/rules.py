@@ -261,6 +261,20 @@ class Procedure:
 
 
 @dataclass(frozen=True)
+class TestResult:
+    """The latest result of a qualitative test (screener/qualitative.py): positive or negative.
+
+    A result, not a diagnosis: `test(hbsag) = positive` is never met by a recorded hepatitis B.
+    """
+
+    test: str
+    result: str  # "positive" | "negative"
+
+    def render(self) -> str:
+        return f"test({self.test}) = {self.result}"
+
+
+@dataclass(frozen=True)
 class Review:
     """Text the grammar could not account for: a person must decide it."""
 
@@ -344,6 +358,7 @@ Leaf: TypeAlias = (
     | TrialParticipation
     | Medication
     | Procedure
+    | TestResult
     | Review
 )
 Rule: TypeAlias = Leaf | AllOf | AnyOf | Not | Implies | Qualified | Readings

@@ -13,6 +13,7 @@ from functools import cache
 
 from hypothesis import strategies as st
 
+from screener import qualitative
 from screener import rules as r
 from screener.logic import Status
 
@@ -49,6 +50,9 @@ KEYWORDS = (
     "fact",
     "over",
     "under",
+    "test",
+    "positive",
+    "negative",
 )
 
 names = st.one_of(
@@ -145,6 +149,12 @@ leaves = st.one_of(
     st.builds(r.Medication, names, st.none(), st.just(True)),
     st.builds(r.Procedure, names, st.none() | windows),
     st.builds(r.Procedure, names, st.none(), st.just(True)),
+    # a test leaf names a test of the vocabulary and one of the two results (parse checks both)
+    st.builds(
+        r.TestResult,
+        st.sampled_from(sorted(qualitative.TESTS)),
+        st.sampled_from(qualitative.RESULTS),
+    ),
     st.builds(r.Review, free_text),
 )
 

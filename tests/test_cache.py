@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from screener import cache
 from screener import rules as r
 from screener.cache import CompileCache, engine_version
 
@@ -41,3 +42,9 @@ def test_broken_cache_file_is_ignored(tmp_path: Path) -> None:
 
 def test_engine_version_names_the_cache_file() -> None:
     assert engine_version() in CompileCache().path.name
+
+
+def test_every_vocabulary_file_is_part_of_the_key() -> None:
+    # a vocabulary file left out would let a cache compiled with an older one be reused
+    shipped = {path.name for path in (Path(cache.__file__).parent / "data").iterdir()}
+    assert shipped == set(cache._DATA_FILES)

@@ -7,6 +7,7 @@ from typing import Any
 import pytest
 
 from screener.errors import InputError
+from screener.facts import PatientFacts
 from screener.patient import (
     PartialDate,
     Patient,
@@ -52,6 +53,10 @@ def test_documented_example_loads(tmp_path: Path) -> None:
     assert patient.observations[0].date == datetime(2026, 1, 12, 8, 30)
     assert patient.observations[2].value == pytest.approx(1.3)
     assert patient.observations[5].value == "negative"
+    facts = PatientFacts(patient, date(2026, 1, 15))
+    assert [r.result for r in facts.test_readings["hbsag"]] == ["negative"]
+    assert [r.result for r in facts.test_readings["anti_hcv"]] == ["negative"]
+    assert facts.readings and not facts.warnings
     assert patient.facts.ascites is not None and patient.facts.ascites.value == "mild"
     assert patient.scores[0].value == "B"
     assert patient.answers[0].answer == "met"

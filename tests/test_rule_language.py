@@ -111,6 +111,8 @@ GOLDEN = [
     "history(myocardial_infarction, within 6 months)",
     "lab(hba1c) in [7.5, 12.5] % within 90 days",
     "lab(creatinine) <= 1.5 mg/dL within 14 days before first_dose",
+    "test(hbsag) = positive",
+    "test(hcv_rna) = negative or test(anti_hcv) = negative",
     'review("uncontrolled infection")',
     ESCAPED_REVIEW,
     'review("patient’s “consent” ≥ 3 µmol/L")',
@@ -194,6 +196,7 @@ def test_golden_covers_every_node_type() -> None:
         r.TrialParticipation,
         r.Medication,
         r.Procedure,
+        r.TestResult,
         r.Review,
         r.AllOf,
         r.AnyOf,
@@ -300,6 +303,11 @@ MALFORMED = [
     "procedure(x, 3 months)",
     "procedure(x, ongoing)",
     "procedure(x, within 3 months before lunch)",
+    "test(hbsag)",
+    "test(hbsag) positive",
+    "test(hbsag) > 5",
+    "test(hbsag) = 5",
+    "test(HBsAg) = positive",
     "condition(x, within 3 months)",
     "age >= 18 years within 3 days",
     "review(unquoted text)",
@@ -340,6 +348,9 @@ def test_syntax_error_points_at_the_column() -> None:
         'review("tab\tinside")',  # STRING accepts raw control characters, json.loads does not
         'qualified("line\nbreak"; pregnant)',
         "medication(x, within " + "9" * 5000 + " days)",  # int() refuses > 4300 digits
+        "test(hbsag) = detected",  # a result is positive or negative, nothing else
+        "test(no_such_test) = positive",  # a test of the vocabulary only
+        "test(hbsag) = positive_",
     ],
 )
 def test_unconvertible_text_is_a_rule_syntax_error(text: str) -> None:

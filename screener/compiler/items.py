@@ -37,6 +37,13 @@ class _Reject(Exception):
         self.reason = reason
 
 
+def _test_result(parts: tuple[Token, ...]) -> r.Rule:
+    """A qualitative test's result: `test(hbsag) = positive`."""
+    test = next(t for t in parts if t.type == "TEST")
+    result = next(t for t in parts if t.type == "RESULT")
+    return r.TestResult(str(test), str(result))
+
+
 def _drug_classes(parts: tuple[AnyType, ...]) -> list[str]:
     """The drug classes named in a medication item, in order, each once."""
     classes = [str(t) for t in parts if isinstance(t, Token) and t.type == "DRUG_CLASS"]
@@ -679,6 +686,12 @@ class _ToRule(Transformer[Token, r.Rule]):
         if not isinstance(item, r.Condition):
             raise _Reject("a window on something other than one diagnosis")
         return r.Condition(item.concept, r.ConditionMode.HISTORY, window)
+
+    def result_after(self, *parts: Token) -> r.Rule:
+        return _test_result(parts)
+
+    def result_before(self, *parts: Token) -> r.Rule:
+        return _test_result(parts)
 
     def lab_within(self, rule: r.Rule, window: r.Window) -> r.Rule:
         if window.anchor:

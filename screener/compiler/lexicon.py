@@ -12,7 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from functools import cache
 
-from screener import analytes, concepts
+from screener import analytes, concepts, qualitative
 
 
 @dataclass(frozen=True)
@@ -823,6 +823,17 @@ def _analyte_entries() -> dict[str, Entry]:
     return entries
 
 
+def _test_entries() -> dict[str, Entry]:
+    """Names of qualitative tests (data/qualitative_tests.csv): "HBsAg", "anti-HCV"."""
+    entries: dict[str, Entry] = {}
+    for test in qualitative.TESTS.values():
+        for phrase in (test.name, *test.synonyms):
+            phrase = phrase.strip()
+            if phrase and "(" not in phrase:
+                entries.setdefault(phrase.lower(), Entry("TEST", test.id))
+    return entries
+
+
 @cache
 def generated_entries() -> dict[str, Entry]:
     """The condition phrases generated from ICD-10-CM titles (concepts.generated_phrases)
@@ -851,6 +862,8 @@ def entries() -> dict[str, Entry]:
     for phrase, procedure_id in concepts.procedure_phrases():
         table[phrase.lower()] = Entry("PROCEDURE", procedure_id)
     for key, entry in _analyte_entries().items():
+        table.setdefault(key, entry)
+    for key, entry in _test_entries().items():
         table.setdefault(key, entry)
     for phrase, (type_, value) in KEYWORDS.items():
         table[phrase] = Entry(type_, value)

@@ -283,7 +283,7 @@ def _blank_abbreviations(text: str) -> str:
     return _ABBREVIATION.sub(blank, text)
 
 
-_TERMS = {"CONCEPT", "ANALYTE", "SCORE", "DRUG_CLASS", "ORGAN", "TRANSPLANT"}
+_TERMS = {"CONCEPT", "ANALYTE", "SCORE", "DRUG_CLASS", "ORGAN", "TRANSPLANT", "TEST"}
 
 
 _DOCUMENT_PART = r"(?:appendix|appendices|annex|attachment|supplement)\s+[a-z0-9]{1,4}\b\.?"
@@ -917,6 +917,97 @@ def _shared_head(window: list[Token], text: str) -> tuple[int, str] | None:
     return None
 
 
+# The result of a qualitative test, read only right beside the test's name ("HBsAg positive",
+# "negative anti-HCV", "HCV RNA not detected", "HBsAg (+)"); anywhere else these words stay
+# unknown words, as before. Reactive and detected (detectable) are positive.
+_RESULT_WORDS = {
+    **dict.fromkeys(
+        ("positive", "positivity", "reactive", "detectable", "detected", "+"), "positive"
+    ),
+    **dict.fromkeys(
+        ("negative", "non-reactive", "nonreactive", "undetectable", "undetected"), "negative"
+    ),
+}
+_AFTER_NOT = {"detected", "detectable", "reactive"}  # "not detected": negative
+_TEST_WORDS = {"test", "tests", "testing", "result", "results", "status", "assay"}
+_TESTED = {"test", "tests", "tested", "testing"}  # "tested negative for HBsAg"
+
+
+def _word(token: Token, words: set[str] | dict[str, str]) -> bool:
+    return token.type == "WORD" and str(token).lower() in words
+
+
+def _result_at(tokens: list[Token], index: int) -> tuple[str, int] | None:
+    """A test result written from tokens[index]: (positive or negative, tokens it takes)."""
+    if index >= len(tokens):
+        return None
+    token, rest = tokens[index], tokens[index + 1 : index + 3]
+    if _word(token, _RESULT_WORDS):
+        return _RESULT_WORDS[str(token).lower()], 1
+    if token.type == "NOT" and rest and _word(rest[0], _AFTER_NOT):
+        return "negative", 2
+    if token.type == "LPAR" and len(rest) == 2 and rest[1].type == "RPAR":
+        if _word(rest[0], {"+"}):
+            return "positive", 3  # "(+)"
+        if rest[0].type == "DASH":
+            return "negative", 3  # "(-)"
+    return None
+
+
+def _retyped(token: Token, type_: str, value: str | None = None) -> Token:
+    return Token(type_, value if value is not None else str(token), start_pos=token.start_pos)
+
+
+def _test_results(tokens: list[Token]) -> list[Token]:
+    """RESULT, TEST_WORD and FOR tokens around the names of qualitative tests (TEST):
+    'HBsAg-positive', 'HIV antibody test positive', 'positive for anti-HCV', 'negative HBsAg
+    test', 'tested negative for HBsAg'. Criteria without a test's name are left as they were."""
+    if not any(token.type == "TEST" for token in tokens):
+        return tokens
+    result: list[Token] = []
+    index = 0
+    while index < len(tokens):
+        token = tokens[index]
+        found = _result_at(tokens, index)
+        if found is not None:
+            after = index + found[1]
+            has_for = after < len(tokens) and _word(tokens[after], {"for"})
+            test_at = after + has_for
+            if test_at < len(tokens) and tokens[test_at].type == "TEST":
+                if result and _word(result[-1], _TESTED):
+                    result[-1] = _retyped(result[-1], "TEST_WORD")
+                result.append(_retyped(token, "RESULT", found[0]))
+                if has_for:
+                    result.append(_retyped(tokens[after], "FOR"))
+                index = test_at
+                continue
+        if token.type != "TEST":
+            result.append(token)
+            index += 1
+            continue
+        result.append(token)
+        index = _after_test(tokens, index + 1, result)
+    return result
+
+
+def _after_test(tokens: list[Token], index: int, result: list[Token]) -> int:
+    """Read what follows a test's name into `result`: its words ('test', 'result') and its
+    result ('positive'), if written there; the index after them."""
+    start = index + 1 if index < len(tokens) and tokens[index].type == "DASH" else index
+    end = start
+    while end < len(tokens) and _word(tokens[end], _TEST_WORDS):
+        end += 1
+    found = _result_at(tokens, end)
+    named_before = len(result) >= 2 and result[-2].type in ("RESULT", "FOR")
+    if found is None and not named_before:
+        return index
+    result.extend(_retyped(word, "TEST_WORD") for word in tokens[start:end])
+    if found is None:
+        return end
+    result.append(_retyped(tokens[end], "RESULT", found[0]))
+    return end + found[1]
+
+
 def _with_ends(tokens: list[Token], text: str) -> list[Token]:
     """Each token ends where the next begins (trailing spaces trimmed): spans keep fillers.
 
@@ -929,7 +1020,9 @@ def _with_ends(tokens: list[Token], text: str) -> list[Token]:
         _shared_transplant(
             _alternative_quantities(
                 _contextual_letters(
-                    _contextual_lactation(_merged_scales(_restatements(tokens)))
+                    _contextual_lactation(
+                        _merged_scales(_restatements(_test_results(tokens)))
+                    )
                 )
             )
         )
