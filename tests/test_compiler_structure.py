@@ -81,6 +81,25 @@ def test_a_bare_duration_in_a_list_is_not_an_age() -> None:
                    for leaf in r.leaves(rule))
 
 
+@pytest.mark.parametrize("text", [
+    "Type 2 diabetes, 10 years or more",
+    "Hypertension; 5 years or above",
+    "HIV infection, 3 months or more",
+])
+def test_a_duration_or_more_after_a_diagnosis_is_not_an_age(text: str) -> None:
+    """'or more' may follow a duration; only 'or older' (or a named age) makes it an age."""
+    for kind in ("inclusion", "exclusion"):
+        rule = compile_criterion(text, kind).rule
+        assert not any(
+            isinstance(leaf, r.Compare | r.Between) and isinstance(leaf.subject, r.Age)
+            for leaf in r.leaves(rule)
+        ), r.render(rule)
+    assert canonical("Male or female, 18 years or older") == (
+        "(sex = male or sex = female) and age >= 18 years"
+    )
+    assert canonical("18 years or above") == "age >= 18 years"
+
+
 def test_an_alternative_after_an_age_is_never_dropped() -> None:
     rule = compile_criterion("Aged 18-65 years (or 16-17 years with parental consent)").rule
     assert r.render(rule) != "age in [18, 65] years"

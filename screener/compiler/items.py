@@ -105,7 +105,7 @@ def _noted(rule: r.Rule, parts: tuple[AnyType, ...]) -> r.Rule:
 
 def _age_unit(parts: tuple[AnyType, ...]) -> _AgeUnit:
     found = next((p for p in parts if isinstance(p, _AgeUnit)), None)
-    marked = any(isinstance(p, Token) and p.type == "OR_OLDER" for p in parts)
+    marked = any(isinstance(p, Token) and p.type == "OR_OLDER" and p == "older" for p in parts)
     if found is None:
         return _AgeUnit("years", marked)
     return _AgeUnit(found.unit, found.marked or marked)
@@ -519,8 +519,9 @@ class _ToRule(Transformer[Token, r.Rule]):
         return self.age_between(*parts).rule
 
     def age_at_least(self, number: Token, *parts: AnyType) -> _AgeRule:
+        """'18 years or older' is an age; '10 years or more' only where an age is named."""
         unit = _age_unit(parts)
-        return _AgeRule(r.Compare(r.Age(), r.Op.GE, _number(number), unit.unit), True)
+        return _AgeRule(r.Compare(r.Age(), r.Op.GE, _number(number), unit.unit), unit.marked)
 
     def age_at_most(self, number: Token, *parts: AnyType) -> _AgeRule:
         unit = _age_unit(parts)

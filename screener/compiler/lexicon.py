@@ -191,10 +191,12 @@ KEYWORDS: dict[str, tuple[str, str]] = {
     "years of age": ("YEARS_OLD", "years"),
     "year of age": ("YEARS_OLD", "years"),
     "old": ("OLD", "old"),
-    "or older": ("OR_OLDER", ">="),
+    # "older" says the number is an age; "or more", "or above" may follow a duration too
+    # ("type 2 diabetes, 10 years or more"): items._age_unit tells them apart by value
+    "or older": ("OR_OLDER", "older"),
     "or above": ("OR_OLDER", ">="),
     "and above": ("OR_OLDER", ">="),
-    "and older": ("OR_OLDER", ">="),
+    "and older": ("OR_OLDER", "older"),
     "or more": ("OR_OLDER", ">="),
     "or greater": ("OR_OLDER", ">="),
     "or higher": ("OR_OLDER", ">="),
