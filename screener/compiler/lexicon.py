@@ -9,6 +9,7 @@ other, severe, active, history of) are never fillers.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from functools import cache
 
@@ -36,6 +37,12 @@ FILLERS = (
     "candidates",
     "candidate",
     "individuals",
+    "study participants",
+    "study participant",
+    "study subjects",
+    "study subject",
+    "study patients",
+    "trial participants",
     "persons",
     "people",
     "those",
@@ -77,6 +84,10 @@ FILLERS = (
     "must",
     "should",
     "will",
+    # "must" said otherwise ("Patients had to be aged 18 years or older")
+    "has to be",
+    "have to be",
+    "had to be",
 )
 
 KEYWORDS: dict[str, tuple[str, str]] = {
@@ -215,6 +226,31 @@ KEYWORDS: dict[str, tuple[str, str]] = {
     "man": ("MALE", "male"),
     "male": ("MALE", "male"),
     "males": ("MALE", "male"),
+    # either sex, said as a sex that restricts nothing ("patients of both sexes")
+    **dict.fromkeys(
+        (
+            "both sexes",
+            "both genders",
+            "either sex",
+            "either gender",
+            "all genders",
+            "all sexes",
+            "any gender",
+            "any sex",
+            "regardless of gender",
+            "regardless of sex",
+            "gender unlimited",
+            "unlimited gender",
+            "gender not limited",
+            "gender is not limited",
+            "no gender limit",
+            "no gender limitation",
+            "no gender restriction",
+            "no limitation on gender",
+            "no restriction on gender",
+        ),
+        ("SEX_ANY", "any"),
+    ),
     "life expectancy": ("LIFE_EXPECTANCY", "life_expectancy"),
     "expected survival": ("LIFE_EXPECTANCY", "life_expectancy"),
     "expecting lifetime": ("LIFE_EXPECTANCY", "life_expectancy"),
@@ -717,6 +753,64 @@ _ANCHOR_PHRASES: dict[str, tuple[str, ...]] = {
 KEYWORDS.update(
     {phrase: ("ANCHOR", event) for event, phrases in _ANCHOR_PHRASES.items() for phrase in phrases}
 )
+# The moment of consent, as registry text names it ("at the time of obtaining informed
+# consent", "at written informed consent", "at ICF signature"): a patient consents at
+# screening, so an age then is the age now. The phrases are many, so they are patterns, not
+# entries: tokens.py reads CONSENT_MOMENT as "at screening" and CONSENT_ACT as the anchor
+# "screening" ("within 28 days prior to obtaining informed consent"); classify.py reads both
+# as a date, not an administrative step.
+CONSENT_ACTS = (
+    "signing",
+    "signing of",
+    "signature of",
+    "obtaining",
+    "obtaining of",
+    "obtainment of",
+    "giving",
+    "providing",
+)
+CONSENT_DOCUMENTS = (
+    "informed consent",
+    "informed consent form",
+    "informed consent document",
+    "consent",
+    "consent form",
+    "icf",
+)
+CONSENT_MOMENT_OPENERS = ("at", "at the time of", "at time of", "at the moment of", "upon", "when")
+CONSENT_DOCUMENT_AFTERS = (
+    "signature",
+    "signing",
+    "obtained",
+    "obtaining",
+    "is obtained",
+    "is signed",
+)
+
+
+def _alternatives(phrases: tuple[str, ...]) -> str:
+    """A group matching any of the phrases, longest first, any run of spaces between words."""
+    ordered = sorted(phrases, key=len, reverse=True)
+    return "(?:" + "|".join(r"\s+".join(map(re.escape, p.split())) for p in ordered) + ")"
+
+
+_END = r"(?![A-Za-z0-9])"
+_CONSENT_DOCUMENT = (
+    rf"(?:the\s+)?(?:written\s+)?{_alternatives(CONSENT_DOCUMENTS)}{_END}(?:\s*\(icf\))?"
+)
+CONSENT_ACT = re.compile(
+    rf"(?:the\s+)?{_alternatives(CONSENT_ACTS)}\s+{_CONSENT_DOCUMENT}", re.IGNORECASE
+)
+"""'signing the informed consent form', 'the obtaining of written informed consent'."""
+CONSENT_MOMENT = re.compile(
+    rf"{_alternatives(CONSENT_MOMENT_OPENERS)}\s+(?:(?:the\s+)?{_alternatives(CONSENT_ACTS)}\s+)?"
+    rf"{_CONSENT_DOCUMENT}(?:\s+{_alternatives(CONSENT_DOCUMENT_AFTERS)}{_END})?"
+    rf"|at\s+the\s+time\s+{_CONSENT_DOCUMENT}\s+(?:is\s+)?(?:obtained|signed){_END}",
+    re.IGNORECASE,
+)
+"""'at the time of obtaining informed consent', 'at ICF signature', 'at written informed
+consent', 'at the time consent is obtained': the moment of consent as the moment of a value."""
+
 # "at screening", "at baseline": the moment every lab and age of a criterion is meant
 # for anyway (the engine uses the latest value within its horizon).
 KEYWORDS.update(

@@ -571,8 +571,10 @@ class Builder:
                 or (isinstance(leaf, r.Compare | r.Between) and isinstance(leaf.subject, r.Age))
                 for leaf in r.leaves(prefix)
             ):
-                if _RESTRICTS_LIST.search(self.span_text(rest)):
-                    return None
+                if _RESTRICTS_LIST.search(self.span_text(rest)) or _notes_the_bound(rest):
+                    return None  # "Age > 18 years (inclusive)": a note on the bound, not more
+                if _sex_and_more(prefix) and any(t.type in _SEXES for t in rest):
+                    return None  # "Male aged 2-20 years Female aged 2-11 years": each sex its own
                 if (
                     self.default_conjunction == "and"
                     and _sex_only(prefix)
@@ -621,6 +623,7 @@ class Builder:
                 if after and (
                     after[0].type in _AFTER_AGE_BLOCKERS
                     or str(after[0]).lower() in _AGE_EVENT_WORDS
+                    or _notes_the_bound(after)
                 ):
                     return None
                 around = self.span_text(before) + " " + self.span_text(after)
@@ -641,6 +644,21 @@ _SUBJECT_NOUN_END = re.compile(
     r"|outpatients?|inpatients?)\s*\(?\s*$",
     re.IGNORECASE,
 )
+_SEXES = {"FEMALE", "MALE", "SEX_ANY"}
+
+
+def _sex_and_more(rule: r.Rule) -> bool:
+    """Whether a rule names a sex and something else ('male and age in [2, 20] years')."""
+    return not _sex_only(rule) and any(isinstance(leaf, r.Sex) for leaf in r.leaves(rule))
+
+
+def _notes_the_bound(tokens: list[Token]) -> bool:
+    """Whether the tokens open with a note on the bound before them ('inclusive', '(inclusive)',
+    'or older')."""
+    types = [t.type for t in tokens[:2]]
+    return types[0] in ("INCLUDING", "OR_OLDER", "OR_YOUNGER") or types == ["LPAR", "INCLUDING"]
+
+
 def _inner_scope_reaches_on(groups: list[list[Token]]) -> bool:
     """'A, history of B or C': a scope word opening an inner item may reach the items after
     it (history of C too), unless each of those carries a scope word of its own."""

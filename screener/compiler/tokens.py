@@ -15,7 +15,13 @@ from typing import Any
 from lark import Token
 
 from screener import concepts, units
-from screener.compiler.lexicon import PERFORMANCE_SCALES, Entry, entries
+from screener.compiler.lexicon import (
+    CONSENT_ACT,
+    CONSENT_MOMENT,
+    PERFORMANCE_SCALES,
+    Entry,
+    entries,
+)
 
 NUMBER_WORDS = {
     "one": "1",
@@ -359,6 +365,20 @@ def _spelled_unit(text: str, pos: int) -> tuple[str, int] | None:
     return (canonical, match.end()) if canonical else None
 
 
+def _consent_moment(text: str, pos: int) -> tuple[str, str, int] | None:
+    """'at the time of obtaining informed consent' (the moment of screening) or 'signing the
+    ICF' (the screening date a window counts back from) at `pos`: type, value, end."""
+    if text[pos].lower() not in "asuwgpto" or (pos and text[pos - 1].isalnum()):
+        return None
+    moment = CONSENT_MOMENT.match(text, pos)
+    if moment:
+        return "AT_SCREENING", "screening", moment.end()
+    act = CONSENT_ACT.match(text, pos)
+    if act:
+        return "ANCHOR", "screening", act.end()
+    return None
+
+
 def tokenize(text: str) -> list[Token]:
     """Tokens of one normalised criterion; fillers are dropped."""
     insensitive, sensitive, table = _phrase_patterns()
@@ -394,6 +414,11 @@ def tokenize(text: str) -> list[Token]:
             if unit:
                 add("UNIT", unit[0], pos)
                 pos = unit[1]
+            continue
+        moment = _consent_moment(text, pos)
+        if moment is not None:
+            add(*moment[:2], pos)
+            pos = moment[2]
             continue
         bare = _BARE_ULN.match(text, pos) if tokens and tokens[-1].type in _COMPARATORS else None
         if bare:
@@ -783,6 +808,39 @@ def _restated_comparators(tokens: list[Token]) -> list[Token]:
     return result
 
 
+def _closing_notes(tokens: list[Token]) -> list[Token]:
+    """Notes that close a criterion without their punctuation: '(at screening)' as 'at
+    screening', and a comma before a closing 'inclusive' or moment dropped ('aged 18-65
+    years, inclusive, at the time of signing informed consent'). A note followed by more
+    words keeps its punctuation."""
+    folded: list[Token] = []
+    index = 0
+    while index < len(tokens):
+        window = [t.type for t in tokens[index : index + 3]]
+        if window == ["LPAR", "AT_SCREENING", "RPAR"]:
+            moment = tokens[index + 1]
+            folded.append(Token(moment.type, moment.value, start_pos=tokens[index].start_pos))
+            index += 3
+            continue
+        folded.append(tokens[index])
+        index += 1
+    result: list[Token] = []
+    for index, token in enumerate(folded):
+        rest = [t.type for t in folded[index + 1 :]]
+        if token.type == "COMMA" and rest in _CLOSING_NOTES:
+            continue
+        result.append(token)
+    return result
+
+
+_CLOSING_NOTES = (
+    ["INCLUDING"],
+    ["AT_SCREENING"],
+    ["INCLUDING", "AT_SCREENING"],
+    ["INCLUDING", "COMMA", "AT_SCREENING"],
+)
+
+
 def _with_ends(tokens: list[Token], text: str) -> list[Token]:
     """Each token ends where the next begins (trailing spaces trimmed): spans keep fillers.
 
@@ -794,7 +852,9 @@ def _with_ends(tokens: list[Token], text: str) -> list[Token]:
         _shared_transplant(
             _alternative_quantities(
                 _contextual_letters(
-                    _contextual_lactation(_merged_scales(_restated_comparators(tokens)))
+                    _contextual_lactation(
+                        _merged_scales(_restated_comparators(_closing_notes(tokens)))
+                    )
                 )
             )
         )
