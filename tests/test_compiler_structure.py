@@ -249,3 +249,55 @@ def test_every_consent_moment_is_a_date_to_the_classifier() -> None:
     # a window counted back from consent counts back from screening
     assert canonical("Chemotherapy within 28 days prior to obtaining informed consent",
                      "exclusion") == "medication(chemotherapy, within 28 days)"
+
+
+# ---------------------------------------------------------------- joins to other criteria
+
+@pytest.mark.parametrize(("text", "kind", "expected"), [
+    # the conjunction the section joins its criteria with anyway is dropped
+    ("Platelet count≥100×109/L AND", "inclusion", "lab(platelets) >= 100 10^9/L"),
+    ("and ECOG ≤ 2", "inclusion", "score(ecog) <= 2"),
+    ("Creatinine > 2 mg/dL or CrCl < 30 mL/min or", "exclusion",
+     "lab(creatinine) > 2 mg/dL or lab(creatinine_clearance) < 30 mL/min"),
+])
+def test_a_conjunction_the_section_joins_with_is_dropped(
+    text: str, kind: str, expected: str
+) -> None:
+    assert canonical(text, kind) == expected
+
+
+def test_a_dropped_filler_before_and_is_no_conjunction_of_the_text() -> None:
+    """'Known and untreated X': 'known' is a filler, the text does not open with 'and'."""
+    compiled = compile_criterion("Known and untreated hypothyroidism or diabetes", "exclusion")
+    assert not any("conjunction" in reason for reason in compiled.reasons)
+    assert "condition(diabetes)" in r.render(compiled.rule)
+
+
+@pytest.mark.parametrize(("text", "kind"), [
+    # the other conjunction makes one criterion of two: the next one is part of this one
+    ("Serum creatinine ≤ 1.5 x ULN AND", "exclusion"),
+    ("Creatinine > 2 mg/dL or CrCl < 30 mL/min and", "exclusion"),
+    ("ECOG ≤ 2, or", "inclusion"),
+    ("or ECOG ≤ 2", "inclusion"),
+    ("and ECOG > 2", "exclusion"),
+])
+def test_a_conjunction_that_joins_two_criteria_is_review(text: str, kind: str) -> None:
+    rule = compile_criterion(text, kind).rule
+    assert isinstance(rule, r.Review), r.render(rule)
+
+
+@pytest.mark.parametrize("text", [
+    "Hypertension, with stroke",
+    "Coagulation dysfunction (INR > 1.5), with bleeding tendency or ongoing thrombolysis",
+])
+def test_a_piece_opening_with_with_may_describe_the_one_before(text: str) -> None:
+    """'A, with B' among alternatives: A that has B, or A and B apart? A person reads it."""
+    rule = compile_criterion(text, "exclusion").rule
+    assert isinstance(rule, r.Review), r.render(rule)
+    # among requirements it reads the same either way; parallel items are a list
+    assert canonical("Pregnant, with gestational age <23 weeks") == (
+        'pregnant and review("gestational age <23 weeks")'
+    )
+    assert canonical("Hypertension, or with stroke", "exclusion") == (
+        "condition(hypertension) or condition(stroke)"
+    )

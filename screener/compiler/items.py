@@ -21,6 +21,7 @@ from lark.lexer import Lexer
 
 from screener import analytes, concepts, timecalc
 from screener import rules as r
+from screener.compiler.lexicon import ANALYTE_METHODS
 from screener.resources import grammar_path
 
 
@@ -207,12 +208,27 @@ class _ToRule(Transformer[Token, r.Rule]):
         return r.disjunction([r.Medication(c) for c in _drug_classes(parts)])
 
     # ------------------------------------------------------------ labs
-    def analyte_ref(self, name: Token, *parts: Token) -> str:
-        # with an alias, parts are (LPAR, ANALYTE, RPAR); "corrected QT (QTcF)" names two
-        aliases = {str(t) for t in parts if t.type == "ANALYTE"}
-        if aliases - {str(name)}:
+    def analyte_ref(self, *parts: Token) -> str:
+        # with an alias, parts end (LPAR, ANALYTE, RPAR); "corrected QT (QTcF)" names two
+        names = [t for t in parts if t.type == "ANALYTE"]
+        name = str(names[0])
+        if {str(t) for t in names} - {name}:
             raise _Reject("a name and an abbreviation that denote different analytes")
-        return str(name)
+        for method in (t for t in parts if t.type == "METHOD"):
+            _check_methods(name, str(method))
+        return name
+
+    def lab_by_method(self, rule: r.Rule, method: Token) -> r.Rule:
+        """'LVEF ≥ 50% (by ECHO or MUGA)': a usual way to measure it adds no condition."""
+        labs = {
+            leaf.subject.analyte
+            for leaf in r.leaves(rule)
+            if isinstance(leaf, r.Compare | r.Between) and isinstance(leaf.subject, r.Lab)
+        }
+        if len(labs) != 1:
+            raise _Reject("a method after more than one analyte")
+        _check_methods(labs.pop(), str(method))
+        return rule
 
     def quantity(
         self, number: Token, unit: Token | None = None, alternative: Token | None = None
@@ -732,6 +748,15 @@ class _ToRule(Transformer[Token, r.Rule]):
 
     def unit(self, item: r.Rule) -> r.Rule:
         return item
+
+
+def _check_methods(analyte_id: str, methods: str) -> None:
+    """Refuse a method the analyte's readings are not taken by (lexicon.ANALYTE_METHODS)."""
+    allowed = ANALYTE_METHODS.get(analyte_id, frozenset())
+    unknown = set(methods.split("|")) - allowed
+    if unknown:
+        name = analytes.ANALYTES[analyte_id].name
+        raise _Reject(f"{name} measured by {', '.join(sorted(unknown))}")
 
 
 def _same_analyte_once(names_and_seps: list[str]) -> tuple[list[str], list[str]]:

@@ -884,6 +884,62 @@ ORGANS = {
     "cardiac": "heart",
 }
 
+# How a value was measured, named after its threshold ("LVEF ≥ 50% (by ECHO or MUGA)",
+# "CrCl ≥ 60 mL/min (Cockcroft-Gault)") or before its name ("calculated creatinine
+# clearance"): the usual ways to measure that analyte, which the patient's readings come
+# from already, so the method adds no condition (tokens._method_note; items.lab_by_method).
+# Any other method, or a method of another analyte, leaves the text to a person.
+METHOD_NAMES: dict[str, tuple[str, ...]] = {
+    "echo": (
+        "echo",
+        "echocardiogram",
+        "echocardiograms",
+        "echocardiography",
+        "transthoracic echocardiogram",
+        "transthoracic echocardiography",
+        "tte",
+        "cardiac echo",
+        "cardiac ultrasound",
+    ),
+    "muga": (
+        "muga",
+        "muga scan",
+        "multigated acquisition scan",
+        "multi-gated acquisition scan",
+        "multiple gated acquisition scan",
+        "multigated acquisition (muga) scan",
+        "radionuclide ventriculography",
+    ),
+    "cardiac_mri": ("cardiac mri", "cardiac magnetic resonance", "cmr", "mri"),
+    "cockcroft_gault": ("cockcroft-gault", "cockcroft gault", "cockroft-gault", "cockroft gault"),
+    "urine_collection": ("24-hour urine collection", "24 hour urine collection", "24-h urine"),
+    "calculated": ("calculation", "calculated"),
+    "measured": ("measurement", "measured"),
+    "estimated": ("estimation", "estimated"),
+}
+ANALYTE_METHODS: dict[str, frozenset[str]] = {
+    "lvef": frozenset({"echo", "muga", "cardiac_mri"}),
+    "egfr": frozenset({"calculated", "estimated"}),  # an eGFR is calculated; never "measured"
+}
+"""The methods each analyte's readings are taken by; no other analyte takes a method. A
+creatinine clearance takes none: its readings may be measured (24-h urine, 2164-2) or
+calculated (Cockcroft-Gault, 35591-7), so naming one narrows it (tests/test_lab_phrasing.py)."""
+# Participles that open a method note: "(assessed by MUGA or ECHO)", ", calculated by the
+# Cockcroft-Gault formula"
+METHOD_VERBS = (
+    "assessed",
+    "measured",
+    "determined",
+    "evaluated",
+    "calculated",
+    "estimated",
+    "obtained",
+    "documented",
+)
+METHOD_NOUNS = ("formula", "equation", "method", "calculation", "scan")
+# Words before an analyte's name that say how it was measured ("calculated creatinine clearance")
+METHOD_PREFIXES = {"calculated": "calculated", "estimated": "estimated", "measured": "measured"}
+
 # Blood pressure as one reading of two values ("BP ≥ 150/90 mmHg"): the grammar accepts it
 # only before a comparator and a systolic/diastolic pair (items.pressure_pair).
 BLOOD_PRESSURE_PHRASES = ("blood pressure", "arterial blood pressure", "BP")
