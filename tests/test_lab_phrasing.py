@@ -345,3 +345,26 @@ def test_a_method_note_is_read_only_after_a_value_or_a_name() -> None:
     types = [t.type for t in tokenize(normalise("LVEF ≥ 50% (by ECHO or MUGA)"))]
     assert types == ["ANALYTE", "GE", "NUMBER", "UNIT", "METHOD"]
     assert "METHOD" not in [t.type for t in tokenize(normalise("Diagnosis by echocardiogram"))]
+
+
+# ---------------------------------------------------------------- ranges said in words
+
+@pytest.mark.parametrize(("text", "expected"), [
+    ("Body mass index (BMI) within the range 18 and 30 kg/m2 (bounds included).",
+     "lab(bmi) in [18, 30] kg/m2"),
+    ("BMI in the range of 18.5-30 kg/m2", "lab(bmi) in [18.5, 30] kg/m2"),
+    ("Body weight of at least 40 kg and body mass index (BMI) within the range 18.0 and 30.0 "
+     "kg/m^2 (inclusive) at screening.",
+     "lab(body_weight) >= 40 kg and lab(bmi) in [18, 30] kg/m2"),
+    ("Age within the range of 18 to 65 years", "age in [18, 65] years"),
+])
+def test_a_range_said_as_within_the_range(text: str, expected: str) -> None:
+    assert canonical(text) == expected
+
+
+@pytest.mark.parametrize("text", [
+    "BMI > 30 kg/m2 (bounds included)",  # a one-sided bound with a note on both bounds
+    "Hemoglobin in the range of normal",
+])
+def test_range_words_that_stay_review(text: str) -> None:
+    assert is_review(text)
