@@ -81,6 +81,35 @@ def test_left_to_review(text: str, kind: str) -> None:
     assert isinstance(compile_criterion(text, kind).rule, r.Review)
 
 
+@pytest.mark.parametrize(("text", "kind", "expected"), [
+    ("Severe renal impairment (Serum creatinine >3.0 mg/dl)", "exclusion",
+     "lab(creatinine) > 3 mg/dL"),
+    ("Severe renal insufficiency (glomerular filtration rate <30 mL/min/1.73m2)", "exclusion",
+     "lab(egfr) < 30 mL/min/1.73m2"),
+    ("moderate or severe hepatic impairment (total bilirubin > 3 x ULN)", "exclusion",
+     "lab(total_bilirubin) > 3 xULN"),
+    ("Renal dysfunction defined as creatinine > 2 mg/dL", "exclusion",
+     "lab(creatinine) > 2 mg/dL"),
+    ("Renal impairment (CrCl 30-59 mL/min)", "inclusion",
+     "lab(creatinine_clearance) in [30, 59] mL/min"),
+])
+def test_an_impairment_named_by_a_noun_is_its_definition(
+    text: str, kind: str, expected: str
+) -> None:
+    assert canonical(text, kind) == expected
+
+
+@pytest.mark.parametrize("text", [
+    "Severe renal impairment",  # no definition
+    "Severe renal impairment (creatinine clearance > 30 mL/min)",  # the thresholds disagree
+    "Renal impairment (CrCl < 30 mL/min) requiring dialysis",  # more than its definition
+    "No renal impairment (CrCl < 30 mL/min)",
+    "Severe hepatic dysfunction (Child-Pugh Class C)",  # not lab thresholds
+])
+def test_impairments_named_by_a_noun_that_stay_review(text: str) -> None:
+    assert isinstance(compile_criterion(text, "exclusion").rule, r.Review)
+
+
 def test_mixed_conjunctions_in_a_definition_follow_the_ambiguity_policy() -> None:
     text = ("Adequate organ function: ANC ≥ 1500/mm3 and platelets ≥ 100 x 10^9/L or "
             "hemoglobin ≥ 9 g/dL and AST ≤ 3 x ULN")

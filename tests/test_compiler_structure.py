@@ -81,6 +81,25 @@ def test_a_bare_duration_in_a_list_is_not_an_age() -> None:
                    for leaf in r.leaves(rule))
 
 
+@pytest.mark.parametrize("text", [
+    "Type 2 diabetes, 10 years or more",
+    "Hypertension; 5 years or above",
+    "HIV infection, 3 months or more",
+])
+def test_a_duration_or_more_after_a_diagnosis_is_not_an_age(text: str) -> None:
+    """'or more' may follow a duration; only 'or older' (or a named age) makes it an age."""
+    for kind in ("inclusion", "exclusion"):
+        rule = compile_criterion(text, kind).rule
+        assert not any(
+            isinstance(leaf, r.Compare | r.Between) and isinstance(leaf.subject, r.Age)
+            for leaf in r.leaves(rule)
+        ), r.render(rule)
+    assert canonical("Male or female, 18 years or older") == (
+        "(sex = male or sex = female) and age >= 18 years"
+    )
+    assert canonical("18 years or above") == "age >= 18 years"
+
+
 def test_an_alternative_after_an_age_is_never_dropped() -> None:
     rule = compile_criterion("Aged 18-65 years (or 16-17 years with parental consent)").rule
     assert r.render(rule) != "age in [18, 65] years"
@@ -178,3 +197,153 @@ def test_readings_are_flattened_and_repeats_dropped() -> None:
 def test_an_opening_with_a_colon_that_does_not_compile_governs_the_list(text: str) -> None:
     for kind in ("inclusion", "exclusion"):
         assert isinstance(compile_criterion(text, kind).rule, r.Review), (text, kind)
+
+
+# ---------------------------------------------------------------- ages as registries write them
+
+@pytest.mark.parametrize(("text", "kind", "expected"), [
+    # the moment of consent is the moment of screening
+    ("Participant must be aged 18 years or older at the time of obtaining informed consent",
+     "inclusion", "age >= 18 years"),
+    ("Patients had to be age 18 years or older at written informed consent", "inclusion",
+     "age >= 18 years"),
+    ("Participant is ≥ 18 years of age at the time of signing the ICF.", "inclusion",
+     "age >= 18 years"),
+    ("18 to 75 years old (at the time consent is obtained).", "inclusion",
+     "age in [18, 75] years"),
+    ("Aged between 18 and 65 years at the time of the signature of ICF", "inclusion",
+     "age in [18, 65] years"),
+    ("Age ≥ 18 years at the time of informed consent signature", "inclusion", "age >= 18 years"),
+    # a closing 'inclusive', with or without its comma, and a moment after it
+    ("Participant must be 40 to 65 years of age inclusive, at the time of signing the informed "
+     "consent.", "inclusion", "age in [40, 65] years"),
+    ("Men and women between the ages of 18 and 65 years old, inclusive, at the time of "
+     "screening;", "inclusion", "(sex = male or sex = female) and age in [18, 65] years"),
+    # ranges: 'between 18-75', a unit on each bound, an upper bound with its comparator
+    ("Male or female, aged between 18-75 years old.", "inclusion",
+     "(sex = male or sex = female) and age in [18, 75] years"),
+    ("Males or females aged 18 Years to 75 Years", "inclusion",
+     "(sex = male or sex = female) and age in [18, 75] years"),
+    ("Male or female from 2 to <12 years of age.", "inclusion",
+     "(sex = male or sex = female) and age in [2, 12) years"),
+    ("Male or female, aged 18 to ≤30 years", "inclusion",
+     "(sex = male or sex = female) and age in [18, 30] years"),
+    ("Age 6 months to 17 years", "inclusion", "age >= 6 months and age <= 17 years"),
+    # outside a range
+    ("Age < 20 or > 35 years.", "exclusion", "age < 20 years or age > 35 years"),
+    ("Age > 65 or < 18 years", "exclusion", "age > 65 years or age < 18 years"),
+    # a comparator restated by 'or older'; 'or older' settles the boundary 'above' leaves open
+    ("Patients above 18 years old or above;", "inclusion", "age >= 18 years"),
+    ("≥ 18 years or older", "inclusion", "age >= 18 years"),
+    # either sex, said as a sex that restricts nothing
+    ("Patients of both sexes with age ≤ 21 years.", "inclusion",
+     "(sex = male or sex = female) and age <= 21 years"),
+    ("Gender unlimited, age from 4 years to 75 years.", "inclusion",
+     "(sex = male or sex = female) and age in [4, 75] years"),
+    ("Aged 18-70, regardless of gender;", "inclusion",
+     "age in [18, 70] years and (sex = male or sex = female)"),
+    # subject nouns and words run together
+    ("Study participants must be 18 years of age or older.", "inclusion", "age >= 18 years"),
+    ("age18 or older", "inclusion", "age >= 18 years"),
+])
+def test_age_phrasings(text: str, kind: str, expected: str) -> None:
+    assert canonical(text, kind) == expected
+
+
+@pytest.mark.parametrize(("text", "kind"), [
+    # an age at another event than screening is not the age now
+    ("Age 18 years or older at diagnosis.", "inclusion"),
+    ("Less than 50 years of age at the time of migraine onset.", "inclusion"),
+    # two bounds that do not face apart, or leave no room between them
+    ("Age > 20 or < 35 years", "exclusion"),
+    ("Age < 20 or < 35 years", "exclusion"),
+    ("Age < 40 or > 35 years", "exclusion"),
+    # a note that contradicts its bound
+    ("Age > 18 years (inclusive)", "inclusion"),
+    ("Age < 18 years or older", "inclusion"),
+    ("Age > 18 years or older", "inclusion"),
+    # each sex its own ages: never one sex only
+    ("Male Age 2 months to 20 years of age Female Age 2 months to 11 years of age", "inclusion"),
+    ("Male aged 18-65 years Female aged 18-50 years", "inclusion"),
+    # consent itself is administrative
+    ("Age 12 or older and parents or legal guardians must consent for children", "inclusion"),
+])
+def test_ages_that_stay_review(text: str, kind: str) -> None:
+    rule = compile_criterion(text, kind).rule
+    assert isinstance(rule, r.Review), r.render(rule)
+
+
+def test_every_consent_moment_is_a_date_to_the_classifier() -> None:
+    """The classifier must let through every phrase the tokenizer reads as the moment of
+    screening, or an age at consent is sent to a person as an administrative item."""
+    from screener.compiler.classify import classify
+    from screener.compiler.lexicon import (
+        CONSENT_ACTS,
+        CONSENT_DOCUMENTS,
+        CONSENT_MOMENT_OPENERS,
+    )
+    from screener.results import CriterionClass
+
+    for opener in CONSENT_MOMENT_OPENERS:
+        for act in ("", *CONSENT_ACTS, *(f"the {a}" for a in CONSENT_ACTS)):
+            for document in CONSENT_DOCUMENTS:
+                phrase = " ".join(filter(None, (opener, act, "the written", document)))
+                text = f"Age ≥ 18 years {phrase.upper() if len(act) % 2 else phrase}"
+                assert classify(text) is CriterionClass.CLINICAL, text
+                assert canonical(text) == "age >= 18 years", text
+    assert canonical("Age ≥ 18 years at the time the ICF is signed") == "age >= 18 years"
+    # a window counted back from consent counts back from screening
+    assert canonical("Chemotherapy within 28 days prior to obtaining informed consent",
+                     "exclusion") == "medication(chemotherapy, within 28 days)"
+
+
+# ---------------------------------------------------------------- joins to other criteria
+
+@pytest.mark.parametrize(("text", "kind", "expected"), [
+    # the conjunction the section joins its criteria with anyway is dropped
+    ("Platelet count≥100×109/L AND", "inclusion", "lab(platelets) >= 100 10^9/L"),
+    ("and ECOG ≤ 2", "inclusion", "score(ecog) <= 2"),
+    ("Creatinine > 2 mg/dL or CrCl < 30 mL/min or", "exclusion",
+     "lab(creatinine) > 2 mg/dL or lab(creatinine_clearance) < 30 mL/min"),
+])
+def test_a_conjunction_the_section_joins_with_is_dropped(
+    text: str, kind: str, expected: str
+) -> None:
+    assert canonical(text, kind) == expected
+
+
+def test_a_dropped_filler_before_and_is_no_conjunction_of_the_text() -> None:
+    """'Known and untreated X': 'known' is a filler, the text does not open with 'and'."""
+    compiled = compile_criterion("Known and untreated hypothyroidism or diabetes", "exclusion")
+    assert not any("conjunction" in reason for reason in compiled.reasons)
+    assert "condition(diabetes)" in r.render(compiled.rule)
+
+
+@pytest.mark.parametrize(("text", "kind"), [
+    # the other conjunction makes one criterion of two: the next one is part of this one
+    ("Serum creatinine ≤ 1.5 x ULN AND", "exclusion"),
+    ("Creatinine > 2 mg/dL or CrCl < 30 mL/min and", "exclusion"),
+    ("ECOG ≤ 2, or", "inclusion"),
+    ("or ECOG ≤ 2", "inclusion"),
+    ("and ECOG > 2", "exclusion"),
+])
+def test_a_conjunction_that_joins_two_criteria_is_review(text: str, kind: str) -> None:
+    rule = compile_criterion(text, kind).rule
+    assert isinstance(rule, r.Review), r.render(rule)
+
+
+@pytest.mark.parametrize("text", [
+    "Hypertension, with stroke",
+    "Coagulation dysfunction (INR > 1.5), with bleeding tendency or ongoing thrombolysis",
+])
+def test_a_piece_opening_with_with_may_describe_the_one_before(text: str) -> None:
+    """'A, with B' among alternatives: A that has B, or A and B apart? A person reads it."""
+    rule = compile_criterion(text, "exclusion").rule
+    assert isinstance(rule, r.Review), r.render(rule)
+    # among requirements it reads the same either way; parallel items are a list
+    assert canonical("Pregnant, with gestational age <23 weeks") == (
+        'pregnant and review("gestational age <23 weeks")'
+    )
+    assert canonical("Hypertension, or with stroke", "exclusion") == (
+        "condition(hypertension) or condition(stroke)"
+    )

@@ -12,6 +12,7 @@ import pytest
 from screener import rules as r
 from screener.compiler import compile_criterion
 from screener.compiler.normalise import normalise
+from screener.compiler.tokens import tokenize
 from tests.helpers import canonical, lab, patient, status
 
 
@@ -300,4 +301,70 @@ def test_comparators_and_units_in_words_then_in_symbols(text: str, expected: str
     "creatinine ≤ 1.5 milligrams per day",  # a unit, but not one of creatinine in blood
 ])
 def test_restatements_that_disagree_stay_review(text: str) -> None:
+    assert is_review(text)
+
+
+# ---------------------------------------------------------------- how a value was measured
+
+@pytest.mark.parametrize(("text", "kind", "expected"), [
+    ("LVEF ≥ 40% by echocardiogram or MUGA", "inclusion", "lab(lvef) >= 40 %"),
+    ("Abnormal cardiac function: LVEF \\< 50% (assessed by MUGA or ECHO)", "exclusion",
+     "lab(lvef) < 50 %"),
+    ("LVEF ≥ 50% (by ECHO or MUGA)", "inclusion", "lab(lvef) >= 50 %"),
+    ("Left ventricular ejection fraction ≥ 50% as measured by echocardiography",
+     "inclusion", "lab(lvef) >= 50 %"),
+    ("LVEF (by echo) ≥ 50%", "inclusion", "lab(lvef) >= 50 %"),
+    ("LVEF ≥ 45% on MUGA scan, echocardiogram or cardiac MRI", "inclusion", "lab(lvef) >= 45 %"),
+    ("calculated eGFR ≥ 60 mL/min/1.73 m2", "inclusion", "lab(egfr) >= 60 mL/min/1.73m2"),
+    # the test that gives the value, as a heading
+    ("Cardiac ultrasound: LVEF≥50%;", "inclusion", "lab(lvef) >= 50 %"),
+    ("ECG: QTcF ≤ 470 ms", "inclusion", "lab(qtcf) <= 470 ms"),
+])
+def test_a_usual_method_adds_no_condition(text: str, kind: str, expected: str) -> None:
+    assert canonical(text, kind) == expected
+
+
+@pytest.mark.parametrize("text", [
+    "Hemoglobin ≥ 9 g/dL (by echo)",  # no method of that analyte
+    "LVEF ≥ 50% by angiography",  # not a method the engine knows for it
+    "LVEF ≥ 50% (by ECHO or angiography)",
+    "measured GFR ≥ 60 mL/min/1.73 m2",  # a measured GFR is not an eGFR
+    # a creatinine clearance is measured or calculated: naming one narrows it
+    "Creatinine clearance ≥ 45 mL/min (Cockcroft-Gault)",
+    "Creatinine clearance ≥ 50 mL/min, calculated by the Cockcroft-Gault formula",
+    "Creatinine clearance (as estimated by Cockcroft Gault) ≥ 60 mL/min",
+    "Estimated creatinine clearance ≥ 30 mL/min",
+    "Creatinine clearance ≥ 50 ml/min (calculated using CKD-EPI formula)",
+])
+def test_methods_that_narrow_or_do_not_fit_stay_review(text: str) -> None:
+    assert is_review(text), canonical(text)
+
+
+def test_a_method_note_is_read_only_after_a_value_or_a_name() -> None:
+    """'by echo' elsewhere stays a word the grammar lacks; after a lab value it is a note."""
+    types = [t.type for t in tokenize(normalise("LVEF ≥ 50% (by ECHO or MUGA)"))]
+    assert types == ["ANALYTE", "GE", "NUMBER", "UNIT", "METHOD"]
+    assert "METHOD" not in [t.type for t in tokenize(normalise("Diagnosis by echocardiogram"))]
+
+
+# ---------------------------------------------------------------- ranges said in words
+
+@pytest.mark.parametrize(("text", "expected"), [
+    ("Body mass index (BMI) within the range 18 and 30 kg/m2 (bounds included).",
+     "lab(bmi) in [18, 30] kg/m2"),
+    ("BMI in the range of 18.5-30 kg/m2", "lab(bmi) in [18.5, 30] kg/m2"),
+    ("Body weight of at least 40 kg and body mass index (BMI) within the range 18.0 and 30.0 "
+     "kg/m^2 (inclusive) at screening.",
+     "lab(body_weight) >= 40 kg and lab(bmi) in [18, 30] kg/m2"),
+    ("Age within the range of 18 to 65 years", "age in [18, 65] years"),
+])
+def test_a_range_said_as_within_the_range(text: str, expected: str) -> None:
+    assert canonical(text) == expected
+
+
+@pytest.mark.parametrize("text", [
+    "BMI > 30 kg/m2 (bounds included)",  # a one-sided bound with a note on both bounds
+    "Hemoglobin in the range of normal",
+])
+def test_range_words_that_stay_review(text: str) -> None:
     assert is_review(text)

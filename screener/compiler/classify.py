@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 
-from screener.compiler.lexicon import ESTIMATE_PHRASES
+from screener.compiler.lexicon import CONSENT_ACT, CONSENT_MOMENT, ESTIMATE_PHRASES
 from screener.results import CriterionClass
 
 _ADMINISTRATIVE = re.compile(
@@ -28,6 +28,15 @@ _CONSENT_MOMENT = re.compile(
     r"\b(?:at the time of|at time of|prior to|before|of)\s+(?:the\s+)?(?:signing|signature)"
     r"\s+(?:of\s+)?(?:the\s+)?(?:written\s+)?(?:informed consent|icf)(?:\s+form)?"
     r"(?:\s*\(icf\))?",
+    re.IGNORECASE,
+)
+
+
+# "at the time of obtaining informed consent", "prior to signing the ICF": the moment of
+# consent that the tokenizer reads as the moment of screening (lexicon.CONSENT_MOMENT) or
+# counts a window back from (lexicon.CONSENT_ACT)
+_CONSENT_DATE = re.compile(
+    rf"\b(?:{CONSENT_MOMENT.pattern}|(?:prior\s+to|before|of)\s+(?:{CONSENT_ACT.pattern}))",
     re.IGNORECASE,
 )
 
@@ -57,7 +66,7 @@ def _without_estimator(text: str) -> str:
 
 def classify(text: str) -> CriterionClass:
     """Administrative (consent, willingness), judgement (investigator, ethics) or clinical."""
-    text = _without_estimator(_CONSENT_MOMENT.sub(" ", text))
+    text = _without_estimator(_CONSENT_DATE.sub(" ", _CONSENT_MOMENT.sub(" ", text)))
     if _ADMINISTRATIVE.search(text):
         return CriterionClass.ADMINISTRATIVE
     if _JUDGEMENT.search(text):

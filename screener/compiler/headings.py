@@ -12,6 +12,10 @@ inadequately or not well controlled hypertension or blood pressure) is a heading
 its definition must be blood pressures above thresholds only, and read the same in an
 inclusion and an exclusion (structure.py), and it is then the criterion.
 
+An impairment named by a noun ("severe renal impairment", "hepatic dysfunction",
+"moderate or severe renal insufficiency") is a heading with the verdict "impaired"; its
+severity is what the definition says ("Severe renal impairment (CrCl < 30 mL/min)").
+
 A verdict must agree with the side of every threshold ("adequate": platelets
 above, bilirubin below; "impaired": the reverse): a definition that disagrees
 ("inadequate marrow function: must have ANC ≥ 1500") is not read here.
@@ -38,9 +42,17 @@ _INTRO_WORDS = (
     r"(?:\s+the\s+following(?:\s+(?:laboratory\s+|lab\s+)?"
     r"(?:values|criteria|criterion|parameters|tests|results))?)?(?![\w-])\s*:?"
 )
+# "severe renal impairment", "moderate or severe hepatic dysfunction": an impaired function
+# named by a noun, its severity given by the definition after it
+_SEVERITY = (
+    r"(?:(?:mild|moderate|severe|significant|clinically\s+significant)"
+    r"(?:\s*(?:or|and/or|to|-to-|-)\s*(?:moderate|severe))?\s+)"
+)
+_DYSFUNCTION = r"impairment|insufficiency|dysfunction"
 _HEADING = re.compile(
-    rf"(?:(?P<verdict>{_GOOD}|{_BAD})\s+)?"
-    rf"(?:{_ORGAN}(?:\s+functions?)?{_ORGAN_LINK})*{_ORGAN}\s+functions?(?![\w-])"
+    rf"(?:(?:(?P<verdict>{_GOOD}|{_BAD})\s+)?"
+    rf"(?:{_ORGAN}(?:\s+functions?)?{_ORGAN_LINK})*{_ORGAN}\s+functions?"
+    rf"|{_SEVERITY}?(?:{_ORGAN}{_ORGAN_LINK})*{_ORGAN}\s+(?P<noun>{_DYSFUNCTION}))(?![\w-])"
     rf"\s*,?\s*(?:(?P<colon>:)|(?P<paren>\()\s*(?:i\.\s?e\.?\s*,?\s*|{_INTRO_WORDS}\s*)?"
     rf"|{_INTRO_WORDS})",
     re.IGNORECASE,
@@ -83,6 +95,8 @@ _ADEQUATE_BELOW = frozenset(
      "ast", "alp", "ggt", "bun", "urea", "ammonia", "ldh"}
 )  # fmt: skip
 _HEADING_TYPES = {"WORD", "ORGAN", "AND", "COMMA", "SLASH", "COLON", "LPAR"}
+# a severity before an impairment named by a noun ("moderate or severe", "significant")
+_NOUN_HEADING_TYPES = frozenset({*_HEADING_TYPES, "QUALIFIER", "OR", "ANDOR", "DASH", "TO"})
 _LOWER_BOUNDS = {r.Op.GE, r.Op.GT, r.Op.OVER}
 _UPPER_BOUNDS = {r.Op.LE, r.Op.LT, r.Op.UNDER}
 
@@ -107,6 +121,8 @@ def defined_heading(tokens: list[Token], text: str) -> Defined | None:
         return None
     if pressure:
         allowed = _PRESSURE_HEADING_TYPES
+    elif match.group("noun"):
+        allowed = _NOUN_HEADING_TYPES
     end = match.end()
     if any((t.start_pos or 0) < end and t.type not in allowed for t in tokens):
         return None  # a phrase of the lexicon runs across the heading's end
@@ -120,7 +136,9 @@ def defined_heading(tokens: list[Token], text: str) -> Defined | None:
     if pressure:
         return Defined(HIGH_PRESSURE, definition)
     verdict = (match.group("verdict") or "").lower()
-    if verdict:
+    if match.group("noun"):
+        verdict = "impaired"
+    elif verdict:
         verdict = "adequate" if verdict in _GOOD_WORDS else "impaired"
     return Defined(verdict, definition)
 

@@ -21,6 +21,7 @@ from lark.lexer import Lexer
 
 from screener import analytes, concepts, timecalc
 from screener import rules as r
+from screener.compiler.lexicon import ANALYTE_METHODS
 from screener.resources import grammar_path
 
 
@@ -107,18 +108,25 @@ class _Inclusive:
 
 
 def _noted(rule: r.Rule, parts: tuple[AnyType, ...]) -> r.Rule:
-    """'over 18 years (inclusive)': the text settles the boundary 'over' leaves open."""
+    """'over 18 years (inclusive)': the text settles the boundary 'over' leaves open.
+
+    A strict bound noted as inclusive ("> 18 years (inclusive)") says two things at once.
+    """
     if not any(isinstance(p, _Inclusive) for p in parts):
         return rule
     closed = {r.Op.OVER: r.Op.GE, r.Op.UNDER: r.Op.LE}
     if isinstance(rule, r.Compare) and rule.op in closed:
         return r.Compare(rule.subject, closed[rule.op], rule.value, rule.unit)
+    if isinstance(rule, r.Compare) and rule.op in (r.Op.GT, r.Op.LT):
+        raise _Reject("an inclusion note on a strict bound")
+    if isinstance(rule, r.Between) and not (rule.low_inclusive and rule.high_inclusive):
+        raise _Reject("an inclusion note on a range that leaves a bound out")
     return rule
 
 
 def _age_unit(parts: tuple[AnyType, ...]) -> _AgeUnit:
     found = next((p for p in parts if isinstance(p, _AgeUnit)), None)
-    marked = any(isinstance(p, Token) and p.type == "OR_OLDER" for p in parts)
+    marked = any(isinstance(p, Token) and p.type == "OR_OLDER" and p == "older" for p in parts)
     if found is None:
         return _AgeUnit("years", marked)
     return _AgeUnit(found.unit, found.marked or marked)
@@ -213,12 +221,27 @@ class _ToRule(Transformer[Token, r.Rule]):
         return r.disjunction([r.Medication(c) for c in _drug_classes(parts)])
 
     # ------------------------------------------------------------ labs
-    def analyte_ref(self, name: Token, *parts: Token) -> str:
-        # with an alias, parts are (LPAR, ANALYTE, RPAR); "corrected QT (QTcF)" names two
-        aliases = {str(t) for t in parts if t.type == "ANALYTE"}
-        if aliases - {str(name)}:
+    def analyte_ref(self, *parts: Token) -> str:
+        # with an alias, parts end (LPAR, ANALYTE, RPAR); "corrected QT (QTcF)" names two
+        names = [t for t in parts if t.type == "ANALYTE"]
+        name = str(names[0])
+        if {str(t) for t in names} - {name}:
             raise _Reject("a name and an abbreviation that denote different analytes")
-        return str(name)
+        for method in (t for t in parts if t.type == "METHOD"):
+            _check_methods(name, str(method))
+        return name
+
+    def lab_by_method(self, rule: r.Rule, method: Token) -> r.Rule:
+        """'LVEF ≥ 50% (by ECHO or MUGA)': a usual way to measure it adds no condition."""
+        labs = {
+            leaf.subject.analyte
+            for leaf in r.leaves(rule)
+            if isinstance(leaf, r.Compare | r.Between) and isinstance(leaf.subject, r.Lab)
+        }
+        if len(labs) != 1:
+            raise _Reject("a method after more than one analyte")
+        _check_methods(labs.pop(), str(method))
+        return rule
 
     def quantity(
         self, number: Token, unit: Token | None = None, alternative: Token | None = None
@@ -481,25 +504,79 @@ class _ToRule(Transformer[Token, r.Rule]):
         return _AgeRule(r.Between(r.Age(), low, high, unit.unit), unit.marked)
 
     def age_between_units(self, *parts: AnyType) -> _AgeRule:
+        """'between 6 months and < 16 years', '18 years to 75 years': each bound in its unit."""
         low, high = [_number(p) for p in parts if isinstance(p, Token) and p.type == "NUMBER"]
         low_unit, high_unit = [p for p in parts if isinstance(p, _AgeUnit)]
         ops = [p for p in parts if isinstance(p, r.Op)]
         high_op = ops[0] if ops else r.Op.LE
         if high_op not in (r.Op.LE, r.Op.LT):
             raise _Reject("an age range whose upper bound is not an upper bound")
-        return _AgeRule(
-            r.AllOf(
-                (
-                    r.Compare(r.Age(), r.Op.GE, low, low_unit.unit),
-                    r.Compare(r.Age(), high_op, high, high_unit.unit),
-                )
-            ),
-            True,
+        marked = low_unit.marked or high_unit.marked
+        if low_unit.unit == high_unit.unit:
+            if low >= high:
+                raise _Reject("age range with its low bound above its high bound")
+            rule = r.Between(r.Age(), low, high, high_unit.unit, True, high_op is r.Op.LE)
+            return _AgeRule(rule, marked)
+        bounds = (
+            r.Compare(r.Age(), r.Op.GE, low, low_unit.unit),
+            r.Compare(r.Age(), high_op, high, high_unit.unit),
         )
+        return _AgeRule(r.AllOf(bounds), marked)
+
+    def age_up_to(self, *parts: AnyType) -> _AgeRule:
+        """'from 2 to < 12 years', '18 to ≤ 30 years': the upper bound says if it is in."""
+        low, high = [_number(p) for p in parts if isinstance(p, Token) and p.type == "NUMBER"]
+        high_op = next(p for p in parts if isinstance(p, r.Op))
+        unit = _age_unit(parts)
+        if high_op not in (r.Op.LE, r.Op.LT):
+            raise _Reject("an age range whose upper bound is not an upper bound")
+        if low >= high:
+            raise _Reject("age range with its low bound above its high bound")
+        rule = r.Between(r.Age(), low, high, unit.unit, True, high_op is r.Op.LE)
+        return _AgeRule(rule, unit.marked)
+
+    def age_outside_named(self, _age: Token, *parts: AnyType) -> r.Rule:
+        """'Age < 20 or > 35 years': below the lower bound or above the upper one."""
+        return next(p for p in parts if isinstance(p, r.AnyOf))
+
+    def age_outside(self, *parts: AnyType) -> r.Rule:
+        """Two bounds facing apart, joined by 'or'; a unit stated once is the unit of both."""
+        first_op, second_op = [p for p in parts if isinstance(p, r.Op)]
+        first, second = [_number(p) for p in parts if isinstance(p, Token) and p.type == "NUMBER"]
+        units = {p.unit for p in parts if isinstance(p, _AgeUnit)} or {"years"}
+        if len(units) > 1:
+            raise _Reject("two age bounds in different units")
+        unit = units.pop()
+        if first_op in _DOWNWARD and second_op in _UPWARD:
+            lower, upper = first, second
+        elif first_op in _UPWARD and second_op in _DOWNWARD:
+            lower, upper = second, first
+        else:
+            raise _Reject("two age bounds joined by 'or' that face the same way")
+        if lower > upper:
+            raise _Reject("two age bounds that leave no range between them")
+        return r.AnyOf(
+            (
+                r.Compare(r.Age(), first_op, first, unit),
+                r.Compare(r.Age(), second_op, second, unit),
+            )
+        )
+
+    def age_after_noted(self, rule: r.Rule, *parts: AnyType) -> r.Rule:
+        """'Between the ages of 18 and 65, inclusive'."""
+        return _noted(rule, parts)
 
     def age_compare(self, op: r.Op, number: Token, unit: _AgeUnit | None = None) -> _AgeRule:
         found = unit or _AgeUnit("years", False)
         return _AgeRule(r.Compare(r.Age(), op, _number(number), found.unit), found.marked)
+
+    def age_compare_or_older(self, op: r.Op, number: Token, *parts: AnyType) -> _AgeRule:
+        """'≥ 18 years or older', 'above 18 years old or above': the bound, said twice; 'or
+        older' settles the boundary 'above' leaves open. Any other comparator disagrees."""
+        if op not in (r.Op.GE, r.Op.OVER):
+            raise _Reject("a comparator that 'or older' does not restate")
+        unit = _age_unit(parts)
+        return _AgeRule(r.Compare(r.Age(), r.Op.GE, _number(number), unit.unit), unit.marked)
 
     def age_two_bounds(self, *parts: AnyType) -> _AgeRule:
         """"≥ 12 and < 20 years": a lower bound, then an upper one; a unit stated once, at
@@ -532,8 +609,9 @@ class _ToRule(Transformer[Token, r.Rule]):
         return self.age_between(*parts).rule
 
     def age_at_least(self, number: Token, *parts: AnyType) -> _AgeRule:
+        """'18 years or older' is an age; '10 years or more' only where an age is named."""
         unit = _age_unit(parts)
-        return _AgeRule(r.Compare(r.Age(), r.Op.GE, _number(number), unit.unit), True)
+        return _AgeRule(r.Compare(r.Age(), r.Op.GE, _number(number), unit.unit), unit.marked)
 
     def age_at_most(self, number: Token, *parts: AnyType) -> _AgeRule:
         unit = _age_unit(parts)
@@ -564,8 +642,8 @@ class _ToRule(Transformer[Token, r.Rule]):
         age = next(p for p in parts if isinstance(p, _AgeRule))
         return r.AllOf((sex, _noted(age.rule, parts)))
 
-    def sex_and_age_after(self, sex: r.Rule, age: r.Rule) -> r.Rule:
-        return r.AllOf((sex, age))
+    def sex_and_age_after(self, sex: r.Rule, age: r.Rule, *note: AnyType) -> r.Rule:
+        return r.AllOf((sex, _noted(age, note)))
 
     def age_and_sex(self, *parts: AnyType) -> r.Rule:
         age = next(p for p in parts if isinstance(p, _AgeRule))
@@ -698,10 +776,11 @@ class _ToRule(Transformer[Token, r.Rule]):
             raise _Reject("a lab window that counts back from a later trial event")
         return _with_window(rule, window)
 
-    def at_screening(self, rule: r.Rule, _at: Token) -> r.Rule:
+    def at_screening(self, rule: r.Rule, *_: Token) -> r.Rule:
         return rule  # the moment every lab and score of a criterion is meant for
 
-    def age_at_screening(self, rule: r.Rule, at: Token) -> r.Rule:
+    def age_at_screening(self, rule: r.Rule, *parts: Token) -> r.Rule:
+        at = next(p for p in parts if p.type == "AT_SCREENING")
         if str(at) != "screening":
             raise _Reject("an age at a later trial event")  # an age grows meanwhile
         return rule
@@ -718,6 +797,15 @@ class _ToRule(Transformer[Token, r.Rule]):
 
     def unit(self, item: r.Rule) -> r.Rule:
         return item
+
+
+def _check_methods(analyte_id: str, methods: str) -> None:
+    """Refuse a method the analyte's readings are not taken by (lexicon.ANALYTE_METHODS)."""
+    allowed = ANALYTE_METHODS.get(analyte_id, frozenset())
+    unknown = set(methods.split("|")) - allowed
+    if unknown:
+        name = analytes.ANALYTES[analyte_id].name
+        raise _Reject(f"{name} measured by {', '.join(sorted(unknown))}")
 
 
 def _same_analyte_once(names_and_seps: list[str]) -> tuple[list[str], list[str]]:

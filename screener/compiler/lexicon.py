@@ -9,6 +9,7 @@ other, severe, active, history of) are never fillers.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from functools import cache
 
@@ -36,6 +37,12 @@ FILLERS = (
     "candidates",
     "candidate",
     "individuals",
+    "study participants",
+    "study participant",
+    "study subjects",
+    "study subject",
+    "study patients",
+    "trial participants",
     "persons",
     "people",
     "those",
@@ -77,6 +84,10 @@ FILLERS = (
     "must",
     "should",
     "will",
+    # "must" said otherwise ("Patients had to be aged 18 years or older")
+    "has to be",
+    "have to be",
+    "had to be",
 )
 
 KEYWORDS: dict[str, tuple[str, str]] = {
@@ -191,10 +202,12 @@ KEYWORDS: dict[str, tuple[str, str]] = {
     "years of age": ("YEARS_OLD", "years"),
     "year of age": ("YEARS_OLD", "years"),
     "old": ("OLD", "old"),
-    "or older": ("OR_OLDER", ">="),
+    # "older" says the number is an age; "or more", "or above" may follow a duration too
+    # ("type 2 diabetes, 10 years or more"): items._age_unit tells them apart by value
+    "or older": ("OR_OLDER", "older"),
     "or above": ("OR_OLDER", ">="),
     "and above": ("OR_OLDER", ">="),
-    "and older": ("OR_OLDER", ">="),
+    "and older": ("OR_OLDER", "older"),
     "or more": ("OR_OLDER", ">="),
     "or greater": ("OR_OLDER", ">="),
     "or higher": ("OR_OLDER", ">="),
@@ -213,6 +226,31 @@ KEYWORDS: dict[str, tuple[str, str]] = {
     "man": ("MALE", "male"),
     "male": ("MALE", "male"),
     "males": ("MALE", "male"),
+    # either sex, said as a sex that restricts nothing ("patients of both sexes")
+    **dict.fromkeys(
+        (
+            "both sexes",
+            "both genders",
+            "either sex",
+            "either gender",
+            "all genders",
+            "all sexes",
+            "any gender",
+            "any sex",
+            "regardless of gender",
+            "regardless of sex",
+            "gender unlimited",
+            "unlimited gender",
+            "gender not limited",
+            "gender is not limited",
+            "no gender limit",
+            "no gender limitation",
+            "no gender restriction",
+            "no limitation on gender",
+            "no restriction on gender",
+        ),
+        ("SEX_ANY", "any"),
+    ),
     "life expectancy": ("LIFE_EXPECTANCY", "life_expectancy"),
     "expected survival": ("LIFE_EXPECTANCY", "life_expectancy"),
     "expecting lifetime": ("LIFE_EXPECTANCY", "life_expectancy"),
@@ -536,6 +574,16 @@ KEYWORDS.update(
         "have undergone": ("HISTORY", "history"),
         "had undergone": ("HISTORY", "history"),
         "both inclusive": ("INCLUDING", "including"),
+        "bounds included": ("INCLUDING", "including"),
+        "bounds inclusive": ("INCLUDING", "including"),
+        "limits included": ("INCLUDING", "including"),
+        "limits inclusive": ("INCLUDING", "including"),
+        # "BMI within the range 18 and 30 kg/m2", "in the range of 18.5-30"
+        "within the range": ("BETWEEN", "between"),
+        "within the range of": ("BETWEEN", "between"),
+        "in the range": ("BETWEEN", "between"),
+        "in the range of": ("BETWEEN", "between"),
+        "within a range of": ("BETWEEN", "between"),
         "inclusive of both": ("INCLUDING", "including"),
         "including critical value": ("INCLUDING", "including"),
         "including critical values": ("INCLUDING", "including"),
@@ -718,6 +766,64 @@ _ANCHOR_PHRASES: dict[str, tuple[str, ...]] = {
 KEYWORDS.update(
     {phrase: ("ANCHOR", event) for event, phrases in _ANCHOR_PHRASES.items() for phrase in phrases}
 )
+# The moment of consent, as registry text names it ("at the time of obtaining informed
+# consent", "at written informed consent", "at ICF signature"): a patient consents at
+# screening, so an age then is the age now. The phrases are many, so they are patterns, not
+# entries: tokens.py reads CONSENT_MOMENT as "at screening" and CONSENT_ACT as the anchor
+# "screening" ("within 28 days prior to obtaining informed consent"); classify.py reads both
+# as a date, not an administrative step.
+CONSENT_ACTS = (
+    "signing",
+    "signing of",
+    "signature of",
+    "obtaining",
+    "obtaining of",
+    "obtainment of",
+    "giving",
+    "providing",
+)
+CONSENT_DOCUMENTS = (
+    "informed consent",
+    "informed consent form",
+    "informed consent document",
+    "consent",
+    "consent form",
+    "icf",
+)
+CONSENT_MOMENT_OPENERS = ("at", "at the time of", "at time of", "at the moment of", "upon", "when")
+CONSENT_DOCUMENT_AFTERS = (
+    "signature",
+    "signing",
+    "obtained",
+    "obtaining",
+    "is obtained",
+    "is signed",
+)
+
+
+def _alternatives(phrases: tuple[str, ...]) -> str:
+    """A group matching any of the phrases, longest first, any run of spaces between words."""
+    ordered = sorted(phrases, key=len, reverse=True)
+    return "(?:" + "|".join(r"\s+".join(map(re.escape, p.split())) for p in ordered) + ")"
+
+
+_END = r"(?![A-Za-z0-9])"
+_CONSENT_DOCUMENT = (
+    rf"(?:the\s+)?(?:written\s+)?{_alternatives(CONSENT_DOCUMENTS)}{_END}(?:\s*\(icf\))?"
+)
+CONSENT_ACT = re.compile(
+    rf"(?:the\s+)?{_alternatives(CONSENT_ACTS)}\s+{_CONSENT_DOCUMENT}", re.IGNORECASE
+)
+"""'signing the informed consent form', 'the obtaining of written informed consent'."""
+CONSENT_MOMENT = re.compile(
+    rf"{_alternatives(CONSENT_MOMENT_OPENERS)}\s+(?:(?:the\s+)?{_alternatives(CONSENT_ACTS)}\s+)?"
+    rf"{_CONSENT_DOCUMENT}(?:\s+{_alternatives(CONSENT_DOCUMENT_AFTERS)}{_END})?"
+    rf"|at\s+the\s+time\s+{_CONSENT_DOCUMENT}\s+(?:is\s+)?(?:obtained|signed){_END}",
+    re.IGNORECASE,
+)
+"""'at the time of obtaining informed consent', 'at ICF signature', 'at written informed
+consent', 'at the time consent is obtained': the moment of consent as the moment of a value."""
+
 # "at screening", "at baseline": the moment every lab and age of a criterion is meant
 # for anyway (the engine uses the latest value within its horizon).
 KEYWORDS.update(
@@ -790,6 +896,62 @@ ORGANS = {
     "heart": "heart",
     "cardiac": "heart",
 }
+
+# How a value was measured, named after its threshold ("LVEF ≥ 50% (by ECHO or MUGA)",
+# "CrCl ≥ 60 mL/min (Cockcroft-Gault)") or before its name ("calculated creatinine
+# clearance"): the usual ways to measure that analyte, which the patient's readings come
+# from already, so the method adds no condition (tokens._method_note; items.lab_by_method).
+# Any other method, or a method of another analyte, leaves the text to a person.
+METHOD_NAMES: dict[str, tuple[str, ...]] = {
+    "echo": (
+        "echo",
+        "echocardiogram",
+        "echocardiograms",
+        "echocardiography",
+        "transthoracic echocardiogram",
+        "transthoracic echocardiography",
+        "tte",
+        "cardiac echo",
+        "cardiac ultrasound",
+    ),
+    "muga": (
+        "muga",
+        "muga scan",
+        "multigated acquisition scan",
+        "multi-gated acquisition scan",
+        "multiple gated acquisition scan",
+        "multigated acquisition (muga) scan",
+        "radionuclide ventriculography",
+    ),
+    "cardiac_mri": ("cardiac mri", "cardiac magnetic resonance", "cmr", "mri"),
+    "cockcroft_gault": ("cockcroft-gault", "cockcroft gault", "cockroft-gault", "cockroft gault"),
+    "urine_collection": ("24-hour urine collection", "24 hour urine collection", "24-h urine"),
+    "calculated": ("calculation", "calculated"),
+    "measured": ("measurement", "measured"),
+    "estimated": ("estimation", "estimated"),
+}
+ANALYTE_METHODS: dict[str, frozenset[str]] = {
+    "lvef": frozenset({"echo", "muga", "cardiac_mri"}),
+    "egfr": frozenset({"calculated", "estimated"}),  # an eGFR is calculated; never "measured"
+}
+"""The methods each analyte's readings are taken by; no other analyte takes a method. A
+creatinine clearance takes none: its readings may be measured (24-h urine, 2164-2) or
+calculated (Cockcroft-Gault, 35591-7), so naming one narrows it (tests/test_lab_phrasing.py)."""
+# Participles that open a method note: "(assessed by MUGA or ECHO)", ", calculated by the
+# Cockcroft-Gault formula"
+METHOD_VERBS = (
+    "assessed",
+    "measured",
+    "determined",
+    "evaluated",
+    "calculated",
+    "estimated",
+    "obtained",
+    "documented",
+)
+METHOD_NOUNS = ("formula", "equation", "method", "calculation", "scan")
+# Words before an analyte's name that say how it was measured ("calculated creatinine clearance")
+METHOD_PREFIXES = {"calculated": "calculated", "estimated": "estimated", "measured": "measured"}
 
 # Blood pressure as one reading of two values ("BP ≥ 150/90 mmHg"): the grammar accepts it
 # only before a comparator and a systolic/diastolic pair (items.pressure_pair).

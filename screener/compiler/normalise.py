@@ -52,6 +52,8 @@ _LONE_MICRO = re.compile(r"(?<=/)\s*μ\s+(L|l|g|mol)\b")
 _STRAY_NUMBER = re.compile(
     r"^\d{1,2}(?:[.)]\s*|\s+)(?=[A-Z][a-z]+\b)(?!(?:Years?|Months?|Weeks?|Days?|Hours?)\b)"
 )
+# "age18", "over18": an age word run into its number
+_GLUED_AGE = re.compile(r"\b(age[sd]?|over|under|above|below)(?=\d)", re.IGNORECASE)
 # "0 to1", "0to 1": the "to" of a range run into one of its numbers
 _RANGE_TO = re.compile(r"(?<=\d)\s*to\s*(?=\d)", re.IGNORECASE)
 _TWO_CHAR_COMPARATORS = (
@@ -91,5 +93,6 @@ def normalise(text: str) -> str:
     text = _LONE_MICRO.sub(r"μ\1", text)
     text = _SPACES.sub(" ", text).strip()
     text = _RANGE_TO.sub(" to ", text)
+    text = _GLUED_AGE.sub(r"\1 ", text)
     text = _STRAY_NUMBER.sub("", text)
     return text.rstrip(" .;,")

@@ -23,6 +23,7 @@ rules combine, without guessing:
 
 from __future__ import annotations
 
+import itertools
 import re
 from dataclasses import dataclass
 
@@ -34,6 +35,10 @@ from screener.compiler.headings import HIGH_PRESSURE, defined_heading, states
 from screener.compiler.items import Unaccounted, parse_item, restates, with_mode
 
 _SEPARATORS = {"COMMA", "SEMI", "AND", "OR", "ANDOR", "NOR"}
+_CONJUNCTIONS = {"AND", "OR", "ANDOR"}
+# the words between two pieces of a list that open the second with "with" (", with", ", or with")
+_WITH = re.compile(r"^[\s,;]*(?:(?:and|or|and/or)\s+)?with\b", re.IGNORECASE)
+_CONJUNCTION_WORD = re.compile(r"\b(?:and|or)\b|&", re.IGNORECASE)
 _NEGATIONS = {"NO", "NOT", "WITHOUT", "NEITHER"}
 _SUSPECTED = r.ConditionMode.PRESENT_OR_SUSPECTED
 _RESTRICTS_LIST = re.compile(
@@ -93,6 +98,13 @@ class Builder:
         if not tokens:
             return self.review(tokens, "no words the grammar knows")
         tokens = _without_label(tokens)
+        if self.root is None:
+            joined = self.joined_to_neighbours(tokens)
+            if joined is None:
+                return self.review(tokens, "a conjunction that joins the next or last criterion")
+            tokens = joined
+        if not tokens:
+            return self.review(tokens, "no words the grammar knows")
         whole = parse_item(tokens, self.default_conjunction, whole=self.root is None)
         if self.root is None:
             self.root = tokens
@@ -106,6 +118,25 @@ class Builder:
         if len(pieces) == 1:
             return self.build_unit(tokens, whole.reason)
         return self.build_list(tokens, pieces, separators)
+
+    def joined_to_neighbours(self, tokens: list[Token]) -> list[Token] | None:
+        """A criterion opening or ending with a conjunction ("ANC ≥ 1.5 × 10^9/L AND") is joined
+        to the criterion before or after it. The section joins its criteria the same way
+        (inclusions all required, "and"; exclusions any one, "or"): that conjunction is
+        dropped. The other one joins two criteria into one: None (review)."""
+        own = {"and": {"AND"}, "or": {"OR", "ANDOR"}}[self.default_conjunction]
+        # only a conjunction the text opens or ends with ("Known and untreated X" opens with a
+        # dropped filler, not with "and")
+        first = tokens[0].type in _CONJUNCTIONS and (tokens[0].start_pos or 0) == 0
+        last = (
+            len(tokens) > first
+            and tokens[-1].type in _CONJUNCTIONS
+            and not self.text[tokens[-1].end_pos or len(self.text) :].strip(" .,;:")
+        )
+        ends = [t for t, at_end in ((tokens[0], first), (tokens[-1], last)) if at_end]
+        if any(t.type not in own for t in ends):
+            return None
+        return tokens[int(first) : len(tokens) - int(last)]
 
     def build_unit(self, tokens: list[Token], reason: str) -> r.Rule:
         """A span without top-level separators that did not parse whole."""
@@ -252,6 +283,8 @@ class Builder:
                 return scoped
         if _inner_scope_reaches_on(groups):
             return self.review(tokens, "'history of' or 'no' inside a list may reach on")
+        if self.with_modifier(groups, separators):
+            return self.review(tokens, "a part that reads as a modifier of its neighbour")
         checked = self.checked_rules(tokens, groups)
         if isinstance(checked, r.Review):
             return checked
@@ -272,6 +305,25 @@ class Builder:
             wide = r.AllOf((self.levels(tokens, [*rules[:-1], head], separators), tail))
             return r.Readings((local, wide))  # the closing restriction: last item, or all?
         return self.levels(tokens, rules, separators)
+
+    def with_modifier(self, groups: list[list[Token]], separators: list[Separator]) -> bool:
+        """Whether one piece of a list, not the first, opens with the filler 'with'
+        ("Hypertension, with stroke"; "Coagulation dysfunction (INR > 1.5), with bleeding
+        tendency or thrombolysis") in a list joined by 'or': it may go on describing the piece
+        before it (both at once) rather than name an alternative. An inclusion's list of
+        requirements reads the same either way; several pieces opening with 'with' are
+        parallel items ("on steroids, with uncontrolled diabetes, or with ...")."""
+        gaps = [
+            self.text[earlier[-1].end_pos or 0 : later[0].start_pos or 0]
+            for earlier, later in itertools.pairwise(groups)
+            if earlier and later
+        ]
+        opened = [gap for gap in gaps if _WITH.search(gap)]
+        joined_by_or = self.default_conjunction == "or" or any(
+            s.conjunction == "or" for s in separators
+        )
+        # "A or with B" names an item; so do parallel items ("on X, with Y, or with Z")
+        return len(opened) == 1 and not _CONJUNCTION_WORD.search(opened[0]) and joined_by_or
 
     def checked_rules(
         self, tokens: list[Token], groups: list[list[Token]]
@@ -588,8 +640,10 @@ class Builder:
                 or (isinstance(leaf, r.Compare | r.Between) and isinstance(leaf.subject, r.Age))
                 for leaf in r.leaves(prefix)
             ):
-                if _RESTRICTS_LIST.search(self.span_text(rest)):
-                    return None
+                if _RESTRICTS_LIST.search(self.span_text(rest)) or _notes_the_bound(rest):
+                    return None  # "Age > 18 years (inclusive)": a note on the bound, not more
+                if _sex_and_more(prefix) and any(t.type in _SEXES for t in rest):
+                    return None  # "Male aged 2-20 years Female aged 2-11 years": each sex its own
                 if (
                     self.default_conjunction == "and"
                     and _sex_only(prefix)
@@ -638,6 +692,7 @@ class Builder:
                 if after and (
                     after[0].type in _AFTER_AGE_BLOCKERS
                     or str(after[0]).lower() in _AGE_EVENT_WORDS
+                    or _notes_the_bound(after)
                 ):
                     return None
                 around = self.span_text(before) + " " + self.span_text(after)
@@ -658,6 +713,21 @@ _SUBJECT_NOUN_END = re.compile(
     r"|outpatients?|inpatients?)\s*\(?\s*$",
     re.IGNORECASE,
 )
+_SEXES = {"FEMALE", "MALE", "SEX_ANY"}
+
+
+def _sex_and_more(rule: r.Rule) -> bool:
+    """Whether a rule names a sex and something else ('male and age in [2, 20] years')."""
+    return not _sex_only(rule) and any(isinstance(leaf, r.Sex) for leaf in r.leaves(rule))
+
+
+def _notes_the_bound(tokens: list[Token]) -> bool:
+    """Whether the tokens open with a note on the bound before them ('inclusive', '(inclusive)',
+    'or older')."""
+    types = [t.type for t in tokens[:2]]
+    return types[0] in ("INCLUDING", "OR_OLDER", "OR_YOUNGER") or types == ["LPAR", "INCLUDING"]
+
+
 def _inner_scope_reaches_on(groups: list[list[Token]]) -> bool:
     """'A, history of B or C': a scope word opening an inner item may reach the items after
     it (history of C too), unless each of those carries a scope word of its own."""
@@ -961,6 +1031,20 @@ _LABEL_WORDS = {
     "status",
     "liver",
     "kidney",
+    # the test that gives the value ("Cardiac ultrasound: LVEF ≥ 50%", "ECG: QTcF ≤ 470 ms")
+    "ultrasound",
+    "echo",
+    "echocardiogram",
+    "echocardiography",
+    "muga",
+    "ecg",
+    "electrocardiogram",
+    "cbc",
+    "hemogram",
+    "haemogram",
+    "assessment",
+    "evaluation",
+    "examination",
 }
 
 

@@ -9,13 +9,25 @@ with an unknown word cannot be compiled whole, so nothing is silently skipped.
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from functools import cache
 from typing import Any
 
 from lark import Token
 
 from screener import concepts, units
-from screener.compiler.lexicon import PERFORMANCE_SCALES, Entry, entries, generated_entries
+from screener.compiler.lexicon import (
+    CONSENT_ACT,
+    CONSENT_MOMENT,
+    METHOD_NAMES,
+    METHOD_NOUNS,
+    METHOD_PREFIXES,
+    METHOD_VERBS,
+    PERFORMANCE_SCALES,
+    Entry,
+    entries,
+    generated_entries,
+)
 
 NUMBER_WORDS = {
     "one": "1",
@@ -411,6 +423,104 @@ def _spelled_unit(text: str, pos: int) -> tuple[str, int] | None:
     return (canonical, match.end()) if canonical else None
 
 
+def _words_pattern(phrases: Iterable[str]) -> str:
+    ordered = sorted(phrases, key=len, reverse=True)
+    return (
+        "(?:"
+        + "|".join(r"[\s-]+".join(map(re.escape, re.split(r"[\s-]+", p))) for p in ordered)
+        + ")"
+    )
+
+
+_METHOD_NAME = _words_pattern(name for names in METHOD_NAMES.values() for name in names)
+_METHOD_ITEM = (
+    r"(?:(?:by|on|per|via|using|with|according\s+to)\s+)?(?:the\s+|an?\s+)?"
+    rf"{_METHOD_NAME}(?:\s+{_words_pattern(METHOD_NOUNS)})?(?![\w-])"
+)
+_METHOD_LIST = (
+    rf"(?P<list>{_METHOD_ITEM}(?:\s*(?:,\s*(?:and/or\s+|and\s+|or\s+)?|and/or\s+|or\s+|/)\s*"
+    rf"{_METHOD_ITEM})*)"
+)
+_METHOD_VERB = rf"(?:as\s+)?(?:{_words_pattern(METHOD_VERBS)}\s+)?"
+_METHOD_NOTES = (
+    re.compile(rf"\(\s*{_METHOD_VERB}{_METHOD_LIST}\s*\)", re.IGNORECASE),
+    re.compile(
+        rf"(?:,\s*)?{_METHOD_VERB}(?=(?:by|on|per|via|using|according\s+to)\s){_METHOD_LIST}",
+        re.IGNORECASE,
+    ),
+)
+_METHOD_NAME_IN_LIST = re.compile(rf"(?<![\w-]){_METHOD_NAME}(?![\w-])", re.IGNORECASE)
+_METHOD_IDS = {
+    re.sub(r"[\s-]+", " ", name): method for method, names in METHOD_NAMES.items() for name in names
+}
+
+
+def _method_note(text: str, pos: int, before: Token | None) -> tuple[str, int] | None:
+    """How the threshold just stated was measured ('(assessed by MUGA or ECHO)', 'by
+    echocardiogram', ', calculated by the Cockcroft-Gault formula'): the methods, '|'-joined
+    in order, and the end. Read only right after a quantity, or in brackets after a name
+    ("creatinine clearance (as estimated by Cockcroft-Gault) ≥ 60 mL/min")."""
+    if before is None or before.type not in ("UNIT", "NUMBER", "ANALYTE"):
+        return None
+    note = _METHOD_NOTES[0].match(text, pos)
+    if note is None and before.type != "ANALYTE":  # after a name, only in brackets
+        note = _METHOD_NOTES[1].match(text, pos)
+    if note is None:
+        return None
+    names = _METHOD_NAME_IN_LIST.findall(note.group("list"))
+    methods = [_METHOD_IDS[re.sub(r"[\s-]+", " ", name.lower())] for name in names]
+    return "|".join(dict.fromkeys(methods)), note.end()
+
+
+def _method_prefixes(tokens: list[Token]) -> list[Token]:
+    """'calculated creatinine clearance', 'measured or calculated CrCl': one METHOD token
+    before the analyte (items.analyte_ref checks that the analyte is measured that way)."""
+    result: list[Token] = []
+    for index, token in enumerate(tokens):
+        following = tokens[index + 1] if index + 1 < len(tokens) else None
+        word = str(token).lower() if token.type == "WORD" else ""
+        if word in METHOD_PREFIXES and following is not None and following.type == "ANALYTE":
+            method = METHOD_PREFIXES[word]
+            if (
+                len(result) >= 2
+                and result[-1].type in ("OR", "ANDOR")
+                and result[-2].type == "METHOD"
+            ):  # "measured or calculated"
+                result.pop()
+                method = f"{result.pop()}|{method}"
+                token = Token("METHOD", method, start_pos=tokens[index - 2].start_pos)
+                result.append(token)
+                continue
+            result.append(Token("METHOD", method, start_pos=token.start_pos))
+            continue
+        if (
+            word in METHOD_PREFIXES
+            and following is not None
+            and following.type in ("OR", "ANDOR")
+            and index + 3 < len(tokens)
+            and str(tokens[index + 2]).lower() in METHOD_PREFIXES
+            and tokens[index + 3].type == "ANALYTE"
+        ):
+            result.append(Token("METHOD", METHOD_PREFIXES[word], start_pos=token.start_pos))
+            continue
+        result.append(token)
+    return result
+
+
+def _consent_moment(text: str, pos: int) -> tuple[str, str, int] | None:
+    """'at the time of obtaining informed consent' (the moment of screening) or 'signing the
+    ICF' (the screening date a window counts back from) at `pos`: type, value, end."""
+    if text[pos].lower() not in "asuwgpto" or (pos and text[pos - 1].isalnum()):
+        return None
+    moment = CONSENT_MOMENT.match(text, pos)
+    if moment:
+        return "AT_SCREENING", "screening", moment.end()
+    act = CONSENT_ACT.match(text, pos)
+    if act:
+        return "ANCHOR", "screening", act.end()
+    return None
+
+
 def tokenize(text: str) -> list[Token]:
     """Tokens of one normalised criterion; fillers are dropped."""
     insensitive, sensitive, table = _phrase_patterns()
@@ -446,6 +556,16 @@ def tokenize(text: str) -> list[Token]:
             if unit:
                 add("UNIT", unit[0], pos)
                 pos = unit[1]
+            continue
+        method = _method_note(text, pos, tokens[-1] if tokens else None)
+        if method is not None:
+            add("METHOD", method[0], pos)
+            pos = method[1]
+            continue
+        moment = _consent_moment(text, pos)
+        if moment is not None:
+            add(*moment[:2], pos)
+            pos = moment[2]
             continue
         bare = _BARE_ULN.match(text, pos) if tokens and tokens[-1].type in _COMPARATORS else None
         if bare:
@@ -1008,6 +1128,39 @@ def _after_test(tokens: list[Token], index: int, result: list[Token]) -> int:
     return end + found[1]
 
 
+def _closing_notes(tokens: list[Token]) -> list[Token]:
+    """Notes that close a criterion without their punctuation: '(at screening)' as 'at
+    screening', and a comma before a closing 'inclusive' or moment dropped ('aged 18-65
+    years, inclusive, at the time of signing informed consent'). A note followed by more
+    words keeps its punctuation."""
+    folded: list[Token] = []
+    index = 0
+    while index < len(tokens):
+        window = [t.type for t in tokens[index : index + 3]]
+        if window == ["LPAR", "AT_SCREENING", "RPAR"]:
+            moment = tokens[index + 1]
+            folded.append(Token(moment.type, moment.value, start_pos=tokens[index].start_pos))
+            index += 3
+            continue
+        folded.append(tokens[index])
+        index += 1
+    result: list[Token] = []
+    for index, token in enumerate(folded):
+        rest = [t.type for t in folded[index + 1 :]]
+        if token.type == "COMMA" and rest in _CLOSING_NOTES:
+            continue
+        result.append(token)
+    return result
+
+
+_CLOSING_NOTES = (
+    ["INCLUDING"],
+    ["AT_SCREENING"],
+    ["INCLUDING", "AT_SCREENING"],
+    ["INCLUDING", "COMMA", "AT_SCREENING"],
+)
+
+
 def _with_ends(tokens: list[Token], text: str) -> list[Token]:
     """Each token ends where the next begins (trailing spaces trimmed): spans keep fillers.
 
@@ -1021,7 +1174,11 @@ def _with_ends(tokens: list[Token], text: str) -> list[Token]:
             _alternative_quantities(
                 _contextual_letters(
                     _contextual_lactation(
-                        _merged_scales(_restatements(_test_results(tokens)))
+                        _merged_scales(
+                            _restatements(
+                                _test_results(_closing_notes(_method_prefixes(tokens)))
+                            )
+                        )
                     )
                 )
             )
