@@ -74,6 +74,7 @@ __all__ = [
     "ancestors",
     "by_phrase",
     "code_concepts",
+    "denied_classes",
     "descendants",
     "drug_class_by_phrase",
     "drug_class_phrases",
@@ -386,6 +387,7 @@ class Vocabulary:
         self._class_ancestors = self._hierarchy(
             "drug_classes", [(d.id, d.broader) for d in drug_classes], "drug class"
         )
+        self._class_descendants = _inverse(self._class_ancestors)
         self._check_drug_classes(drug_classes)
 
         # Every concept's codes: its own and its curated descendants' (a generated one's
@@ -754,15 +756,48 @@ class Vocabulary:
             named = self.drug_class_by_phrase(name)
             if named is not None:
                 found.add(named.id)
-        if drug_class:
-            key = normalize_phrase(drug_class)
-            by_id = self.drug_classes.get(key.replace(" ", "_"))
-            recorded = by_id or self.drug_class_by_phrase(key)
-            if recorded is not None:
-                found.add(recorded.id)
+        recorded = self._recorded_class(drug_class)
+        if recorded is not None:
+            found.add(recorded)
         for class_id in list(found):
             found |= self._class_ancestors[class_id]
         return found
+
+    def denied_classes(
+        self, name: str | None, drug_class: str | None = None, atc_code: str | None = None
+    ) -> set[str]:
+        """The drug classes a medication entry recorded `absent` rules out.
+
+        Only a class named as a whole is ruled out, with its narrower classes: by a phrase or
+        id of the class, or by an ATC code that holds every code of the class. A member drug
+        recorded not taken ("adalimumab: absent") says nothing of the other members, so it
+        rules out no class but its own single-agent class, if it has one ("no TNF inhibitors"
+        rules out the TNF inhibitors and not the immunosuppressants they belong to).
+        """
+        named: set[str] = set()
+        atc = "".join(atc_code.split()).upper() if atc_code else ""
+        if atc and _ATC.fullmatch(atc):
+            named |= {
+                d.id
+                for d in self.drug_classes.values()
+                if d.atc and all(code.startswith(atc) for code in d.atc)
+            }
+        elif name:
+            by_name = self.drug_class_by_phrase(name)
+            if by_name is not None:
+                named.add(by_name.id)
+        recorded = self._recorded_class(drug_class)
+        if recorded is not None:
+            named.add(recorded)
+        return named.union(*(self._class_descendants[class_id] for class_id in named))
+
+    def _recorded_class(self, drug_class: str | None) -> str | None:
+        """The class a recorded `drug_class` field names, by id or phrase."""
+        if not drug_class:
+            return None
+        key = normalize_phrase(drug_class)
+        recorded = self.drug_classes.get(key.replace(" ", "_")) or self.drug_class_by_phrase(key)
+        return recorded.id if recorded is not None else None
 
 
 def _status(entry: EntryLike) -> str:
@@ -1023,3 +1058,4 @@ is_history_code = VOCABULARY.is_history_code
 entry_concepts = VOCABULARY.entry_concepts
 match = VOCABULARY.match
 medication_classes = VOCABULARY.medication_classes
+denied_classes = VOCABULARY.denied_classes

@@ -226,3 +226,52 @@ def test_a_combination_product_meets_both_classes_of_a_list() -> None:
     on_janumet = patient(medications=[{"name": "Janumet", "code": "A10BD07"}])
     result = outcome("Currently on DPP-4 inhibitors or metformin", on_janumet, "exclusion")
     assert result.status.value == "met"
+
+
+# ---------------------------------------------------------------- recorded not taken
+
+
+@pytest.mark.parametrize(
+    ("entry", "text"),
+    [
+        ({"name": "adalimumab", "status": "absent"}, "Current use of TNF inhibitors"),
+        ({"code": "L04AB04", "status": "absent"}, "Current use of TNF inhibitors"),
+        ({"name": "tacrolimus", "status": "absent"}, "Currently on immunosuppressant agents"),
+        # a narrower class not taken leaves the broader class open
+        ({"drug_class": "TNF inhibitors", "status": "absent"}, "Currently on immunosuppressants"),
+        ({"code": "L04AB", "status": "absent"}, "Currently on immunosuppressants"),
+        ({"name": "glibenclamide", "status": "absent"}, "Patients on sulfonylureas"),
+    ],
+)
+def test_a_member_recorded_not_taken_leaves_its_class_open(
+    entry: dict[str, str], text: str
+) -> None:
+    assert outcome(text, patient(medications=[entry]), "exclusion").status.value == "unknown"
+
+
+@pytest.mark.parametrize(
+    ("entry", "text"),
+    [
+        ({"drug_class": "TNF inhibitors", "status": "absent"}, "Current use of TNF inhibitors"),
+        ({"name": "TNF inhibitors", "status": "absent"}, "Current use of TNF inhibitors"),
+        ({"code": "L04AB", "status": "absent"}, "Current use of TNF inhibitors"),
+        # a broader class not taken rules out its narrower classes
+        ({"drug_class": "immunosuppressant", "status": "absent"}, "Current use of TNF inhibitors"),
+        ({"code": "L04", "status": "absent"}, "Current use of TNF inhibitors"),
+        # a single-agent class is ruled out by its drug
+        ({"name": "glibenclamide", "status": "absent"}, "Patients on glibenclamide"),
+        ({"code": "A10BB01", "status": "absent"}, "Patients on glibenclamide"),
+    ],
+)
+def test_a_class_recorded_not_taken_is_not_taken(entry: dict[str, str], text: str) -> None:
+    assert outcome(text, patient(medications=[entry]), "exclusion").status.value == "not_met"
+
+
+def test_a_member_not_taken_does_not_hide_another_member_taken() -> None:
+    subject = patient(
+        medications=[
+            {"name": "adalimumab", "status": "absent"},
+            {"name": "infliximab", "start": "2026-01-01"},
+        ]
+    )
+    assert outcome("Current use of TNF inhibitors", subject, "exclusion").status.value == "met"
