@@ -811,6 +811,7 @@ _WIDENING_TYPES = {
     "ANDOR",
     "EITHER",
     "HISTORY",
+    "EVER_OR_NOW",
     "SUSPECTED",
     "PAREN_OR",
     "EG",
