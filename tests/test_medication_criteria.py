@@ -471,3 +471,20 @@ def test_a_single_agent_counts_in_its_class_and_only_itself_in_its_own() -> None
     )
     assert outcome("Currently on rituximab", on_rituximab, "exclusion").status.value == "met"
     assert outcome("Currently on rituximab", on_obinutuzumab, "exclusion").status.value == "unknown"
+
+
+@pytest.mark.parametrize("kind", ["inclusion", "exclusion"])
+@pytest.mark.parametrize(
+    "text",
+    [
+        "LVEF ≥ 50 % for patients receiving anthracyclines",
+        "LVEF ≥ 50 % for patients receiving chemotherapy",
+        "Creatinine ≤ 1.5 mg/dL for patients receiving cyclophosphamide",
+    ],
+)
+def test_a_subgroup_by_the_drugs_it_receives_may_be_a_study_arm(text: str, kind: str) -> None:
+    """'for patients receiving X' after a threshold: X may be the study's treatment, which no
+    patient takes yet; the threshold binds a subgroup a person names."""
+    rule = compile_criterion(text, kind).rule
+    assert not any(isinstance(leaf, r.Medication) for leaf in r.leaves(rule)), rule.render()
+    assert r.has_review(rule)
