@@ -84,6 +84,7 @@ __all__ = [
     "ancestors",
     "by_phrase",
     "code_concepts",
+    "denied_classes",
     "descendants",
     "drug_class_by_phrase",
     "drug_class_phrases",
@@ -421,6 +422,7 @@ class Vocabulary:
         self._class_ancestors = self._hierarchy(
             "drug_classes", [(d.id, d.broader) for d in drug_classes], "drug class"
         )
+        self._class_descendants = _inverse(self._class_ancestors)
         self._check_drug_classes(drug_classes)
         self._procedure_ancestors = self._hierarchy(
             "procedures", [(p.id, p.broader) for p in procedures], "procedure"
@@ -821,12 +823,9 @@ class Vocabulary:
             named = self.drug_class_by_phrase(name)
             if named is not None:
                 found.add(named.id)
-        if drug_class:
-            key = normalize_phrase(drug_class)
-            by_id = self.drug_classes.get(key.replace(" ", "_"))
-            recorded = by_id or self.drug_class_by_phrase(key)
-            if recorded is not None:
-                found.add(recorded.id)
+        recorded = self._recorded_class(drug_class)
+        if recorded is not None:
+            found.add(recorded)
         for class_id in list(found):
             found |= self._class_ancestors[class_id]
         return found
@@ -864,6 +863,42 @@ class Vocabulary:
             raise KeyError(f"unknown procedure {procedure_id!r}")
         targets = {procedure_id} | self._procedure_ancestors[procedure_id]
         return bool(self._procedure_denotes(name, code) & targets)
+
+    def denied_classes(
+        self, name: str | None, drug_class: str | None = None, atc_code: str | None = None
+    ) -> set[str]:
+        """The drug classes a medication entry recorded `absent` rules out.
+
+        Only a class named as a whole is ruled out, with its narrower classes: by a phrase or
+        id of the class, or by an ATC code that holds every code of the class. A member drug
+        recorded not taken ("adalimumab: absent") says nothing of the other members, so it
+        rules out no class but its own single-agent class, if it has one ("no TNF inhibitors"
+        rules out the TNF inhibitors and not the immunosuppressants they belong to).
+        """
+        named: set[str] = set()
+        atc = "".join(atc_code.split()).upper() if atc_code else ""
+        if atc and _ATC.fullmatch(atc):
+            named |= {
+                d.id
+                for d in self.drug_classes.values()
+                if d.atc and all(code.startswith(atc) for code in d.atc)
+            }
+        elif name:
+            by_name = self.drug_class_by_phrase(name)
+            if by_name is not None:
+                named.add(by_name.id)
+        recorded = self._recorded_class(drug_class)
+        if recorded is not None:
+            named.add(recorded)
+        return named.union(*(self._class_descendants[class_id] for class_id in named))
+
+    def _recorded_class(self, drug_class: str | None) -> str | None:
+        """The class a recorded `drug_class` field names, by id or phrase."""
+        if not drug_class:
+            return None
+        key = normalize_phrase(drug_class)
+        recorded = self.drug_classes.get(key.replace(" ", "_")) or self.drug_class_by_phrase(key)
+        return recorded.id if recorded is not None else None
 
 
 def _status(entry: EntryLike) -> str:
@@ -1165,3 +1200,4 @@ procedure_phrases = VOCABULARY.procedure_phrases
 procedure_kinds = VOCABULARY.procedure_kinds
 procedure_broader = VOCABULARY.procedure_broader
 procedure_ruled_out = VOCABULARY.procedure_ruled_out
+denied_classes = VOCABULARY.denied_classes

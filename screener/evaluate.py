@@ -565,11 +565,15 @@ def _medication_now(rule: r.Medication, facts: PatientFacts) -> Outcome:
     label = rule.drug_class.replace("_", " ")
     denied = False
     for entry in facts.patient.medications:
-        classes = concepts.medication_classes(entry.name, entry.drug_class, entry.code)
-        if rule.drug_class not in classes or not facts.counts(entry.start):
+        if not facts.counts(entry.start):
             continue
         if entry.status == "absent":
-            denied = denied or not rule.ever  # "not taken" does not say "never taken"
+            # "not taken" does not say "never taken"; a member not taken leaves the others
+            ruled_out = concepts.denied_classes(entry.name, entry.drug_class, entry.code)
+            denied = denied or (not rule.ever and rule.drug_class in ruled_out)
+            continue
+        classes = concepts.medication_classes(entry.name, entry.drug_class, entry.code)
+        if rule.drug_class not in classes:
             continue
         end = entry.end.date() if isinstance(entry.end, dt.datetime) else entry.end
         if end is None or end >= cutoff:

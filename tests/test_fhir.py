@@ -550,11 +550,21 @@ def test_an_ended_medication_without_end_date_is_left_out(tmp_path: Path) -> Non
     assert any("ended on a date not recorded" in note for note in subject.notes)
 
 
-@pytest.mark.parametrize(("status", "expected"), [("active", "met"), ("not-taken", "not_met")])
+@pytest.mark.parametrize(
+    ("status", "code", "expected"),
+    [
+        ("active", "J05AF10", "met"),
+        # entecavir not taken leaves the other antivirals open; the whole group J05 not taken
+        # rules them out
+        ("not-taken", "J05AF10", "unknown"),
+        ("not-taken", "J05", "not_met"),
+    ],
+)
 def test_medication_statement_decides_a_drug_class(
-    tmp_path: Path, status: str, expected: str
+    tmp_path: Path, status: str, code: str, expected: str
 ) -> None:
     statement = medication("MedicationStatement", status, effectiveDateTime="2026-01-01")
+    statement["medicationCodeableConcept"]["coding"][0]["code"] = code
     subject = load(tmp_path, bundle(statement))
     result = evaluate(parse_rule("medication(antiviral)"), PatientFacts(subject, ON))
     assert result.status == expected, result.reason

@@ -7,6 +7,8 @@ must agree for every member named here (the codes are those of the WHO ATC/DDD I
 from __future__ import annotations
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from screener import concepts
 from screener import rules as r
@@ -53,6 +55,23 @@ MEMBERS_BY_CODE = [
     ("adalimumab", "L04AB04", "tnf_inhibitor"),
     ("blinatumomab", "L01FX07", "blinatumomab"),
     ("venetoclax", "L01XX52", "venetoclax"),
+    # narrower classes and single agents named by criteria
+    ("acenocoumarol", "B01AA07", "vitamin_k_antagonist"),
+    ("warfarin", "B01AA03", "warfarin"),
+    ("doxorubicin", "L01DB01", "anthracycline"),
+    ("idarubicin", "L01DB06", "anthracycline"),
+    ("cyclophosphamide", "L01AA01", "cyclophosphamide"),
+    ("azacitidine", "L01BC07", "azacitidine"),
+    ("docetaxel", "L01CD02", "docetaxel"),
+    ("rituximab", "L01FA01", "rituximab"),
+    ("trametinib", "L01EE01", "trametinib"),
+    ("vedolizumab", "L04AG05", "vedolizumab"),
+    ("oseltamivir", "J05AH02", "oseltamivir"),
+    ("telithromycin", "J01FA15", "telithromycin"),
+    ("sulfasalazine", "A07EC01", "sulfasalazine"),
+    ("botulinum toxin type A", "M03AX01", "botulinum_toxin"),
+    ("hydroxychloroquine", "P01BA02", "antimalarial"),
+    ("mefloquine", "P01BC02", "antimalarial"),
 ]
 
 
@@ -103,6 +122,14 @@ def test_combination_and_shared_codes_count_in_each_class(code: str, class_id: s
         ("ezetimibe", "C10AX09", "statin"),
         ("repaglinide", "A10BX02", "sulfonylurea"),
         ("everolimus", "L01EG02", "egfr_tki"),
+        ("mitoxantrone", "L01DB07", "anthracycline"),  # an anthracenedione in L01DB
+        ("pixantrone", "L01DB11", "anthracycline"),
+        ("heparin", "B01AB01", "vitamin_k_antagonist"),
+        ("obinutuzumab", "L01FA03", "rituximab"),  # the class, not the agent
+        ("zanamivir", "J05AH01", "oseltamivir"),
+        ("atovaquone", "P01AX06", "antimalarial"),  # alone, an antiprotozoal outside P01B
+        ("doxycycline", "J01AA02", "antimalarial"),
+        ("methotrexate", "L04AX03", "cyclophosphamide"),
     ],
 )
 def test_neighbours_of_a_class_stay_outside_it(name: str, code: str, class_id: str) -> None:
@@ -188,6 +215,97 @@ def test_a_class_cites_the_atc_groups_it_holds(class_id: str) -> None:
             "exclusion",
             "condition(hepatitis_b) and medication(antiviral)",
         ),
+        # prior or concurrent: any use before screening, current use included
+        (
+            "Prior or concurrent cyclophosphamide therapy",
+            "exclusion",
+            "medication(cyclophosphamide, ever)",
+        ),
+        ("Current or previous use of steroids", "exclusion", "medication(steroid, ever)"),
+        ("Previous or ongoing chemotherapy", "exclusion", "medication(chemotherapy, ever)"),
+        (
+            "Prior or current use of NSAIDs within 2 weeks",
+            "exclusion",
+            "medication(nsaid, within 2 weeks)",
+        ),
+        ("No prior or concurrent chemotherapy", "inclusion", "not medication(chemotherapy, ever)"),
+        # verbs of use and windows
+        (
+            "Patients who were treated with oseltamivir in the previous 6 months",
+            "exclusion",
+            "medication(oseltamivir, within 6 months)",
+        ),
+        (
+            "Treatment with an anti TNF in the last 4 weeks.",
+            "exclusion",
+            "medication(tnf_inhibitor, within 4 weeks)",
+        ),
+        (
+            "Receipt of antibiotics within 7 days prior to enrollment",
+            "exclusion",
+            "medication(antibacterial, within 7 days before enrolment)",
+        ),
+        (
+            "Rituximab within 26 weeks prior to enrollment.",
+            "exclusion",
+            "medication(rituximab, within 26 weeks before enrolment)",
+        ),
+        (
+            "Botulinum toxin treatment within 12 weeks of study enrollment",
+            "exclusion",
+            "medication(botulinum_toxin, within 12 weeks before enrolment)",
+        ),
+        (
+            "Antimalarials taken within the last 2 weeks",
+            "exclusion",
+            "medication(antimalarial, within 2 weeks)",
+        ),
+        (
+            "Chemotherapy administered within 4 weeks prior to randomization",
+            "exclusion",
+            "medication(chemotherapy, within 4 weeks before randomisation)",
+        ),
+        (
+            "Patients who have used steroids within 2 weeks",
+            "exclusion",
+            "medication(steroid, within 2 weeks)",
+        ),
+        (
+            "Have received prior chemotherapy within 4 weeks",
+            "exclusion",
+            "medication(chemotherapy, within 4 weeks)",
+        ),
+        ("Currently using insulin", "exclusion", "medication(insulin)"),
+        ("Any prior treatment with anthracyclines", "exclusion", "medication(anthracycline, ever)"),
+        (
+            "have received prior treatment with vedolizumab.",
+            "exclusion",
+            "medication(vedolizumab, ever)",
+        ),
+        ("Previously treated with chemotherapy", "exclusion", "medication(chemotherapy, ever)"),
+        # a class restated in parentheses
+        (
+            "Patients who have previously received any epidermal growth factor receptor "
+            "tyrosine kinase inhibitor (EGFR-TKI) therapy.",
+            "exclusion",
+            "medication(egfr_tki, ever)",
+        ),
+        (
+            "Current use of nonsteroidal anti-inflammatory drugs (NSAIDs)",
+            "exclusion",
+            "medication(nsaid)",
+        ),
+        # "A or other B" is A or B, whatever "other" leaves out of B
+        (
+            "Concurrent use of warfarin or another vitamin K antagonist",
+            "exclusion",
+            "medication(warfarin) or medication(vitamin_k_antagonist)",
+        ),
+        (
+            "Currently on steroids or other immunosuppressants",
+            "exclusion",
+            "medication(steroid) or medication(immunosuppressant)",
+        ),
     ],
 )
 def test_medication_criteria(text: str, kind: str, expected: str) -> None:
@@ -215,6 +333,27 @@ def test_medication_criteria(text: str, kind: str, expected: str) -> None:
         "Steroids or NSAIDs within 4 weeks",
         # "use of X" alone does not say when
         "Use of anti-psychotic medication",
+        # a route narrows the agent too
+        "Intravenous cyclophosphamide within 6 months prior to the first dose of study medication.",
+        # "prior or concurrent" is read for drugs only
+        "Prior or concurrent malignancy",
+        "Previously untreated hepatitis C",
+        # a drug as part of a regimen, or a trial arm, is not the patient's use of it alone
+        "Prior rituximab-containing therapy",
+        "Prior rituximab and cyclophosphamide",
+        "Arm B: docetaxel",
+        "Patients randomised to docetaxel",
+        # classes no ATC group states: growth factors (G-CSF, erythropoietin, ...), angiogenic
+        # therapy (promoting or inhibiting angiogenesis?)
+        "Receipt of growth factors within 7 days prior to enrollment",
+        "Previous angiogenic therapy.",
+        # another class in parentheses, or a qualifier other than "other", narrows the list
+        "Use of steroids (immunosuppressants) within 4 weeks",
+        "Prior chemotherapy or severe steroids",
+        "Prior or concurrent chemotherapy, steroids within 4 weeks",
+        # investigational agents and vaccinations stay with a person
+        "Treatment with another investigational drug within the past 1 month",
+        "Vaccination within 4 weeks prior to the first dose of study medication.",
     ],
 )
 def test_unread_medication_criteria_stay_review(text: str) -> None:
@@ -226,3 +365,126 @@ def test_a_combination_product_meets_both_classes_of_a_list() -> None:
     on_janumet = patient(medications=[{"name": "Janumet", "code": "A10BD07"}])
     result = outcome("Currently on DPP-4 inhibitors or metformin", on_janumet, "exclusion")
     assert result.status.value == "met"
+
+
+# ---------------------------------------------------------------- recorded not taken
+
+
+@pytest.mark.parametrize(
+    ("entry", "text"),
+    [
+        ({"name": "adalimumab", "status": "absent"}, "Current use of TNF inhibitors"),
+        ({"code": "L04AB04", "status": "absent"}, "Current use of TNF inhibitors"),
+        ({"name": "tacrolimus", "status": "absent"}, "Currently on immunosuppressant agents"),
+        # a narrower class not taken leaves the broader class open
+        ({"drug_class": "TNF inhibitors", "status": "absent"}, "Currently on immunosuppressants"),
+        ({"code": "L04AB", "status": "absent"}, "Currently on immunosuppressants"),
+        ({"name": "glibenclamide", "status": "absent"}, "Patients on sulfonylureas"),
+    ],
+)
+def test_a_member_recorded_not_taken_leaves_its_class_open(
+    entry: dict[str, str], text: str
+) -> None:
+    assert outcome(text, patient(medications=[entry]), "exclusion").status.value == "unknown"
+
+
+@pytest.mark.parametrize(
+    ("entry", "text"),
+    [
+        ({"drug_class": "TNF inhibitors", "status": "absent"}, "Current use of TNF inhibitors"),
+        ({"name": "TNF inhibitors", "status": "absent"}, "Current use of TNF inhibitors"),
+        ({"code": "L04AB", "status": "absent"}, "Current use of TNF inhibitors"),
+        # a broader class not taken rules out its narrower classes
+        ({"drug_class": "immunosuppressant", "status": "absent"}, "Current use of TNF inhibitors"),
+        ({"code": "L04", "status": "absent"}, "Current use of TNF inhibitors"),
+        # a single-agent class is ruled out by its drug
+        ({"name": "glibenclamide", "status": "absent"}, "Patients on glibenclamide"),
+        ({"code": "A10BB01", "status": "absent"}, "Patients on glibenclamide"),
+    ],
+)
+def test_a_class_recorded_not_taken_is_not_taken(entry: dict[str, str], text: str) -> None:
+    assert outcome(text, patient(medications=[entry]), "exclusion").status.value == "not_met"
+
+
+def test_a_member_not_taken_does_not_hide_another_member_taken() -> None:
+    subject = patient(
+        medications=[
+            {"name": "adalimumab", "status": "absent"},
+            {"name": "infliximab", "start": "2026-01-01"},
+        ]
+    )
+    assert outcome("Current use of TNF inhibitors", subject, "exclusion").status.value == "met"
+
+
+# ---------------------------------------------------------------- any class, any window
+
+_CLASS_PHRASES = concepts.drug_class_phrases()
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    st.sampled_from(_CLASS_PHRASES),
+    st.sampled_from(
+        ["Prior or concurrent", "Current or previous use of", "Previously treated with"]
+    ),
+)
+def test_use_at_any_time_of_any_class(entry: tuple[str, str], opening: str) -> None:
+    phrase, class_id = entry
+    assert canonical(f"{opening} {phrase}", "exclusion") == f"medication({class_id}, ever)"
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    st.sampled_from(_CLASS_PHRASES),
+    st.integers(1, 52),
+    st.sampled_from(["days", "weeks", "months"]),
+    st.sampled_from(["Treated with {} in the previous", "Receipt of {} within", "{} taken within"]),
+)
+def test_use_of_any_class_within_a_window(
+    entry: tuple[str, str], amount: int, unit: str, template: str
+) -> None:
+    phrase, class_id = entry
+    text = f"{template.format(phrase)} {amount} {unit}"
+    assert canonical(text, "exclusion") == f"medication({class_id}, within {amount} {unit})"
+
+
+def test_prior_or_concurrent_use_is_met_by_past_and_current_use_alike() -> None:
+    text = "Prior or concurrent cyclophosphamide therapy"
+    past = patient(
+        medications=[{"name": "cyclophosphamide", "start": "2019-01-01", "end": "2019-03-01"}]
+    )
+    now = patient(medications=[{"code": "L01AA01", "start": "2026-11-01"}])
+    other = patient(medications=[{"name": "ifosfamide", "start": "2026-11-01"}])
+    denied = patient(medications=[{"name": "cyclophosphamide", "status": "absent"}])
+    assert outcome(text, past, "exclusion").status.value == "met"
+    assert outcome(text, now, "exclusion").status.value == "met"
+    assert outcome(text, other, "exclusion").status.value == "unknown"
+    assert outcome(text, denied, "exclusion").status.value == "unknown"  # not now, maybe before
+
+
+def test_a_single_agent_counts_in_its_class_and_only_itself_in_its_own() -> None:
+    on_rituximab = patient(medications=[{"name": "Rituximab-abbs", "start": "2026-10-01"}])
+    on_obinutuzumab = patient(medications=[{"name": "obinutuzumab", "start": "2026-10-01"}])
+    assert (
+        outcome("Current use of anti-CD20 antibodies", on_rituximab, "exclusion").status.value
+        == "met"
+    )
+    assert outcome("Currently on rituximab", on_rituximab, "exclusion").status.value == "met"
+    assert outcome("Currently on rituximab", on_obinutuzumab, "exclusion").status.value == "unknown"
+
+
+@pytest.mark.parametrize("kind", ["inclusion", "exclusion"])
+@pytest.mark.parametrize(
+    "text",
+    [
+        "LVEF ≥ 50 % for patients receiving anthracyclines",
+        "LVEF ≥ 50 % for patients receiving chemotherapy",
+        "Creatinine ≤ 1.5 mg/dL for patients receiving cyclophosphamide",
+    ],
+)
+def test_a_subgroup_by_the_drugs_it_receives_may_be_a_study_arm(text: str, kind: str) -> None:
+    """'for patients receiving X' after a threshold: X may be the study's treatment, which no
+    patient takes yet; the threshold binds a subgroup a person names."""
+    rule = compile_criterion(text, kind).rule
+    assert not any(isinstance(leaf, r.Medication) for leaf in r.leaves(rule)), rule.render()
+    assert r.has_review(rule)

@@ -470,7 +470,9 @@ HEP_B_CIRRHOSIS = [
     ("conditions", "medications", "expected"),
     [
         (HEP_B_CIRRHOSIS, [{"name": "entecavir"}], "met"),
-        (HEP_B_CIRRHOSIS, [{"name": "entecavir", "status": "absent"}], "not_met"),
+        # entecavir not taken leaves the other antivirals open; antivirals not taken do not
+        (HEP_B_CIRRHOSIS, [{"name": "entecavir", "status": "absent"}], "unknown"),
+        (HEP_B_CIRRHOSIS, [{"drug_class": "antiviral", "status": "absent"}], "not_met"),
         ([{"name": "hepatitis B", "status": "absent"}], [], "met"),
         (HEP_B_CIRRHOSIS, [], "unknown"),
     ],

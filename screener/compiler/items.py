@@ -216,8 +216,16 @@ class _ToRule(Transformer[Token, r.Rule]):
         exclusion = self.default_conjunction == "or"
         return r.for_subgroup(r.conjunction(conditions), r.Medication(drug_class), exclusion)
 
+    def drug_name(self, *parts: Token) -> Token:
+        """A drug class, once or restated in parentheses ("NSAIDs (non-steroidal ...)")."""
+        classes = _drug_classes(parts)
+        if len(classes) != 1:
+            raise _Reject("a drug class with another in parentheses")
+        return next(t for t in parts if t.type == "DRUG_CLASS")
+
     def medication(self, *parts: Token) -> r.Rule:
-        """Current use of a class, or of any class of a list ("on A or B")."""
+        """Current use of a class, or of any class of a list ("on A or B", "on A or other B")."""
+        _only_other(parts)
         return r.disjunction([r.Medication(c) for c in _drug_classes(parts)])
 
     # ------------------------------------------------------------ labs
@@ -728,6 +736,7 @@ class _ToRule(Transformer[Token, r.Rule]):
     def medication_ever(self, *parts: Token) -> r.Rule:
         """Any use before screening of a class, or of any class of a list ("prior A or B"),
         and any procedure of the list done before ("prior chemotherapy or radiotherapy")."""
+        _only_other(parts)
         if any(t.type == "USE" for t in parts) and _procedures(parts):
             raise _Reject("'exposure to', 'treatment with' before a procedure")  # "radiation"
         items: list[r.Rule] = [
@@ -926,9 +935,10 @@ def _classed_diagnosis(rule: r.Rule) -> r.Rule:
 
 
 def _only_other(parts: tuple[Token, ...]) -> None:
+    """A qualifier of other trials or of a drug class of a list may be "other" only."""
     for token in parts:
         if isinstance(token, Token) and token.type == "QUALIFIER" and str(token) != "other":
-            raise _Reject(f"'{token}' qualifies the trials")
+            raise _Reject(f"'{token}' qualifies what follows it")
 
 
 def _points_within_classes(low: Decimal, high: Decimal, classes: tuple[str, ...]) -> bool:

@@ -568,6 +568,12 @@ KEYWORDS.update(
         "received": ("HISTORY", "history"),
         "has received": ("HISTORY", "history"),
         "have received": ("HISTORY", "history"),
+        # "previously" only with a verb of drug use: "previously untreated" says no such thing
+        "previously received": ("HISTORY", "history"),
+        "previously treated with": ("HISTORY", "history"),
+        "previously been treated with": ("HISTORY", "history"),
+        "been previously treated with": ("HISTORY", "history"),
+        "previously exposed to": ("HISTORY", "history"),
         "underwent": ("HISTORY", "history"),
         "undergone": ("HISTORY", "history"),
         "has undergone": ("HISTORY", "history"),
@@ -858,6 +864,19 @@ KEYWORDS.update(
         )
     }
 )
+# "Prior or concurrent X": use at any time before screening, or now (the grammar reads it
+# for medications only, as medication(X, ever), which holds for current use too).
+_EVER = ("prior", "previous", "past")
+_NOW = ("concurrent", "current", "ongoing")
+KEYWORDS.update(
+    {
+        f"{first} {join} {second}": ("EVER_OR_NOW", "ever")
+        for ever in _EVER
+        for now in _NOW
+        for first, second in ((ever, now), (now, ever))
+        for join in ("or", "and/or")
+    }
+)
 # Words that say a drug was taken ("use of", "treatment with", "exposure to").
 KEYWORDS.update(
     {
@@ -876,6 +895,9 @@ KEYWORDS.update(
             "intake of",
             "taking",
             "taken",
+            "used",
+            "using",
+            "administered",
         )
     }
 )

@@ -195,6 +195,11 @@ class Builder:
             return None
         main, subgroup, written = found
         who = self.parse(subgroup)
+        if who is not None and _names_current_use(who):
+            # "LVEF ≥ 50 % for patients receiving anthracyclines": those who will receive
+            # them in the study (an arm) as much as those on them now
+            self.reasons.append("a subgroup by the drugs it receives, maybe in the study")
+            who = r.Review(written)
         if who is None:
             self.reasons.append("a subgroup the grammar does not cover")
             who = r.Review(written)
@@ -889,6 +894,7 @@ _WIDENING_TYPES = {
     "ANDOR",
     "EITHER",
     "HISTORY",
+    "EVER_OR_NOW",
     "SUSPECTED",
     "PAREN_OR",
     "EG",
@@ -947,6 +953,14 @@ def _opens_restriction(token: Token) -> bool:
     if token.type in ("WITHIN", "LPAR", "CONFIRMED", "GRADE", "GRADE_WORD", "CLASS_WORD"):
         return True
     return token.type == "WORD" and str(token).lower() in _RESTRICTION_WORDS
+
+
+def _names_current_use(rule: r.Rule) -> bool:
+    """Whether a rule has a leaf of current drug use (no window, not "ever")."""
+    return any(
+        isinstance(leaf, r.Medication) and leaf.within is None and not leaf.ever
+        for leaf in r.leaves(rule)
+    )
 
 
 def _may_widen(tokens: list[Token]) -> bool:
