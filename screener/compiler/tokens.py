@@ -475,6 +475,8 @@ def _method_note(text: str, pos: int, before: Token | None) -> tuple[str, int] |
 def _method_prefixes(tokens: list[Token]) -> list[Token]:
     """'calculated creatinine clearance', 'measured or calculated CrCl': one METHOD token
     before the analyte (items.analyte_ref checks that the analyte is measured that way)."""
+    if not any(t.type == "WORD" and str(t).lower() in METHOD_PREFIXES for t in tokens):
+        return tokens
     result: list[Token] = []
     for index, token in enumerate(tokens):
         following = tokens[index + 1] if index + 1 < len(tokens) else None
@@ -1136,8 +1138,11 @@ def _closing_notes(tokens: list[Token]) -> list[Token]:
     folded: list[Token] = []
     index = 0
     while index < len(tokens):
-        window = [t.type for t in tokens[index : index + 3]]
-        if window == ["LPAR", "AT_SCREENING", "RPAR"]:
+        if tokens[index].type == "LPAR" and [t.type for t in tokens[index : index + 3]] == [
+            "LPAR",
+            "AT_SCREENING",
+            "RPAR",
+        ]:
             moment = tokens[index + 1]
             folded.append(Token(moment.type, moment.value, start_pos=tokens[index].start_pos))
             index += 3
@@ -1146,8 +1151,8 @@ def _closing_notes(tokens: list[Token]) -> list[Token]:
         index += 1
     result: list[Token] = []
     for index, token in enumerate(folded):
-        rest = [t.type for t in folded[index + 1 :]]
-        if token.type == "COMMA" and rest in _CLOSING_NOTES:
+        closing = token.type == "COMMA" and len(folded) - index <= _LONGEST_CLOSING_NOTE + 1
+        if closing and [t.type for t in folded[index + 1 :]] in _CLOSING_NOTES:
             continue
         result.append(token)
     return result
@@ -1159,6 +1164,7 @@ _CLOSING_NOTES = (
     ["INCLUDING", "AT_SCREENING"],
     ["INCLUDING", "COMMA", "AT_SCREENING"],
 )
+_LONGEST_CLOSING_NOTE = max(map(len, _CLOSING_NOTES))
 
 
 def _with_ends(tokens: list[Token], text: str) -> list[Token]:
