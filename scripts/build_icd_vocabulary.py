@@ -65,9 +65,9 @@ boundary. Rows with the same codes make one concept: the title concept with exac
 codes when there is one (it keeps its id and title), else a new one named by its first
 phrase. A synonym wins over the same words of a title ("lupus erythematosus" is L93 and M32,
 not the cutaneous L93 alone). `synonym_problem` refuses a row that is not normalised,
-names a code the package lacks or one below another of its codes, is a phrase the curated
-vocabulary or the lexicon has, or whose codes are exactly a curated concept's (the phrase
-belongs in concepts.yaml).
+names a code the package lacks, one of chapters V-Z or one below another of its codes, or
+is a phrase the curated vocabulary or the lexicon has; `build` refuses a group whose codes
+are exactly a curated concept's (the phrase belongs in concepts.yaml).
 
 `broader`: the concepts, curated or generated, that hold every code of this one and every
 code below them (computed here with the package, so curated `exclude` entries count), the
