@@ -8,8 +8,9 @@ loaded and checked once, at import (its codes against the ICD-10-CM tree on firs
 below); an inconsistent file raises `VocabularyError`.
 
 Generated concepts (screener/data/icd_titles.tsv, written by scripts/build_icd_vocabulary.py)
-add the clean titles of the ICD-10-CM tabular list ("Panic disorder", F41.0) to the curated
-ones, read as data (the package is not imported). `CONCEPTS` is the curated vocabulary,
+add the clean titles of the ICD-10-CM tabular list ("Panic disorder", F41.0) and the reviewed
+synonyms of screener/data/icd_synonyms.csv ("adenomyosis", N80.03) to the curated ones, read
+as data (the package is not imported). `CONCEPTS` is the curated vocabulary,
 `ALL_CONCEPTS` both. The curated vocabulary wins: a generated phrase a curated concept or
 drug class has is left out. A generated concept matches by its codes (everything below
 them) and its phrases; its `broader` concepts hold all its codes, and it is never broader

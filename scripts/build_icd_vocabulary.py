@@ -58,6 +58,17 @@ Phrases of a concept (lower-case, single-spaced, as concepts.yaml requires):
   with no phrase is left out, and so is one whose codes are exactly a curated concept's
   (the curated concept is the same condition).
 
+Reviewed synonyms (screener/data/icd_synonyms.csv): phrases clinicians write that no title
+spells ("adenomyosis", N80.03 "Adenomyosis of the uterus"; "obstructive sleep apnea",
+G47.33 and P28.32), each with the codes it denotes exactly, its source and a note on the
+boundary. Rows with the same codes make one concept: the title concept with exactly those
+codes when there is one (it keeps its id and title), else a new one named by its first
+phrase. A synonym wins over the same words of a title ("lupus erythematosus" is L93 and M32,
+not the cutaneous L93 alone). `synonym_problem` refuses a row that is not normalised,
+names a code the package lacks, one of chapters V-Z or one below another of its codes, or
+is a phrase the curated vocabulary or the lexicon has; `build` refuses a group whose codes
+are exactly a curated concept's (the phrase belongs in concepts.yaml).
+
 `broader`: the concepts, curated or generated, that hold every code of this one and every
 code below them (computed here with the package, so curated `exclude` entries count), the
 smallest of them only. A generated concept is never broader than a curated one; one that
@@ -69,6 +80,7 @@ The file is committed; tests/test_icd_vocabulary.py checks it is in sync with th
 from __future__ import annotations
 
 import argparse
+import csv
 import re
 import sys
 import warnings
@@ -87,6 +99,8 @@ from screener.concepts import Vocabulary  # noqa: E402
 from screener.resources import data_path  # noqa: E402
 
 OUTPUT = data_path("icd_titles.tsv")
+SYNONYMS = data_path("icd_synonyms.csv")
+SYNONYM_HEADER = ["phrase", "codes", "source", "note"]
 HEADER = ("id", "codes", "broader", "name", "phrases")
 
 EXCLUDED_CHAPTERS = frozenset("VWXYZ")
@@ -186,6 +200,7 @@ class Draft:
     phrases: list[str] = field(default_factory=list)
     id: str = ""
     broader: list[str] = field(default_factory=list)
+    reviewed: list[str] = field(default_factory=list)  # phrases of icd_synonyms.csv
 
 
 def normal(text: str) -> str:
@@ -381,6 +396,81 @@ def assign_phrases(found: dict[str, Draft], taken: set[str], names: frozenset[st
         ]
 
 
+@dataclass(frozen=True)
+class Synonym:
+    """A row of icd_synonyms.csv: a reviewed phrase and the codes it denotes."""
+
+    phrase: str
+    codes: tuple[str, ...]
+    source: str
+    note: str
+
+
+def read_synonyms(path: Path = SYNONYMS) -> list[Synonym]:
+    """The rows of the synonym table, after its `#` comment lines and header."""
+    lines = [line for line in path.read_text(encoding="utf-8").splitlines() if line]
+    rows = list(csv.reader(line for line in lines if not line.startswith("#")))
+    if not rows or rows[0] != SYNONYM_HEADER:
+        raise SystemExit(f"{path.name} must start with the header {','.join(SYNONYM_HEADER)}")
+    found: list[Synonym] = []
+    for number, row in enumerate(rows[1:], start=2):
+        if len(row) != len(SYNONYM_HEADER):
+            raise SystemExit(f"{path.name} row {number}: needs {len(SYNONYM_HEADER)} fields")
+        phrase, codes, source, note = row
+        found.append(Synonym(phrase, tuple(codes.split()), source, note))
+    return found
+
+
+def synonym_problem(synonym: Synonym, taken: set[str]) -> str | None:
+    """Why a row of the synonym table cannot be used; None when it can."""
+    phrase = synonym.phrase
+    if phrase != normal(phrase) or not re.fullmatch(r"[a-z][a-z0-9' /-]*[a-z0-9]", phrase):
+        return "not a normalised phrase"
+    if phrase in taken:
+        return "a phrase of the curated vocabulary or the lexicon (curated wins)"
+    if not synonym.codes or not synonym.source:
+        return "needs codes and a source"
+    titles = icd_titles()
+    for code in synonym.codes:
+        if code not in titles or not CODE_FORM.fullmatch(code):
+            return f"{code} is no category or subcategory of the package"
+        if code[0] in EXCLUDED_CHAPTERS:
+            return f"{code} names no condition of the patient (chapters V-Z)"
+        if any(is_below(code, other) for other in synonym.codes):
+            return f"{code} lies below another code of the row"
+    return None
+
+
+def synonym_groups(rows: list[Synonym], taken: set[str]) -> dict[tuple[str, ...], list[str]]:
+    """Phrases by their (sorted) codes; a SystemExit names every bad or repeated row."""
+    problems: list[str] = []
+    groups: dict[tuple[str, ...], list[str]] = {}
+    seen: set[str] = set()
+    for row in rows:
+        why = "repeated" if row.phrase in seen else synonym_problem(row, taken)
+        seen.add(row.phrase)
+        if why:
+            problems.append(f"{row.phrase!r}: {why}")
+            continue
+        groups.setdefault(tuple(sorted(row.codes)), []).append(row.phrase)
+    if problems:
+        raise SystemExit(f"{SYNONYMS.name}: " + "; ".join(problems))
+    return groups
+
+
+def attach_synonyms(found: dict[str, Draft], groups: dict[tuple[str, ...], list[str]]) -> None:
+    """Each group's phrases to the title draft with exactly its codes, else to a new draft
+    named by its first phrase."""
+    by_codes = {tuple(sorted(d.codes)): d for d in found.values()}
+    for codes, phrases in groups.items():
+        draft = by_codes.get(codes)
+        if draft is None:
+            name = phrases[0][:1].upper() + phrases[0][1:]
+            draft = found.setdefault(f"{phrases[0]}\tsynonym", Draft(phrases[0], name, list(codes)))
+        draft.reviewed = list(phrases)
+        draft.phrases = [*draft.phrases, *phrases]
+
+
 def slug(text: str) -> str:
     """A rule-language id from a phrase: "Crohn's disease" → crohns_disease."""
     text = normal(text).replace("'s", "s").replace("'", "")
@@ -449,7 +539,11 @@ def build(refused: dict[str, str] | None = None) -> list[Draft]:
     vocabulary = concepts.load_vocabulary(data_path("concepts.yaml"))  # curated only
     titles = icd_titles()
     found = drafts(titles, refused)
-    assign_phrases(found, known_phrases(vocabulary), eponyms(titles.values()))
+    taken = known_phrases(vocabulary)
+    groups = synonym_groups(read_synonyms(), taken)
+    reviewed = {p for phrases in groups.values() for p in phrases}
+    assign_phrases(found, taken | reviewed, eponyms(titles.values()))  # a synonym wins
+    attach_synonyms(found, groups)
     kept = [d for d in found.values() if d.phrases]
     for draft in found.values():
         if not draft.phrases:
@@ -461,6 +555,8 @@ def build(refused: dict[str, str] | None = None) -> list[Draft]:
     for draft in kept:
         curated = containment.curated_holders(draft)
         equal = [c for c in curated if _equals_curated(vocabulary, c, draft)]
+        if equal and draft.reviewed:
+            raise SystemExit(f"{draft.reviewed[0]!r} has the codes of curated {equal[0]}")
         if equal:
             for code in draft.codes:
                 refused[code] = f"same codes as curated {equal[0]}"

@@ -88,7 +88,7 @@ GENERIC_WORDS = {
 REVIEWED_ABBREVIATIONS = {
     "dic", "hiv", "hiv+", "hcc", "pid", "poi", "pof", "chf", "aki", "ibd", "sle", "gdm",
     "copd", "esrd", "eskd", "esld", "aclf", "hsct", "hsil", "hgsil", "t1dm", "t2dm", "iddm",
-    "niddm", "cin2", "cin3", "cin-2", "cin-3", "cin2+", "shock",
+    "niddm", "t1d", "t2d", "cin2", "cin3", "cin-2", "cin-3", "cin2+", "shock",
     # conditions criteria name most often (see NEW_CONCEPT_CODES)
     "nsclc", "sclc", "nmsc", "dcis", "aml", "apl", "cll", "cml", "b-all", "nhl", "mds", "gvhd",
     "cva", "tia", "tias", "dvt", "vte", "lbbb", "lqts", "ild", "ipf", "ards", "mdd", "ptsd",
@@ -975,6 +975,10 @@ NEW_CONCEPT_CODES: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
     "dementia": (("F03.90", "F01.50", "F02.80"), ("G30.9", "G31.84", "R41.81")),
     "parkinson_disease": (("G20", "G20.A1", "G20.B2"), ("G20.C", "G21.11")),
     "multiple_sclerosis": (("G35", "G35.A"), ("G36.0", "G37.9")),
+    "traumatic_brain_injury": (
+        ("S06.0X0A", "S06.2X1A", "S06.9XAS", "S06.A0XA"),
+        ("S09.90XA", "G93.1", "F07.81"),
+    ),
     "peripheral_neuropathy": (
         ("G62.9", "G62.0", "G61.0", "E11.42", "G60.9"),
         ("E11.40", "G56.00", "H46.9"),

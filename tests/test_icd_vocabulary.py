@@ -10,6 +10,8 @@ concept match it and its broader concepts.
 
 from __future__ import annotations
 
+import csv
+import importlib.util
 import re
 import subprocess
 import sys
@@ -87,11 +89,13 @@ def test_generated_ids_and_phrases_are_normalised_and_unambiguous() -> None:
 
 
 def test_short_generated_phrases_are_title_words_not_abbreviations() -> None:
-    """An abbreviation needs a person's review (concepts.yaml); the generated file has none:
-    a phrase of five letters or fewer is a word of the title, written as a word there."""
+    """An abbreviation needs a person's review (concepts.yaml or the reviewed synonym table,
+    icd_synonyms.csv); titles give none: a phrase of five letters or fewer is a word of the
+    title, written as a word there."""
+    reviewed = {row["phrase"] for row in _synonym_rows()}
     for concept in GENERATED.values():
         for phrase in concept.phrases:
-            if len(phrase) <= 5 and " " not in phrase:
+            if len(phrase) <= 5 and " " not in phrase and phrase not in reviewed:
                 words = re.findall(r"[A-Za-z]+", concept.name)
                 assert phrase in {w.lower() for w in words if not w.isupper()}, phrase
 
@@ -359,3 +363,197 @@ def test_a_generated_concept_inside_a_curated_one_is_under_it() -> None:
         curated_holders = {h for h in holders if h in CONCEPTS}
         assert curated_holders <= concepts.ancestors(cid), cid
         assert {a for a in concepts.ancestors(cid) if a in CONCEPTS} <= curated_holders, cid
+
+
+# ---------------------------------------------------------------- reviewed synonyms
+
+
+def _script():  # type: ignore[no-untyped-def]
+    """scripts/build_icd_vocabulary.py as a module (it imports the package only when used)."""
+    spec = importlib.util.spec_from_file_location("build_icd_vocabulary", SCRIPT)
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[spec.name] = module  # its dataclasses look their module up
+    spec.loader.exec_module(module)
+    return module
+
+
+def _synonym_rows() -> list[dict[str, str]]:
+    lines = (ROOT / "screener" / "data" / "icd_synonyms.csv").read_text().splitlines()
+    return list(csv.DictReader(line for line in lines if line and not line.startswith("#")))
+
+
+def test_every_reviewed_synonym_is_a_phrase_of_a_concept_with_its_codes() -> None:
+    rows = _synonym_rows()
+    assert len(rows) > 40
+    for row in rows:
+        concept = concepts.by_phrase(row["phrase"])
+        assert concept is not None and concept.generated, row["phrase"]
+        assert sorted(p.text for p in concept.icd10) == sorted(row["codes"].split()), row
+        assert row["source"], row["phrase"]
+
+
+@pytest.mark.parametrize(
+    ("text", "kind", "expected"),
+    [
+        ("Adenomyosis", "exclusion", "condition(adenomyosis_of_the_uterus)"),
+        ("Suspected or known adenomyosis", "exclusion",
+         "condition(adenomyosis_of_the_uterus, or_suspected)"),
+        ("Patients with uterine fibroids", "inclusion", "condition(leiomyoma_of_uterus)"),
+        ("Documented nAMD", "inclusion", "condition(exudative_age_related_macular_degeneration)"),
+        ("Aortic dissection", "exclusion", "condition(dissection_of_aorta)"),
+        ("Atrial flutter", "exclusion", "condition(atrial_flutter)"),
+        ("Hypertrophic cardiomyopathy", "exclusion", "condition(hypertrophic_cardiomyopathy)"),
+        ("Diabetic ketoacidosis in the past 6 months", "exclusion",
+         "history(diabetic_ketoacidosis, within 6 months)"),
+        ("History of DKA", "exclusion", "history(diabetic_ketoacidosis)"),
+        ("Obstructive sleep apnea syndrome", "inclusion", "condition(obstructive_sleep_apnea)"),
+        ("Obstructive sleep apnoea", "exclusion", "condition(obstructive_sleep_apnea)"),
+        ("Malnourished", "exclusion", "condition(malnutrition)"),
+        ("Mental retardation", "exclusion", "condition(intellectual_disability)"),
+        ("Diagnosis of intellectual disability", "exclusion",
+         "condition(intellectual_disability)"),
+        ("Sickle Cell Disease", "exclusion", "condition(sickle_cell_disease)"),
+        ("Evidence of dementia or mild cognitive impairment", "exclusion",
+         "condition(dementia) or condition(mild_cognitive_impairment)"),
+        ("Osteoporosis", "exclusion", "condition(osteoporosis)"),
+        ("Sjogren's Syndrome", "inclusion", "condition(sjogrens_syndrome)"),
+        ("Lupus erythematosus", "exclusion", "condition(lupus_erythematosus)"),
+        ("Systemic lupus erythematosus", "exclusion", "condition(systemic_lupus_erythematosus)"),
+        ("Discoid lupus erythematosus", "exclusion", "condition(discoid_lupus_erythematosus)"),
+        # curated: the abbreviations of the diabetes types, traumatic brain injury
+        ("T1D", "inclusion", "condition(type_1_diabetes)"),
+        ("Clinical diagnosis of T2D", "inclusion", "condition(type_2_diabetes)"),
+        ("History of Traumatic Brain Injury", "exclusion", "history(traumatic_brain_injury)"),
+    ],
+)  # fmt: skip
+def test_reviewed_synonyms_compile(text: str, kind: str, expected: str) -> None:
+    assert canonical(text, kind) == expected
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        # risk and family history never become the condition
+        "At risk for suicide", "Risk of malnutrition", "At risk for malnutrition",
+        "Family history of sickle cell disease",
+        # broader or narrower than any code set, or ambiguous abbreviations: left out
+        "renal insufficiency", "Immunocompromise", "Upper airway obstruction",
+        "Other communication disorders", "neuropathy", "ketoacidosis", "fibroids",
+        "History of TBI", "OSA", "brain injury", "sickle cell trait", "sickle cell anemia",
+        "Sjögren's syndrome", "GERD",
+    ],
+)  # fmt: skip
+def test_words_without_an_exact_code_set_stay_review(text: str) -> None:
+    assert is_review(text)
+
+
+@pytest.mark.parametrize(
+    ("text", "code", "sibling"),
+    [
+        ("Adenomyosis", "N80.03", "N80.01"),  # superficial endometriosis of the uterus
+        ("Uterine fibroids", "D25.1", "D26.1"),  # other benign neoplasm of corpus uteri
+        ("nAMD", "H35.3211", "H35.3111"),  # nonexudative
+        ("Aortic dissection", "I71.010", "I71.10"),  # thoracic aneurysm, ruptured
+        ("Atrial flutter", "I48.92", "I48.91"),  # unspecified atrial fibrillation
+        ("Atrial flutter", "I48.3", "I48.0"),
+        ("Hypertrophic cardiomyopathy", "I42.2", "I42.0"),  # dilated
+        ("Diabetic ketoacidosis", "E11.10", "E11.00"),  # hyperosmolarity
+        ("DKA", "E10.11", "E10.641"),  # hypoglycaemia with coma
+        ("Obstructive sleep apnea", "G47.33", "G47.31"),  # primary central sleep apnea
+        ("Obstructive sleep apnoea", "P28.32", "P28.31"),
+        ("Malnutrition", "E44.0", "E64.0"),  # sequelae of protein-calorie malnutrition
+        ("Malnourished", "O25.12", "P05.1"),  # small for gestational age
+        ("Intellectual disability", "F71", "F80.0"),  # phonological disorder
+        ("Sickle cell disease", "D57.1", "D57.3"),  # sickle-cell trait
+        ("Sickle cell disease", "D57.432", "D56.1"),  # beta thalassemia
+        ("Mild cognitive impairment", "F06.70", "F06.8"),
+        ("Mild cognitive impairment", "G31.84", "G31.83"),
+        ("Osteoporosis", "M80.08XA", "M83.3"),  # adult osteomalacia
+        ("Osteoporosis", "M81.0", "M85.80"),
+        ("Sjogren's syndrome", "M35.01", "M35.1"),
+        ("Lupus erythematosus", "M32.14", "M33.10"),  # dermatomyositis
+        ("Lupus erythematosus", "L93.0", "L94.0"),  # localized scleroderma
+        ("T1D", "E10.9", "E11.9"),
+        ("T2D", "E11.65", "E10.65"),
+        ("Traumatic brain injury", "S06.2X1A", "S09.90XA"),  # unspecified injury of head
+    ],
+)  # fmt: skip
+def test_a_patient_coded_under_the_code_meets_it_and_a_sibling_does_not(
+    text: str, code: str, sibling: str
+) -> None:
+    coded = patient(conditions=[{"code": code, "status": "present"}])
+    other = patient(conditions=[{"code": sibling, "status": "present"}])
+    assert status(text, coded) == "met"
+    assert status(text, coded, "exclusion") == "met"
+    assert status(text, other) != "met"
+    assert status(text, other, "exclusion") != "met"
+
+
+def test_history_of_traumatic_brain_injury_reads_its_history_code() -> None:
+    coded = patient(conditions=[{"code": "Z87.820", "status": "present"}])
+    assert status("History of traumatic brain injury", coded, "exclusion") == "met"
+    assert status("Traumatic brain injury", coded, "exclusion") != "met"
+
+
+def test_lupus_erythematosus_holds_systemic_lupus_by_code_not_as_its_parent() -> None:
+    """The synonym's codes hold SLE (M32), but a generated concept is no curated one's parent."""
+    assert "lupus_erythematosus" in concepts.code_concepts("M32.9")
+    assert "lupus_erythematosus" not in concepts.ancestors("systemic_lupus_erythematosus")
+    assert "lupus_erythematosus" in concepts.ancestors("discoid_lupus_erythematosus")
+
+
+def test_a_synonym_group_goes_to_the_title_with_its_codes_or_a_new_concept() -> None:
+    script = _script()
+    draft = script.Draft(title="Leiomyoma of uterus", name="Leiomyoma of uterus", codes=["D25"])
+    draft.phrases = ["leiomyoma of uterus"]
+    found = {"leiomyoma of uterus": draft}
+    groups = {("D25",): ["uterine fibroids"], ("E40", "E41"): ["malnutrition", "malnourished"]}
+    script.attach_synonyms(found, groups)
+    assert draft.phrases == ["leiomyoma of uterus", "uterine fibroids"]
+    assert draft.reviewed == ["uterine fibroids"]
+    (new,) = [d for d in found.values() if d is not draft]
+    assert (new.title, new.name, new.codes) == ("malnutrition", "Malnutrition", ["E40", "E41"])
+    assert new.phrases == new.reviewed == ["malnutrition", "malnourished"]
+
+
+def test_a_synonym_table_needs_its_header(tmp_path: Path) -> None:
+    script = _script()
+    path = tmp_path / "synonyms.csv"
+    path.write_text("# a comment\nphrase,codes\nosa,G47.33\n")
+    with pytest.raises(SystemExit, match="header"):
+        script.read_synonyms(path)
+    path.write_text('phrase,codes,source,note\nosa,G47.33,"G47.33 ""OSA""",\n')
+    (row,) = script.read_synonyms(path)
+    assert (row.phrase, row.codes, row.source) == ("osa", ("G47.33",), 'G47.33 "OSA"')
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize(
+    ("phrase", "codes", "problem"),
+    [
+        ("Malnutrition", ("E46",), "normalised"),
+        ("malnutrition ", ("E46",), "normalised"),
+        ("cirrhosis", ("K74.6",), "curated"),
+        ("malnutrition", ("E99",), "no category"),
+        ("malnutrition", ("E40-E46",), "no category"),
+        ("malnutrition", ("E44", "E44.0"), "below"),
+        ("malnutrition risk", ("Z91.89",), "chapters"),
+        ("malnutrition", (), "needs codes"),
+    ],
+)
+def test_a_bad_synonym_row_is_refused(phrase: str, codes: tuple[str, ...], problem: str) -> None:
+    script = _script()
+    taken = script.known_phrases(concepts.load_vocabulary(ROOT / "screener/data/concepts.yaml"))
+    row = script.Synonym(phrase, codes, "source", "")
+    assert problem in (script.synonym_problem(row, taken) or "")
+    assert script.synonym_problem(script.Synonym("malnutrition", ("E46",), "s", ""), taken) is None
+
+
+@pytest.mark.slow
+def test_a_synonym_with_a_curated_concepts_codes_belongs_in_concepts_yaml() -> None:
+    script = _script()
+    rows = [script.Synonym("raised portal pressure", ("K76.6",), "s", "")]
+    script.read_synonyms = lambda path=None: rows
+    with pytest.raises(SystemExit, match="curated portal_hypertension"):
+        script.build()
