@@ -24,6 +24,7 @@ _GRAMMAR_FILES = ("criterion.lark", "rule.lark")
 _DATA_FILES = (
     "analytes.csv",
     "concepts.yaml",
+    "icd_synonyms.csv",  # read by scripts/build_icd_vocabulary.py into icd_titles.tsv
     "icd_titles.tsv",
     "qualitative_tests.csv",
     "units.txt",
