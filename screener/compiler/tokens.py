@@ -509,6 +509,9 @@ def _method_prefixes(tokens: list[Token]) -> list[Token]:
     return result
 
 
+_MAY_NAME_CONSENT = re.compile(r"consent|icf", re.IGNORECASE)  # in every consent phrase
+
+
 def _consent_moment(text: str, pos: int) -> tuple[str, str, int] | None:
     """'at the time of obtaining informed consent' (the moment of screening) or 'signing the
     ICF' (the screening date a window counts back from) at `pos`: type, value, end."""
@@ -530,6 +533,13 @@ def tokenize(text: str) -> list[Token]:
     tokens: list[Token] = []
     pos = 0
     length = len(text)
+    # where a generated phrase may start (a word some one starts with), and whether the
+    # text may name consent at all: each looked for once, not at every position
+    _, generated_lengths = _generated_index()
+    generated_starts = {
+        word.start() for word in _ALNUM.finditer(text) if word.group(0).lower() in generated_lengths
+    }
+    consent = _MAY_NAME_CONSENT.search(text) is not None
 
     def add(type_: str, value: str, start: int) -> None:
         tokens.append(Token(type_, value, start_pos=start))
@@ -564,7 +574,7 @@ def tokenize(text: str) -> list[Token]:
             add("METHOD", method[0], pos)
             pos = method[1]
             continue
-        moment = _consent_moment(text, pos)
+        moment = _consent_moment(text, pos) if consent else None
         if moment is not None:
             add(*moment[:2], pos)
             pos = moment[2]
@@ -585,7 +595,9 @@ def tokenize(text: str) -> list[Token]:
                 entry = table.get(key if case_sensitive else key.lower())
                 if entry is not None:
                     best = (found.end(), entry)
-        generated = _generated_match(text, pos) if char.isalpha() else None
+        generated = (
+            _generated_match(text, pos) if char.isalpha() and pos in generated_starts else None
+        )
         if generated is not None and (best is None or generated[0] > best[0]):
             best = generated  # a longer generated phrase; on a tie the other entry stays
         if best is not None:
