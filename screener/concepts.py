@@ -1008,13 +1008,19 @@ class _Reader:
         if unknown:
             raise self.fail(where, f"unknown field {unknown[0]!r}")
 
+    def identified(
+        self, item: dict[str, Any], section: str, index: int, keys: set[str]
+    ) -> tuple[str, str]:
+        """An entry's checked keys and snake_case id, and where it is ("concepts[3] (hiv)")."""
+        where = f"{section}[{index}]"
+        self.check_keys(item, keys, where)
+        entry_id = self.text(item, "id", where)
+        if not _ID.fullmatch(entry_id):
+            raise self.fail(f"{where}.id", f"{entry_id!r} is not a snake_case id")
+        return entry_id, f"{where} ({entry_id})"
+
     def concept(self, index: int, item: dict[str, Any]) -> Concept:
-        where = f"concepts[{index}]"
-        self.check_keys(item, _CONCEPT_KEYS, where)
-        cid = self.text(item, "id", where)
-        if not _ID.fullmatch(cid):
-            raise self.fail(f"{where}.id", f"{cid!r} is not a snake_case id")
-        where = f"{where} ({cid})"
+        cid, where = self.identified(item, "concepts", index, _CONCEPT_KEYS)
         if "icd10" not in item:
             raise self.fail(where, "needs an icd10 list (empty when no code denotes it)")
         concept = Concept(
@@ -1038,12 +1044,7 @@ class _Reader:
         return concept
 
     def drug_class(self, index: int, item: dict[str, Any]) -> DrugClass:
-        where = f"drug_classes[{index}]"
-        self.check_keys(item, _CLASS_KEYS, where)
-        cid = self.text(item, "id", where)
-        if not _ID.fullmatch(cid):
-            raise self.fail(f"{where}.id", f"{cid!r} is not a snake_case id")
-        where = f"{where} ({cid})"
+        cid, where = self.identified(item, "drug_classes", index, _CLASS_KEYS)
         atc = self.texts(item, "atc", where)
         for code in atc:
             if not _ATC.fullmatch(code):
@@ -1066,12 +1067,7 @@ class _Reader:
         )
 
     def procedure(self, index: int, item: dict[str, Any]) -> ProcedureKind:
-        where = f"procedures[{index}]"
-        self.check_keys(item, _PROCEDURE_KEYS, where)
-        pid = self.text(item, "id", where)
-        if not _ID.fullmatch(pid):
-            raise self.fail(f"{where}.id", f"{pid!r} is not a snake_case id")
-        where = f"{where} ({pid})"
+        pid, where = self.identified(item, "procedures", index, _PROCEDURE_KEYS)
         snomed = self.texts(item, "snomed", where)
         for code in snomed:
             if not _SNOMED_ID.fullmatch(code):
