@@ -44,6 +44,7 @@ from screener.results import (
     ScreeningReport,
     TrialResult,
     Verdict,
+    trusted,
 )
 from screener.trials import CriterionSpec, TrialSpec, default_library_dir, load_trial_paths
 
@@ -256,11 +257,13 @@ def _criterion_result(
     criterion: CompiledCriterion,
     facts: PatientFacts,
     answers: dict[tuple[str, str], AnswerEntry],
+    outcomes: dict[str, Outcome],
 ) -> CriterionResult:
+    """One criterion's result; `outcomes` holds this patient's outcomes by printed rule."""
     answer = answers.get((trial.id, criterion.id)) if answers else None
     if answer is None and criterion.patient_independent:
         return criterion.static_result  # the same for every patient: built once, shared
-    outcome = evaluate(criterion.rule, facts)
+    outcome = _outcome(criterion, facts, outcomes)
     recorded = None
     if criterion.kind is Kind.UNCLASSIFIED and answer is None:
         outcome = Outcome(
@@ -277,21 +280,42 @@ def _criterion_result(
             outcome.values,
         )
     # built from values already typed and checked (the hot path of screening): no validation
-    return CriterionResult.model_construct(
-        id=criterion.id,
-        kind=criterion.kind,
-        class_=criterion.class_,
-        origin=criterion.origin,
-        text=criterion.text,
-        status=outcome.status,
-        effect=_effect(criterion.kind, outcome.status),
-        rule=criterion.canonical,
-        reason=outcome.reason,
-        values=list(outcome.values),
-        missing=list(dict.fromkeys(outcome.missing)) if not outcome.status.definite else [],
-        answer=recorded,
-        context=criterion.shown_context,
+    return trusted(
+        CriterionResult,
+        {
+            "id": criterion.id,
+            "kind": criterion.kind,
+            "class_": criterion.class_,
+            "origin": criterion.origin,
+            "text": criterion.text,
+            "status": outcome.status,
+            "effect": _effect(criterion.kind, outcome.status),
+            "rule": criterion.canonical,
+            "reason": outcome.reason,
+            "values": list(outcome.values),
+            "missing": list(dict.fromkeys(outcome.missing)) if not outcome.status.definite else [],
+            "answer": recorded,
+            "context": criterion.shown_context,
+        },
     )
+
+
+def _outcome(
+    criterion: CompiledCriterion, facts: PatientFacts, outcomes: dict[str, Outcome]
+) -> Outcome:
+    """The criterion's rule evaluated, once per patient for each printed rule.
+
+    Trials repeat rules ("age >= 18 years" in most of them); a rule's outcome depends
+    only on the rule and the patient's facts, and its printed form names it exactly
+    (rules.render, the canonical form), so one evaluation serves every repeat.
+    """
+    key = criterion.canonical
+    if key is None:
+        return evaluate(criterion.rule, facts)
+    found = outcomes.get(key)
+    if found is None:
+        found = outcomes[key] = evaluate(criterion.rule, facts)
+    return found
 
 
 @dataclass
@@ -503,15 +527,20 @@ class TrialLibrary:
         answers = {(a.trial, a.criterion): a for a in patient.answers}
         answered = {trial_id for trial_id, _ in answers}
         results: list[TrialResult] = []
+        outcomes: dict[str, Outcome] = {}
         for trial in self.trials:
             if trial.id in answered:  # answers may decide any criterion: evaluate them all
-                criteria = [_criterion_result(trial, c, facts, answers) for c in trial.criteria]
+                criteria = [
+                    _criterion_result(trial, c, facts, answers, outcomes) for c in trial.criteria
+                ]
                 verdict, counts, pending = _verdict(criteria)
             else:
                 fixed, dynamic = trial.template
                 filled = list(fixed)
                 for index in dynamic:
-                    filled[index] = _criterion_result(trial, trial.criteria[index], facts, {})
+                    filled[index] = _criterion_result(
+                        trial, trial.criteria[index], facts, {}, outcomes
+                    )
                 criteria = [c for c in filled if c is not None]
                 tally = trial.fixed_tally.copy()
                 for index in dynamic:
@@ -520,14 +549,17 @@ class TrialLibrary:
                     tally.add(found)
                 verdict, counts, pending = tally.verdict()
             results.append(
-                TrialResult.model_construct(  # typed values, as in _criterion_result
-                    id=trial.id,
-                    title=trial.spec.title,
-                    status=trial.spec.status,
-                    verdict=verdict,
-                    pending_confirmation=pending,
-                    open=counts,
-                    criteria=criteria,
+                trusted(  # typed values, as in _criterion_result
+                    TrialResult,
+                    {
+                        "id": trial.id,
+                        "title": trial.spec.title,
+                        "status": trial.spec.status,
+                        "verdict": verdict,
+                        "pending_confirmation": pending,
+                        "open": counts,
+                        "criteria": criteria,
+                    },
                 )
             )
         results.sort(key=_rank)

@@ -10,12 +10,35 @@ from __future__ import annotations
 
 import datetime as dt
 from enum import StrEnum
+from typing import Any, TypeVar
 
 from pydantic import BaseModel, ConfigDict, Field
 
 from screener.logic import Status
 
 SCHEMA_VERSION = 1
+
+ModelT = TypeVar("ModelT", bound=BaseModel)
+
+
+def trusted(model: type[ModelT], fields: dict[str, Any]) -> ModelT:
+    """`model.model_construct(**fields)` for values already typed and checked, faster.
+
+    Screening builds a result per criterion and trial, thousands per patient, from
+    values the engine typed itself. `model_construct` looks up every field's aliases
+    and defaults on each call; when `fields` names every field by its Python name
+    there is nothing to look up, and the instance is set up as `model_construct`
+    sets it (pydantic's documented instance attributes). Any other call goes to
+    `model_construct` itself. tests/test_results.py checks both give equal models.
+    """
+    if fields.keys() != model.__pydantic_fields__.keys() or model.__pydantic_post_init__:
+        return model.model_construct(**fields)
+    instance = model.__new__(model)
+    object.__setattr__(instance, "__dict__", fields)
+    object.__setattr__(instance, "__pydantic_fields_set__", set(fields))
+    object.__setattr__(instance, "__pydantic_extra__", None)
+    object.__setattr__(instance, "__pydantic_private__", None)
+    return instance
 
 
 class Kind(StrEnum):
