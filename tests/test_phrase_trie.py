@@ -8,7 +8,8 @@ import re
 from hypothesis import given
 from hypothesis import strategies as st
 
-from screener.compiler.tokens import _trie_pattern
+from screener.compiler.normalise import normalise
+from screener.compiler.tokens import _lowered, _trie_pattern, tokenize
 
 _PHRASE = st.text(alphabet="ab .1-", min_size=1, max_size=6).map(
     lambda text: " ".join(text.split())
@@ -38,3 +39,37 @@ def test_trie_matches_like_a_longest_first_alternation(
     for position in range(len(text) + 1):
         found, expected = trie.match(text, position), alternation.match(text, position)
         assert (found and found.group(0)) == (expected and expected.group(0)), (text, position)
+
+
+@given(text=st.text(max_size=40))
+def test_lowered_text_keeps_every_position(text: str) -> None:
+    lowered = _lowered(text)
+    assert len(lowered) == len(text)
+    for char, low in zip(text, lowered, strict=True):
+        assert low == char.lower() or (low.isascii() and re.match(low, char, re.IGNORECASE))
+
+
+_FOLDING_PHRASE = st.text(alphabet="aiks .1-", min_size=1, max_size=5).map(
+    lambda text: " ".join(text.split())
+).filter(lambda text: bool(text) and text[0] == "i")
+
+
+@given(
+    phrases=st.lists(_FOLDING_PHRASE, min_size=1, max_size=8, unique=True),
+    text=st.text(alphabet="iIkKsS .1-İıſ\u212a", max_size=12),
+)
+def test_lowered_phrases_on_lowered_text_match_like_ignorecase(
+    phrases: list[str], text: str
+) -> None:
+    """How tokens.py matches case-insensitive phrases (see _phrase_patterns)."""
+    ignorecase = re.compile(_trie_pattern(phrases), re.IGNORECASE)
+    lowered = re.compile(_trie_pattern(list(dict.fromkeys(p.lower() for p in phrases))))
+    low_text = _lowered(text)
+    for position in range(len(text) + 1):
+        found, expected = lowered.match(low_text, position), ignorecase.match(text, position)
+        assert (found and found.end()) == (expected and expected.end()), (text, position)
+
+
+def test_a_phrase_after_a_character_whose_lower_case_is_longer_is_still_found() -> None:
+    tokens = tokenize(normalise("İ Pregnancy"))
+    assert [(t.type, t.start_pos) for t in tokens if t.type != "WORD"] == [("PREGNANCY", 2)]
