@@ -18,7 +18,7 @@ from pathlib import Path
 
 from screener import __version__
 from screener.compiler import Compiled, compile_criterion
-from screener.resources import data_path, grammar_path
+from screener.resources import cache_dir, data_path, grammar_path
 
 _GRAMMAR_FILES = ("criterion.lark", "rule.lark")
 _DATA_FILES = (
@@ -43,14 +43,6 @@ def engine_version() -> str:
     for module in sorted((Path(__file__).parent / "compiler").glob("*.py")):
         digest.update(module.read_bytes())
     return digest.hexdigest()[:16]
-
-
-def cache_dir() -> Path:
-    explicit = os.environ.get("SCREENER_CACHE_DIR")
-    if explicit:
-        return Path(explicit)
-    base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
-    return Path(base) / "screener"
 
 
 class CompileCache:

@@ -7,6 +7,7 @@ the repository, next to the package.
 
 from __future__ import annotations
 
+import os
 from functools import cache
 from pathlib import Path
 
@@ -33,3 +34,13 @@ def grammar_path(filename: str) -> Path:
 def data_path(filename: str) -> Path:
     """A vocabulary file shipped inside the package (screener/data)."""
     return PACKAGE_DIR / "data" / filename
+
+
+def cache_dir() -> Path:
+    """Where screener keeps its caches: `$SCREENER_CACHE_DIR`, else
+    `$XDG_CACHE_HOME/screener`, else `~/.cache/screener`."""
+    explicit = os.environ.get("SCREENER_CACHE_DIR")
+    if explicit:
+        return Path(explicit)
+    base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
+    return Path(base) / "screener"

@@ -19,10 +19,29 @@ from functools import lru_cache
 
 import pint
 
-from screener.resources import data_path
+from screener.resources import cache_dir, data_path
 
-ureg: pint.UnitRegistry[float] = pint.UnitRegistry()
-ureg.load_definitions(data_path("units.txt"))
+
+def _registry() -> pint.UnitRegistry[float]:
+    """pint's registry with data/units.txt, its parsed definitions cached on disk.
+
+    Parsing pint's definition files takes a third of a second at every start; pint keeps
+    the parsed result, checked against the files' contents, in `cache_folder` (here the
+    screener cache folder, one subfolder per pint version: unit definitions only). The
+    cache only saves time: if it cannot be read or written, the registry is built
+    without it.
+    """
+    folder = cache_dir() / f"pint-{pint.__version__}"
+    try:
+        registry: pint.UnitRegistry[float] = pint.UnitRegistry(cache_folder=folder)
+        registry.load_definitions(data_path("units.txt"))
+    except Exception:  # any cache failure (unreadable, half written, unwritable): no cache
+        registry = pint.UnitRegistry()
+        registry.load_definitions(data_path("units.txt"))
+    return registry
+
+
+ureg = _registry()
 
 # ---------------------------------------------------------------- vocabulary
 

@@ -227,3 +227,34 @@ def test_parse_unit_never_raises_on_unit_like_text(text: str) -> None:
 def test_parse_unit_tolerates_non_text() -> None:
     assert parse_unit(None) is None  # type: ignore[arg-type]
     assert parse_unit(42) is None  # type: ignore[arg-type]
+
+
+# ---------------------------------------------------------------- the registry's disk cache
+
+
+def test_the_registry_keeps_parsed_definitions_in_the_screener_cache(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("SCREENER_CACHE_DIR", str(tmp_path))
+    registry = units._registry()
+    folder = tmp_path / f"pint-{pint.__version__}"
+    assert list(folder.glob("*.pickle")), "pint wrote no cache"
+    assert registry.Quantity(1, "mg/dL").to("g/L").magnitude == pytest.approx(0.01)
+    again = units._registry()  # read back from the cache
+    assert again.Quantity(1, "IU/mL").to("IU/L").magnitude == pytest.approx(1000)
+
+
+def test_a_damaged_or_unwritable_cache_only_costs_time(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("SCREENER_CACHE_DIR", str(tmp_path))
+    units._registry()
+    for cached in (tmp_path / f"pint-{pint.__version__}").glob("*.pickle"):
+        cached.write_bytes(b"not a pickle")
+    damaged = units._registry()
+    assert damaged.Quantity(2, "mg/dL").to("mg/L").magnitude == pytest.approx(20)
+    blocked = tmp_path / "a-file"
+    blocked.write_text("the cache folder cannot be made under a file", encoding="utf-8")
+    monkeypatch.setenv("SCREENER_CACHE_DIR", str(blocked))
+    unwritable = units._registry()
+    assert unwritable.Quantity(1, "IU/mL").to("IU/L").magnitude == pytest.approx(1000)
