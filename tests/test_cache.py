@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
+
 from screener import cache
 from screener import rules as r
 from screener.cache import CompileCache, engine_version
@@ -48,3 +50,43 @@ def test_every_vocabulary_file_is_part_of_the_key() -> None:
     # a vocabulary file left out would let a cache compiled with an older one be reused
     shipped = {path.name for path in (Path(cache.__file__).parent / "data").iterdir()}
     assert shipped == set(cache._DATA_FILES)
+
+
+SAMPLES = [
+    "Aged 18-70 years",
+    "Total bilirubin (TBil) ≥ 171μmol/L",
+    "INR between 1.5 and 2.6",
+    "Known HIV infection",
+    "MELD score > 30",
+]
+
+
+def _parses(parser: object) -> list[object]:
+    """Parse trees of SAMPLES (trees compare equal whether a rule name is a str or a Token)."""
+    from screener.compiler.normalise import normalise
+    from screener.compiler.tokens import tokenize
+
+    return [parser.parse(tokenize(normalise(text))) for text in SAMPLES]  # type: ignore[attr-defined]
+
+
+def test_the_grammar_tables_are_cached_and_parse_as_freshly_built_ones(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from screener.compiler import items
+
+    monkeypatch.setenv("SCREENER_CACHE_DIR", str(tmp_path))
+    built = items.item_parser.__wrapped__()
+    assert (tmp_path / "lark" / "criterion-lalr.pickle").is_file()
+    loaded = items.item_parser.__wrapped__()
+    assert _parses(loaded) == _parses(built) == _parses(items.strict_item_parser())
+
+
+def test_without_a_cache_folder_the_grammar_tables_are_built(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from screener.compiler import items
+
+    blocked = tmp_path / "a-file"
+    blocked.write_text("no folder can be made under a file", encoding="utf-8")
+    monkeypatch.setenv("SCREENER_CACHE_DIR", str(blocked))
+    assert _parses(items.item_parser.__wrapped__()) == _parses(items.strict_item_parser())

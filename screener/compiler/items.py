@@ -22,7 +22,7 @@ from lark.lexer import Lexer
 from screener import analytes, concepts, timecalc
 from screener import rules as r
 from screener.compiler.lexicon import ANALYTE_METHODS
-from screener.resources import grammar_path
+from screener.resources import cache_dir, grammar_path
 
 
 @dataclass(frozen=True)
@@ -69,8 +69,21 @@ class _TokenListLexer(Lexer):
 
 @cache
 def item_parser() -> Lark:
+    """The LALR parser of grammar/criterion.lark, its tables cached on disk.
+
+    Building the tables takes half a second at every cold start; lark keeps them in
+    the screener cache folder (`cache=`), under a key of the grammar text, the options
+    and the lark and Python versions, and rebuilds them when the key differs or the
+    file cannot be read. Without a cache folder the tables are built each time.
+    """
     text = grammar_path("criterion.lark").read_text(encoding="utf-8")
-    return Lark(text, parser="lalr", lexer=_TokenListLexer)
+    folder = cache_dir() / "lark"
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+    except OSError:
+        return Lark(text, parser="lalr", lexer=_TokenListLexer)
+    cached = str(folder / "criterion-lalr.pickle")
+    return Lark(text, parser="lalr", lexer=_TokenListLexer, cache=cached)
 
 
 def strict_item_parser() -> Lark:
