@@ -92,8 +92,9 @@ REVIEWED_ABBREVIATIONS = {
     # conditions criteria name most often (see NEW_CONCEPT_CODES)
     "nsclc", "sclc", "nmsc", "dcis", "aml", "apl", "cll", "cml", "b-all", "nhl", "mds", "gvhd",
     "cva", "tia", "tias", "dvt", "vte", "lbbb", "lqts", "ild", "ipf", "ards", "mdd", "ptsd",
-    # drug classes
-    "nsaid",
+    # drug classes ("PPI" prepulse inhibition and "ESA" elsewhere do not compile as a drug:
+    # words follow that the grammar does not read; "ARV" also names the anti-rabies vaccine)
+    "nsaid", "ppi", "ppis", "h2ra", "h2ras", "esa", "esas", "g-csf", "gcsf",
 }  # fmt: skip
 
 

@@ -72,6 +72,32 @@ MEMBERS_BY_CODE = [
     ("botulinum toxin type A", "M03AX01", "botulinum_toxin"),
     ("hydroxychloroquine", "P01BA02", "antimalarial"),
     ("mefloquine", "P01BC02", "antimalarial"),
+    # classes registry criteria name often
+    ("caspofungin", "J02AX04", "antifungal"),
+    ("terbinafine", "D01BA02", "antifungal"),
+    ("fluconazole", "J02AC01", "azole_antifungal"),
+    ("voriconazole", "J02AC03", "azole_antifungal"),
+    ("ketoconazole", "J02AB02", "azole_antifungal"),
+    ("efavirenz", "J05AG03", "antiretroviral"),
+    ("dolutegravir", "J05AJ03", "antiretroviral"),
+    ("darunavir", "J05AE10", "antiretroviral"),
+    ("abacavir", "J05AF06", "antiretroviral"),
+    ("maraviroc", "J05AX09", "antiretroviral"),
+    ("omeprazole", "A02BC01", "proton_pump_inhibitor"),
+    ("pantoprazole", "A02BC02", "proton_pump_inhibitor"),
+    ("famotidine", "A02BA03", "h2_receptor_antagonist"),
+    ("metoprolol", "C07AB02", "beta_blocker"),
+    ("carvedilol", "C07AG02", "beta_blocker"),
+    ("hydrochlorothiazide", "C03AA03", "diuretic"),
+    ("spironolactone", "C03DA01", "diuretic"),
+    ("furosemide", "C03CA01", "loop_diuretic"),
+    ("cetirizine", "R06AE07", "antihistamine"),
+    ("diphenhydramine", "R06AA02", "antihistamine"),
+    ("darbepoetin alfa", "B03XA02", "erythropoiesis_stimulating_agent"),
+    ("epoetin alfa", "B03XA01", "erythropoiesis_stimulating_agent"),
+    ("filgrastim", "L03AA02", "g_csf"),
+    ("pegfilgrastim", "L03AA13", "g_csf"),
+    ("sargramostim", "L03AA09", "gm_csf"),
 ]
 
 
@@ -101,6 +127,15 @@ def test_a_member_counts_by_name_and_by_code_alike(name: str, code: str, class_i
         ("N03AE01", "antiepileptic"),
         ("L04AG08", "immunosuppressant"),  # ocrelizumab
         ("L04AG08", "anti_cd20"),
+        ("J05AR20", "antiretroviral"),  # emtricitabine, tenofovir alafenamide and bictegravir
+        ("J05AR20", "antiviral"),
+        ("C09BA02", "diuretic"),  # enalapril and diuretics
+        ("C07BB07", "diuretic"),  # bisoprolol and thiazides
+        ("C07BB07", "beta_blocker"),
+        ("C03EB01", "loop_diuretic"),  # furosemide and potassium-sparing agents
+        ("L03AA13", "colony_stimulating_factor"),  # pegfilgrastim
+        ("L03AA13", "immunomodulator"),
+        ("J02AC03", "antifungal"),  # voriconazole
     ],
 )
 def test_combination_and_shared_codes_count_in_each_class(code: str, class_id: str) -> None:
@@ -130,6 +165,23 @@ def test_combination_and_shared_codes_count_in_each_class(code: str, class_id: s
         ("atovaquone", "P01AX06", "antimalarial"),  # alone, an antiprotozoal outside P01B
         ("doxycycline", "J01AA02", "antimalarial"),
         ("methotrexate", "L04AX03", "cyclophosphamide"),
+        ("caspofungin", "J02AX04", "azole_antifungal"),  # an echinocandin
+        ("entecavir", "J05AF10", "antiretroviral"),  # hepatitis B only
+        ("nirmatrelvir and ritonavir", "J05AE30", "antiretroviral"),  # COVID-19
+        ("tenofovir alafenamide", "J05AF13", "antiretroviral"),  # alone: hepatitis B
+        ("vonoprazan", "A02BC08", "proton_pump_inhibitor"),  # an acid blocker, not a PPI
+        ("famotidine", "A02BA03", "proton_pump_inhibitor"),
+        ("famotidine", "A02BA03", "antihistamine"),  # H2, not what "antihistamines" mean
+        ("hydroxyzine", "N05BB01", "antihistamine"),  # an anxiolytic in ATC
+        ("acetazolamide", "S01EC01", "diuretic"),
+        ("hydrochlorothiazide", "C03AA03", "loop_diuretic"),
+        ("lisinopril", "C09AA03", "diuretic"),
+        ("amlodipine", "C08CA01", "beta_blocker"),
+        ("roxadustat", "B03XA05", "erythropoiesis_stimulating_agent"),  # a HIF-PH inhibitor
+        ("luspatercept", "B03XA06", "erythropoiesis_stimulating_agent"),
+        ("sargramostim", "L03AA09", "g_csf"),  # GM-CSF
+        ("filgrastim", "L03AA02", "gm_csf"),
+        ("romiplostim", "B02BX04", "colony_stimulating_factor"),  # a thrombopoietin agonist
     ],
 )
 def test_neighbours_of_a_class_stay_outside_it(name: str, code: str, class_id: str) -> None:
@@ -140,6 +192,21 @@ def test_neighbours_of_a_class_stay_outside_it(name: str, code: str, class_id: s
 def test_a_local_form_of_a_member_is_not_systemic_use() -> None:
     assert "nsaid" not in concepts.medication_classes("diclofenac gel 1%")
     assert "nsaid" in concepts.medication_classes("diclofenac 50 mg tablet")
+
+
+@pytest.mark.parametrize(
+    ("local", "systemic", "class_id"),
+    [
+        ("ketoconazole 2% cream", "ketoconazole 200 mg tablet", "azole_antifungal"),
+        ("terbinafine 1% cream", "terbinafine 250 mg tablet", "antifungal"),
+        ("timolol 0.5% eye drops", "timolol 10 mg tablet", "beta_blocker"),
+        ("ketotifen eye drops", "ketotifen 1 mg tablet", "antihistamine"),
+    ],
+)
+def test_a_local_form_counts_in_no_systemic_class(local: str, systemic: str, class_id: str) -> None:
+    assert concepts.medication_classes(local) == set()
+    assert class_id in concepts.medication_classes(systemic)
+    assert concepts.medication_classes(None, None, "D01AC08") == set()  # ketoconazole, topical
 
 
 @pytest.mark.parametrize("class_id", sorted({c for _, _, c in MEMBERS_BY_CODE}))
@@ -175,6 +242,56 @@ def test_a_class_cites_the_atc_groups_it_holds(class_id: str) -> None:
         ),
         ("No NSAIDs within 7 days", "exclusion", "not medication(nsaid, within 7 days)"),
         ("Not on insulin", "inclusion", "not medication(insulin)"),
+        # classes registry criteria name often
+        ("Current use of azole antifungals", "exclusion", "medication(azole_antifungal)"),
+        (
+            "Receiving antifungal therapy",
+            "exclusion",
+            "medication(antifungal)",
+        ),
+        ("Currently on antiretroviral therapy", "exclusion", "medication(antiretroviral)"),
+        (
+            "Use of proton pump inhibitors (PPIs) within 7 days",
+            "exclusion",
+            "medication(proton_pump_inhibitor, within 7 days)",
+        ),
+        ("Current use of H2 blockers", "exclusion", "medication(h2_receptor_antagonist)"),
+        (
+            "Current use of beta-blockers or diuretics",
+            "exclusion",
+            "medication(beta_blocker) or medication(diuretic)",
+        ),
+        ("Patients on loop diuretics", "inclusion", "medication(loop_diuretic)"),
+        (
+            "Use of antihistamines within 1 week",
+            "exclusion",
+            "medication(antihistamine, within 1 weeks)",
+        ),
+        (
+            "Treatment with erythropoiesis stimulating agents (ESAs) within 4 weeks",
+            "exclusion",
+            "medication(erythropoiesis_stimulating_agent, within 4 weeks)",
+        ),
+        (
+            "Receipt of G-CSF within 14 days prior to enrollment",
+            "exclusion",
+            "medication(g_csf, within 14 days before enrolment)",
+        ),
+        (
+            "Currently receiving granulocyte colony-stimulating factor or GM-CSF",
+            "exclusion",
+            "medication(g_csf) or medication(gm_csf)",
+        ),
+        (
+            "Prior treatment with colony stimulating factors within 2 weeks",
+            "exclusion",
+            "medication(colony_stimulating_factor, within 2 weeks)",
+        ),
+        (
+            "Currently receiving systemic immunosuppressive therapy",
+            "exclusion",
+            "medication(immunosuppressant)",
+        ),
         # a list of classes after one verb: any of them
         (
             "Patients on glibenclamide or nicorandil",
@@ -354,11 +471,73 @@ def test_medication_criteria(text: str, kind: str, expected: str) -> None:
         # investigational agents and vaccinations stay with a person
         "Treatment with another investigational drug within the past 1 month",
         "Vaccination within 4 weeks prior to the first dose of study medication.",
+        # no ATC group: live vaccines, CYP3A4 or P-gp inhibitors, QT-prolonging drugs,
+        # hormonal therapy, biologics, monoclonal antibodies, immunotherapy; "azoles",
+        # "erythropoietic agents", "hematopoietic growth factors", "ART", "ARV" and a
+        # combination regimen ("HAART") are no class phrases
+        "Live vaccines within 4 weeks prior to enrollment.",
+        "Has received a live vaccine within 30 days prior to first dose of study treatment",
+        "Current use of strong CYP3A4 inhibitors",
+        "Use of QT-prolonging drugs within 7 days",
+        "Prior hormonal therapy within 4 weeks",
+        "Prior biologic therapy within 12 weeks",
+        "Treatment with monoclonal antibodies within 4 weeks",
+        "Prior immunotherapy within 4 weeks",
+        "Current use of azoles",
+        "Use of erythropoietic agents within 4 weeks",
+        "Receipt of hematopoietic growth factors within 14 days",
+        "Currently on ART",
+        "Current use of ARVs",
+        "Currently on HAART",
+        "Currently on combination antiretroviral therapy",
+        # qualifiers narrow the class
+        "Current use of non-selective beta blockers",
+        "Current use of oral antihistamines within 1 week",
     ],
 )
 def test_unread_medication_criteria_stay_review(text: str) -> None:
     rule = compile_criterion(text, "exclusion").rule
     assert r.has_review(rule), rule.render()
+
+
+_NEW_CLASS_CASES = [
+    # (criterion, a member by name, its ATC code, a neighbour outside the class)
+    ("Current use of azole antifungals", "voriconazole 200 mg", "J02AC03", "caspofungin"),
+    ("Current use of antifungals", "micafungin", "J02AX05", "clotrimazole cream"),
+    ("Currently on antiretroviral therapy", "Biktarvy", "J05AR20", "entecavir"),
+    ("Current use of proton pump inhibitors", "esomeprazole 40 mg", "A02BC05", "famotidine"),
+    ("Current use of H2 blockers", "ranitidine", "A02BA02", "omeprazole"),
+    ("Currently taking beta blockers", "bisoprolol 5 mg", "C07AB07", "amlodipine"),
+    ("Current use of diuretics", "furosemide 40 mg", "C03CA01", "acetazolamide"),
+    ("Current use of loop diuretics", "bumetanide", "C03CA02", "hydrochlorothiazide"),
+    ("Current use of antihistamines", "loratadine", "R06AX13", "hydroxyzine"),
+    (
+        "Current use of erythropoiesis-stimulating agents",
+        "darbepoetin alfa",
+        "B03XA02",
+        "roxadustat",
+    ),
+    ("Current use of G-CSF", "pegfilgrastim", "L03AA13", "sargramostim"),
+    ("Current use of colony-stimulating factors", "filgrastim", "L03AA02", "romiplostim"),
+]
+
+
+@pytest.mark.parametrize("kind", ["inclusion", "exclusion"])
+@pytest.mark.parametrize(("text", "member", "code", "neighbour"), _NEW_CLASS_CASES)
+def test_a_new_class_is_met_by_a_member_only(
+    text: str, member: str, code: str, neighbour: str, kind: str
+) -> None:
+    """Named or coded, a member meets the criterion; a neighbour outside the class, or no
+    medication data, leaves it unknown (the list need not be complete)."""
+    rule = compile_criterion(text, kind).rule
+    assert not r.has_review(rule), rule.render()
+    by_name = patient(medications=[{"name": member, "start": "2026-10-01"}])
+    by_code = patient(medications=[{"code": code, "start": "2026-10-01"}])
+    other = patient(medications=[{"name": neighbour, "start": "2026-10-01"}])
+    assert outcome(text, by_name, kind).status.value == "met"
+    assert outcome(text, by_code, kind).status.value == "met"
+    assert outcome(text, other, kind).status.value == "unknown"
+    assert outcome(text, patient(), kind).status.value == "unknown"
 
 
 def test_a_combination_product_meets_both_classes_of_a_list() -> None:
@@ -380,6 +559,12 @@ def test_a_combination_product_meets_both_classes_of_a_list() -> None:
         ({"drug_class": "TNF inhibitors", "status": "absent"}, "Currently on immunosuppressants"),
         ({"code": "L04AB", "status": "absent"}, "Currently on immunosuppressants"),
         ({"name": "glibenclamide", "status": "absent"}, "Patients on sulfonylureas"),
+        ({"name": "fluconazole", "status": "absent"}, "Current use of azole antifungals"),
+        ({"name": "omeprazole", "status": "absent"}, "Current use of proton pump inhibitors"),
+        ({"code": "L03AA02", "status": "absent"}, "Current use of G-CSF"),
+        # a narrower class not taken leaves the broader class open
+        ({"drug_class": "loop diuretics", "status": "absent"}, "Current use of diuretics"),
+        ({"drug_class": "azole antifungals", "status": "absent"}, "Current use of antifungals"),
     ],
 )
 def test_a_member_recorded_not_taken_leaves_its_class_open(
@@ -400,6 +585,10 @@ def test_a_member_recorded_not_taken_leaves_its_class_open(
         # a single-agent class is ruled out by its drug
         ({"name": "glibenclamide", "status": "absent"}, "Patients on glibenclamide"),
         ({"code": "A10BB01", "status": "absent"}, "Patients on glibenclamide"),
+        ({"name": "beta blockers", "status": "absent"}, "Currently taking beta blockers"),
+        ({"code": "C07", "status": "absent"}, "Currently taking beta blockers"),
+        ({"drug_class": "diuretics", "status": "absent"}, "Current use of loop diuretics"),
+        ({"name": "antifungals", "status": "absent"}, "Current use of azole antifungals"),
     ],
 )
 def test_a_class_recorded_not_taken_is_not_taken(entry: dict[str, str], text: str) -> None:
