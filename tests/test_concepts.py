@@ -92,9 +92,10 @@ REVIEWED_ABBREVIATIONS = {
     # conditions criteria name most often (see NEW_CONCEPT_CODES)
     "nsclc", "sclc", "nmsc", "dcis", "aml", "apl", "cll", "cml", "b-all", "nhl", "mds", "gvhd",
     "cva", "tia", "tias", "dvt", "vte", "lbbb", "lqts", "ild", "ipf", "ards", "mdd", "ptsd",
-    # drug classes ("PPI" prepulse inhibition and "ESA" elsewhere do not compile as a drug:
-    # words follow that the grammar does not read; "ARV" also names the anti-rabies vaccine)
-    "nsaid", "ppi", "ppis", "h2ra", "h2ras", "esa", "esas", "g-csf", "gcsf",
+    # drug classes ("ESA" elsewhere does not compile as a drug: words follow that the grammar
+    # does not read; "PPI" is also a permanent pacemaker implantation, "ARV" the anti-rabies
+    # vaccine: neither is a phrase)
+    "nsaid", "h2ra", "h2ras", "esa", "esas", "g-csf", "gcsf",
 }  # fmt: skip
 
 
