@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 from decimal import Decimal
 from functools import cache
 
@@ -153,6 +154,10 @@ class _ToRule(Transformer[Token, r.Rule]):
         if anchor is not None and str(anchor) not in r.ANCHORS:
             raise ValueError(f"unknown window anchor {anchor!s}: one of {', '.join(r.ANCHORS)}")
         return r.Window(int(amount), str(unit), str(anchor or ""))
+
+    def strict_window(self, amount: Token, unit: Token, anchor: Token | None) -> r.Window:
+        """'< 4 weeks': the day exactly 4 weeks back is outside the window."""
+        return replace(self.window(amount, unit, anchor), strict=True)
 
     def any_type(self) -> tuple[str, ...]:
         return ()

@@ -127,10 +127,9 @@ def _lab(rule: r.Compare | r.Between, subject: r.Lab, facts: PatientFacts) -> Ou
     if rule.within is None or not rule.within.anchor or outcome.status is Status.UNKNOWN:
         return outcome
     # a later event's window: a value of today may be too old by then, a new one may differ
-    event = rule.within.anchor.replace("_", " ")
+    window = rule.within.render().replace("_", " ")
     return _unknown(
-        f"{outcome.reason}; the criterion wants a value within {rule.within.amount} "
-        f"{rule.within.unit} before {event}, which comes later",
+        f"{outcome.reason}; the criterion wants a value within {window}, which comes later",
         f"{analytes.ANALYTES[subject.analyte].name} within {rule.within.render()}",
         outcome.values,
     )
@@ -474,7 +473,7 @@ def _anchored(outcome: Outcome, window: r.Window | None, facts: PatientFacts) ->
     return Outcome(
         Status.UNKNOWN,
         f"{outcome.reason} (counted back from the screening date {facts.on}); whether "
-        f"within {window.amount} {window.unit} before {event} depends on when it comes",
+        f"within {window.render().replace('_', ' ')} depends on when it comes",
         outcome.values,
         (f"date of {event}",),
     )
@@ -502,7 +501,10 @@ def _pregnancy(name: str, facts: PatientFacts) -> Outcome:
 
 
 def _window_start(on: dt.date, window: r.Window) -> dt.date:
-    return timecalc.add_calendar(on, -window.amount, window.unit)
+    """The first day in the window: `amount` units back, or the day after for a strict
+    window ("less than 4 weeks before" leaves out the day exactly 4 weeks back)."""
+    first = timecalc.add_calendar(on, -window.amount, window.unit)
+    return first + dt.timedelta(days=1) if window.strict else first
 
 
 def _participation(rule: r.TrialParticipation, facts: PatientFacts) -> Outcome:

@@ -120,15 +120,21 @@ class Window:
     With an `anchor` (one of ANCHORS) the window counts back from that later event
     instead: evaluation counts back from the screening date and decides only what
     holds wherever the event falls.
+
+    The day exactly `amount` units back is in the window ("within 4 weeks"); a `strict`
+    window leaves it out ("less than 4 weeks before", printed `< 4 weeks`), which is what
+    "at least 4 weeks since X" denies: X 28 days ago is 4 weeks since, not less.
     """
 
     amount: int
     unit: str  # days | weeks | months | years
     anchor: str = ""
+    strict: bool = False
 
     def render(self) -> str:
         before = f" before {self.anchor}" if self.anchor else ""
-        return f"{self.amount} {self.unit}{before}"
+        less = "< " if self.strict else ""
+        return f"{less}{self.amount} {self.unit}{before}"
 
 
 def _within(window: Window | None) -> str:

@@ -108,6 +108,7 @@ windows = st.builds(
     st.integers(min_value=1, max_value=10_000),
     st.sampled_from(("days", "weeks", "months", "years")),
     st.sampled_from(("", *r.ANCHORS)),
+    st.booleans(),
 )
 
 TRIAL_TYPES = ("drug", "biological", "device", "procedure", "behavioural", "other")

@@ -312,12 +312,12 @@ def test_procedure_criteria_compile(text: str, kind: str, expected: str) -> None
 @pytest.mark.parametrize(
     "text",
     [
-        # gold g051 and g123: a window closing a list, and "from prior X" (time since)
+        # gold g051 and g123: a window closing a list, and a time since a list of treatments
+        # (tests/test_washouts.py reads "At least 4 weeks since prior surgery")
         "≥ 2 weeks from prior chemotherapy, radiation therapy or major surgery",
         "Major surgical procedure, radiotherapy, chemotherapy, or immunotherapy within 4 weeks "
         "prior to first dose;",
         "Major surgery or radiation therapy within 4 weeks prior to randomization",
-        "At least 4 weeks since prior surgery",
         # a restriction of the procedure the grammar does not read
         "Prior radiotherapy to the target lesion",
         "Prior pelvic radiation therapy",

@@ -212,3 +212,40 @@ def test_facts_dated_after_the_screening_date_do_not_count(
     text: str, facts: dict[str, object]
 ) -> None:
     assert outcome(text, patient(facts=facts)).status == "unknown"
+
+
+# ---------------------------------------------------------------- strict windows
+
+
+@pytest.mark.parametrize(
+    ("last_day", "inclusive", "strict"),
+    [
+        ("2026-10-23", "unknown", "unknown"),  # 29 days before the screening date
+        ("2026-10-24", "met", "unknown"),  # exactly 4 weeks: "within", but not "less than"
+        ("2026-10-25", "met", "met"),
+    ],
+)
+def test_a_strict_window_leaves_out_the_day_exactly_its_length_back(
+    last_day: str, inclusive: str, strict: str
+) -> None:
+    from screener.canonical import parse_rule
+    from screener.evaluate import evaluate
+    from screener.facts import PatientFacts
+    from tests.helpers import SCREENING_DATE
+
+    course = patient(medications=[{"name": "prednisone", "start": "2026-09-01", "end": last_day}])
+    session = patient(procedures=[{"name": "surgery", "dates": [last_day]}])
+    for subject, leaf in ((course, "medication(steroid, "), (session, "procedure(surgery, ")):
+        facts = PatientFacts(subject, SCREENING_DATE)
+        assert evaluate(parse_rule(leaf + "within 4 weeks)"), facts).status == inclusive
+        assert evaluate(parse_rule(leaf + "within < 4 weeks)"), facts).status == strict
+        assert evaluate(parse_rule(leaf + "within < 28 days)"), facts).status == strict
+
+
+def test_a_strict_window_prints_and_parses_back() -> None:
+    from screener.canonical import parse_rule
+
+    window = r.Window(3, "months", "randomisation", strict=True)
+    rule = r.Not(r.Medication("chemotherapy", window))
+    assert r.render(rule) == "not medication(chemotherapy, within < 3 months before randomisation)"
+    assert parse_rule(r.render(rule)) == rule

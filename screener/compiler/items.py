@@ -734,13 +734,70 @@ class _ToRule(Transformer[Token, r.Rule]):
 
     # ------------------------------------------------------------ windows
     def window(self, _within: Token, number: Token, unit: Token, *anchor: Token) -> r.Window:
-        event = next((str(t) for t in anchor if t.type == "ANCHOR"), "")
-        amount = _number(number)
-        if str(unit) not in timecalc.UNITS:
-            raise _Reject(f"a window in {unit}")
-        if amount != int(amount) or amount < 1:
-            raise _Reject("a window of no whole number of days, weeks, months or years")
-        return r.Window(int(amount), str(unit), "" if event == "screening" else event)
+        return _window(number, unit, anchor)
+
+    def washout_since(self, *parts: AnyType) -> r.Rule:
+        """'At least 4 weeks since prior chemotherapy', '> 28 days from the last dose of a TNF
+        inhibitor', '14 days must have elapsed since the completion of X': no X in that time.
+
+        "At least 4 weeks since" leaves room for X exactly 4 weeks back (a strict window,
+        `< 4 weeks`); "more than 4 weeks since" does not. A patient never given X meets it,
+        so in an exclusion, where it would exclude such a patient, it is not read (whether
+        it means "had X, long ago" is a person's call). "Less than 4 weeks since prior X" is
+        X within `< 4 weeks`, unless it counts from an end ("since discontinuation of"): X
+        still going on has no end yet, and the window would count it.
+        """
+        op = _elapsed_op(parts)
+        window = _window(*_time_parts(parts), strict=op in (r.Op.GE, r.Op.LT))
+        if op in (r.Op.LT, r.Op.LE):
+            if _ends(parts):
+                raise _Reject("a short time since a treatment ended: and one going on?")
+            return _treatment_within(parts, window)
+        self._inclusion_only()
+        return r.Not(_treatment_within(parts, window))
+
+    def washout_none_now(self, *parts: AnyType) -> r.Rule:
+        """'More than 4 weeks since prior and no concurrent X': no X in that time, none now."""
+        op = _elapsed_op(parts)
+        if op not in (r.Op.GE, r.Op.GT):
+            raise _Reject("'prior and no concurrent' after a time that is not a least time")
+        self._inclusion_only()
+        window = _window(*_time_parts(parts), strict=op is r.Op.GE)
+        (drug_class,) = _drug_classes(parts)
+        return r.AllOf(
+            (r.Not(r.Medication(drug_class, window)), r.Not(r.Medication(drug_class)))
+        )
+
+    def washout_before(self, *parts: AnyType) -> r.Rule:
+        """'Major surgery < 4 weeks prior to study entry': X within `< 4 weeks before
+        enrolment`; 'steroids must have been stopped at least 2 weeks before randomisation',
+        'last dose of X ≥ 21 days prior to the first dose': no X in that time (as
+        `washout_since`, inclusions only).
+
+        "X ≥ 4 weeks before randomisation" with no word of an end may require X then
+        ("surgery at least 3 months prior to the recurrence"): not read. A course
+        "completed ≥ 4 weeks before" may be required or only ruled out within the time:
+        both readings, which agree where X came too late.
+        """
+        op = _elapsed_op(parts)
+        window = _window(*_time_parts(parts), strict=op in (r.Op.GE, r.Op.LT))
+        if op in (r.Op.LT, r.Op.LE):
+            if _ends(parts):
+                raise _Reject("a treatment ended a short time before: and one going on?")
+            return _treatment_within(parts, window)
+        if not _ends(parts) and not any(_typed(p, "LAST_DOSE") for p in parts):
+            raise _Reject("a treatment some time before an event: required or ruled out?")
+        self._inclusion_only()
+        washout = r.Not(_treatment_within(parts, window))
+        if not any(_typed(p, "ENDING", "ENDED") and str(p) == "completion" for p in parts):
+            return washout
+        return r.readings([washout, r.AllOf((_treatment_ever(parts), washout))])
+
+    def _inclusion_only(self) -> None:
+        """A least time since a treatment holds for a patient never given it: an exclusion
+        saying so may mean those who had it, long enough ago."""
+        if self.default_conjunction == "or":
+            raise _Reject("a least time since a treatment in an exclusion: had it, or not?")
 
     def medication_within(self, *parts: AnyType) -> r.Rule:
         drug_class = next(str(t) for t in parts if isinstance(t, Token) and t.type == "DRUG_CLASS")
@@ -819,6 +876,67 @@ class _ToRule(Transformer[Token, r.Rule]):
 
     def unit(self, item: r.Rule) -> r.Rule:
         return item
+
+
+def _window(
+    number: Token, unit: Token, anchor: Sequence[AnyType] = (), strict: bool = False
+) -> r.Window:
+    """A window of a whole number of calendar units, back from its event ("screening": the
+    screening date itself)."""
+    event = next((str(t) for t in anchor if _typed(t, "ANCHOR")), "")
+    amount = _number(number)
+    if str(unit) not in timecalc.UNITS:
+        raise _Reject(f"a window in {unit}")
+    if amount != int(amount) or amount < 1:
+        raise _Reject("a window of no whole number of days, weeks, months or years")
+    return r.Window(int(amount), str(unit), "" if event == "screening" else event, strict)
+
+
+def _typed(part: AnyType, *types: str) -> bool:
+    return isinstance(part, Token) and part.type in types
+
+
+def _time_parts(parts: Sequence[AnyType]) -> tuple[Token, Token, list[Token]]:
+    """The number, the time unit and the anchor (if any) of a washout."""
+    number = next(p for p in parts if _typed(p, "NUMBER"))
+    unit = next(p for p in parts if _typed(p, "TIME_UNIT"))
+    return number, unit, [p for p in parts if _typed(p, "ANCHOR")]
+
+
+def _elapsed_op(parts: Sequence[AnyType]) -> r.Op:
+    """How the time since a treatment compares: "14 days have elapsed since" and "a
+    minimum of 14 days" are at least 14 days; "over", "under" and "=" are not read."""
+    ops = [p for p in parts if isinstance(p, r.Op)]
+    if not ops and any(_typed(p, "ELAPSED", "MINIMUM") for p in parts):
+        return r.Op.GE
+    if not ops or ops[0] not in (r.Op.GE, r.Op.GT, r.Op.LE, r.Op.LT):
+        raise _Reject("a time since a treatment with no least or most time")
+    return ops[0]
+
+
+def _ends(parts: Sequence[AnyType]) -> bool:
+    """Whether a washout counts from a treatment's end ("discontinuation of", "stopped")."""
+    return any(_typed(p, "ENDING", "ENDED") for p in parts)
+
+
+def _treatment(parts: Sequence[AnyType]) -> tuple[str, bool]:
+    """The one drug class or procedure of a washout, and whether it is a procedure."""
+    procedures = _procedures(tuple(parts))
+    if procedures and any(_typed(p, "USE") for p in parts):
+        raise _Reject("'exposure to', 'treatment with' before a procedure")  # "radiation"
+    if procedures:
+        return procedures[0], True
+    return _drug_classes(tuple(parts))[0], False
+
+
+def _treatment_within(parts: Sequence[AnyType], window: r.Window) -> r.Rule:
+    name, procedure = _treatment(parts)
+    return r.Procedure(name, window) if procedure else r.Medication(name, window)
+
+
+def _treatment_ever(parts: Sequence[AnyType]) -> r.Rule:
+    name, procedure = _treatment(parts)
+    return r.Procedure(name, ever=True) if procedure else r.Medication(name, ever=True)
 
 
 def _check_methods(analyte_id: str, methods: str) -> None:

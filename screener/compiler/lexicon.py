@@ -750,6 +750,15 @@ _ANCHOR_PHRASES: dict[str, tuple[str, ...]] = {
         "cycle 1 day 1",
         "c1d1",
         "baseline",
+        # the study's treatment, named bare: a trial's "treatment" starts after screening, so
+        # a window back from it counts from the screening date or later (rules.ANCHORS); a
+        # treatment named after it ("first administration of chemotherapy") is unread words
+        "start of treatment",
+        "start of therapy",
+        "initiation of treatment",
+        "treatment start",
+        "treatment initiation",
+        "first administration",
         *(
             f"{head} {thing}"
             for head in (
@@ -899,6 +908,51 @@ KEYWORDS.update(
             "using",
             "administered",
         )
+    }
+)
+
+# Time since a treatment ("at least 4 weeks since prior chemotherapy", "> 28 days from the
+# last dose of a TNF inhibitor", "14 days must have elapsed since the completion of X") and
+# a treatment ended some time before an event ("steroids must have been stopped at least 2
+# weeks before randomisation"): grammar `washout`, items.washout_since / washout_before.
+# LAST_DOSE names the last intake; ENDING the end of a treatment, in front of it (value
+# "ending": "discontinuation of"; "completion": a course completed, which may be required
+# rather than ruled out, read only after "since"); ENDED the same after it ("stopped").
+KEYWORDS.update(
+    {
+        "since": ("SINCE", "since"),
+        "elapsed since": ("ELAPSED", "since"),
+        "passed since": ("ELAPSED", "since"),
+        "ago": ("AGO", "ago"),
+        **{
+            phrase: ("LAST_DOSE", "last")
+            for phrase in (
+                "last",
+                "last dose of",
+                "last doses of",
+                "last dose",
+                "last administration of",
+                "last treatment with",
+                "last treatment of",
+                "final dose of",
+                "most recent dose of",
+            )
+        },
+        **{
+            phrase: ("ENDING", "ending")
+            for phrase in (
+                "discontinuation of",
+                "discontinuing",
+                "stopping",
+                "cessation of",
+            )
+        },
+        **{
+            phrase: ("ENDING", "completion")
+            for phrase in ("completion of", "completing", "the end of", "end of")
+        },
+        **{phrase: ("ENDED", "ended") for phrase in ("ended", "stopped", "discontinued", "ceased")},
+        **{phrase: ("ENDED", "completion") for phrase in ("completed", "finished")},
     }
 )
 

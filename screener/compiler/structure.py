@@ -274,6 +274,8 @@ class Builder:
             _closing_window(g) is None for g in groups[:-1]
         ):
             return self.review(tokens, "a time window at the end may apply to every item")
+        if _opening_time_since(groups[0]) and not all(map(_opening_time_since, groups[1:])):
+            return self.review(tokens, "a time since at the start may apply to every item")
         return self.list_rule_plain(tokens, groups, separators)
 
     def list_rule_plain(
@@ -909,8 +911,14 @@ _TEMPORAL = re.compile(
 )
 
 
+_TIME_OPENERS = {"GE", "GT", "LE", "LT", "EQ", "OVER", "UNDER", "MINIMUM"}
+_TIME_SINCE = {"SINCE", "FROM", "ELAPSED"}
+
+
 def _closing_window(tokens: list[Token]) -> int | None:
-    """Where a window closing the tokens starts ('within 6 months prior to screening')."""
+    """Where a window closing the tokens starts ('within 6 months prior to screening', '<
+    4 weeks prior to study entry', 'must have ended at least 2 weeks before randomisation',
+    'less than 2 weeks ago')."""
     for index in range(len(tokens) - 1, -1, -1):
         if tokens[index].type == "WITHIN":
             rest = [t.type for t in tokens[index + 1 :]]
@@ -921,7 +929,32 @@ def _closing_window(tokens: list[Token]) -> int | None:
             ):
                 return index
             return None
+    return _closing_time_before(tokens)
+
+
+def _closing_time_before(tokens: list[Token]) -> int | None:
+    """Where a time before an event closing the tokens starts ('[stopped] ≥ 4 weeks prior to
+    randomisation', '< 2 weeks ago'): grammar `washout_before`."""
+    types = [t.type for t in tokens]
+    for tail in (["PRIOR", "ANCHOR"], ["AGO"]):
+        start = len(types) - len(tail) - 2
+        if start < 0 or types[start:] != ["NUMBER", "TIME_UNIT", *tail]:
+            continue
+        if start > 0 and types[start - 1] in _TIME_OPENERS:
+            start -= 1
+        if start > 0 and types[start - 1] == "ENDED":
+            start -= 1
+        return start
     return None
+
+
+def _opening_time_since(tokens: list[Token]) -> bool:
+    """Whether the tokens open with a time since ('≥ 2 weeks from prior chemotherapy'):
+    grammar `washout_since`, whose time may reach every item of a list after it."""
+    types = [t.type for t in tokens]
+    if types and types[0] in _TIME_OPENERS:
+        types = types[1:]
+    return types[:2] == ["NUMBER", "TIME_UNIT"] and len(types) > 2 and types[2] in _TIME_SINCE
 
 
 # "planning to become pregnant", "expecting to conceive or father a child": a plan of the
@@ -941,7 +974,10 @@ def _opens_like_modifier(tokens: list[Token]) -> bool:
     if _PREGNANCY_PLAN.match(" ".join(str(t) for t in tokens)):
         return False
     first = tokens[0]
-    if first.type in ("CONFIRMED", "WITHIN"):
+    # "since", "elapsed since", "stopped", "stopping": words of a time since a treatment,
+    # which opened a piece as unknown words ("since", "...ed", "...ing") before the grammar
+    # read them
+    if first.type in ("CONFIRMED", "WITHIN", "SINCE", "ELAPSED", "ENDED", "ENDING"):
         return True
     word = str(first).lower()
     return first.type == "WORD" and (
@@ -950,7 +986,7 @@ def _opens_like_modifier(tokens: list[Token]) -> bool:
 
 
 def _opens_restriction(token: Token) -> bool:
-    if token.type in ("WITHIN", "LPAR", "CONFIRMED", "GRADE", "GRADE_WORD", "CLASS_WORD"):
+    if token.type in ("WITHIN", "LPAR", "CONFIRMED", "GRADE", "GRADE_WORD", "CLASS_WORD", "SINCE"):
         return True
     return token.type == "WORD" and str(token).lower() in _RESTRICTION_WORDS
 
