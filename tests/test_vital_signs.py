@@ -134,6 +134,14 @@ def test_vital_signs_refuse_other_units(analyte_id: str, unit: str) -> None:
             "SBP > 140 mmHg and/or DBP > 90 mmHg",
             "lab(systolic_bp) > 140 mmHg or lab(diastolic_bp) > 90 mmHg",
         ),
+        # no unit: a number only the vital sign's one unit can carry (items._SOLE_UNITS)
+        ("systolic blood pressure > 140", "lab(systolic_bp) > 140 mmHg"),
+        ("Diastolic blood pressure ≥ 100", "lab(diastolic_bp) >= 100 mmHg"),
+        ("SBP 90-140", "lab(systolic_bp) in [90, 140] mmHg"),
+        ("Heart rate > 100", "lab(heart_rate) > 100 /min"),
+        ("HR > 100", "lab(heart_rate) > 100 /min"),
+        ("Respiratory rate < 20.", "lab(respiratory_rate) < 20 /min"),
+        ("RR > 30", "lab(respiratory_rate) > 30 /min"),
     ],
 )
 def test_vital_sign_comparisons_compile(text: str, rule: str) -> None:
@@ -144,9 +152,12 @@ def test_vital_sign_comparisons_compile(text: str, rule: str) -> None:
     "text",
     [
         "HR 0.7",  # a hazard ratio
-        "RR > 30",  # a rate with no unit: relative risk, RR interval?
+        "RR > 1.2",  # no unit, and no respiratory rate: a relative risk, an RR interval?
+        "RR > 600",  # an RR interval in milliseconds
         "RR > 1.2 s",  # the ECG RR interval
         "HR < 0.8",
+        "Heart rate ≥ 1.2",
+        "systolic blood pressure < 30",  # in kPa?
         "CGI-BP ≤ 3",  # a rating scale
         "resting heart rate < 50 bpm",  # a measurement condition a reading does not state
         "SpO2 ≤ 93% on room air",
@@ -155,7 +166,6 @@ def test_vital_sign_comparisons_compile(text: str, rule: str) -> None:
         "oxygen saturation ≥ 94% on room air",
         "temperature > 38",  # no unit
         "temperature > 38 C",  # a bare C
-        "systolic blood pressure > 140",
     ],
 )
 def test_ambiguous_or_conditioned_vital_signs_stay_review(text: str) -> None:

@@ -1175,10 +1175,21 @@ def _comparison_rule(subject: r.Subject, comparison: _Comparison) -> r.Rule:
     return r.Compare(subject, comparison.op, comparison.low, comparison.unit)
 
 
-# Analytes reported in one unit only, which criteria text often leaves out ("BMI > 40"): body
-# mass index in kg/m2 (WHO), ejection fraction in % - the latter only for values above 1, since
-# "LVEF ≥ 0.5" would be a fraction.
-_SOLE_UNITS = {"bmi": ("kg/m2", Decimal(5)), "lvef": ("%", Decimal(1))}
+# Analytes reported in one unit only, which criteria text often leaves out ("BMI > 40"), and
+# the bounds (exclusive) within which a bare number can only be in that unit: body mass index
+# in kg/m2 (WHO); ejection fraction in %, above 1 ("LVEF ≥ 0.5" would be a fraction); blood
+# pressure in mmHg, above 30 (in kPa, the one other unit, a pressure stays below 30 in life);
+# heart and respiratory rates per minute, within what a living patient shows. The bounds also
+# keep the abbreviations' other meanings out: a hazard ratio ("HR < 0.8"), a relative risk or
+# an RR interval in seconds or milliseconds ("RR > 1.2", "RR > 600").
+_SOLE_UNITS = {
+    "bmi": ("kg/m2", Decimal(5), None),
+    "lvef": ("%", Decimal(1), Decimal(100)),
+    "systolic_bp": ("mmHg", Decimal(30), Decimal(300)),
+    "diastolic_bp": ("mmHg", Decimal(30), Decimal(300)),
+    "heart_rate": ("/min", Decimal(20), Decimal(300)),
+    "respiratory_rate": ("/min", Decimal(4), Decimal(80)),
+}
 
 
 def _with_sole_unit(analyte_id: str, comparison: _Comparison) -> _Comparison:
@@ -1186,9 +1197,9 @@ def _with_sole_unit(analyte_id: str, comparison: _Comparison) -> _Comparison:
     sole = _SOLE_UNITS.get(analyte_id)
     if comparison.unit or sole is None:
         return comparison
-    unit, above = sole
+    unit, above, below = sole
     bounds = [b for b in (comparison.low, comparison.high) if b is not None]
-    if not all(b > above for b in bounds):
+    if not all(above < b and (below is None or b < below) for b in bounds):
         return comparison
     return _Comparison(comparison.op, comparison.low, comparison.high, unit)
 
