@@ -249,3 +249,31 @@ def test_a_strict_window_prints_and_parses_back() -> None:
     rule = r.Not(r.Medication("chemotherapy", window))
     assert r.render(rule) == "not medication(chemotherapy, within < 3 months before randomisation)"
     assert parse_rule(r.render(rule)) == rule
+
+
+@pytest.mark.parametrize("kind", ["inclusion", "exclusion"])
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Diagnosis of deep vein thrombosis in the previous 3 months.",
+        "Diagnosed with hepatitis B within the past 6 months",
+        "A diagnosis of stroke within 6 months prior to randomisation",
+    ],
+)
+def test_a_window_on_a_diagnosis_dates_it_and_stays_review(text: str, kind: str) -> None:
+    """The window bounds when the diagnosis was made, which no rule states: a DVT diagnosed
+    6 months ago and still present is no 'diagnosis in the previous 3 months'."""
+    rule = compile_criterion(text, kind).rule
+    assert isinstance(rule, r.Review), r.render(rule)
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("Patients diagnosed with diabetes", "condition(diabetes)"),
+        ("A diagnosis of HIV", "condition(hiv)"),
+        ("DVT within 3 months", "history(deep_vein_thrombosis, within 3 months)"),
+    ],
+)
+def test_diagnosis_words_without_a_window_name_the_condition(text: str, expected: str) -> None:
+    assert r.render(compile_criterion(text, "exclusion").rule) == expected

@@ -59,11 +59,6 @@ FILLERS = (
     "had",
     "having",
     "with",
-    "diagnosed with",
-    "diagnosed as",
-    "diagnosis of",
-    "a diagnosis of",
-    "clinical diagnosis of",
     "known",
     "documented",
     "presence of",
@@ -1084,6 +1079,19 @@ def generated_entries() -> dict[str, Entry]:
     }
 
 
+# Words that say a condition was diagnosed: fillers ("Patients diagnosed with diabetes" is
+# diabetes), except before a time window, which then bounds the diagnosis's date and not the
+# time the condition was present ("diagnosis of DVT in the previous 3 months" does not hold
+# for a DVT diagnosed 6 months ago and still present): tokens._diagnosis_dates.
+DIAGNOSIS_PHRASES = (
+    "diagnosed with",
+    "diagnosed as",
+    "diagnosis of",
+    "a diagnosis of",
+    "clinical diagnosis of",
+)
+
+
 @cache
 def entries() -> dict[str, Entry]:
     """Every phrase the tokenizer knows but the generated ones, lower-cased unless
@@ -1091,6 +1099,8 @@ def entries() -> dict[str, Entry]:
     table: dict[str, Entry] = {}
     for phrase in FILLERS:
         table[phrase] = Entry("FILLER", phrase)
+    for phrase in DIAGNOSIS_PHRASES:
+        table[phrase] = Entry("DIAGNOSIS", phrase)
     for organ, value in ORGANS.items():
         table[organ] = Entry("ORGAN", value)
     for phrase, concept_id in concepts.phrases():

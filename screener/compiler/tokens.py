@@ -659,7 +659,23 @@ def tokenize(text: str) -> list[Token]:
         else:
             add("WORD", chunk, pos)
         pos += len(chunk)
-    return _with_ends(tokens, text)
+    return _with_ends(_diagnosis_dates(tokens), text)
+
+
+def _diagnosis_dates(tokens: list[Token]) -> list[Token]:
+    """'diagnosed with', 'diagnosis of' (lexicon.DIAGNOSIS_PHRASES) dropped as fillers, or,
+    when a time window follows, kept as a word the grammar does not cover: the window then
+    dates the diagnosis, which no rule states ('Diagnosis of DVT in the previous 3 months')."""
+    if not any(t.type == "DIAGNOSIS" for t in tokens):
+        return tokens
+    kept: list[Token] = []
+    for index, token in enumerate(tokens):
+        if token.type == "DIAGNOSIS":
+            if not any(t.type == "WITHIN" for t in tokens[index + 1 :]):
+                continue
+            token = Token("WORD", str(token), start_pos=token.start_pos)
+        kept.append(token)
+    return kept
 
 
 _SEX_LINKS = {"AND", "OR", "ANDOR", "SLASH"}
