@@ -257,13 +257,11 @@ def _criterion_result(
     criterion: CompiledCriterion,
     facts: PatientFacts,
     answers: dict[tuple[str, str], AnswerEntry],
-    outcomes: dict[str, Outcome],
 ) -> CriterionResult:
-    """One criterion's result; `outcomes` holds this patient's outcomes by printed rule."""
     answer = answers.get((trial.id, criterion.id)) if answers else None
     if answer is None and criterion.patient_independent:
         return criterion.static_result  # the same for every patient: built once, shared
-    outcome = _outcome(criterion, facts, outcomes)
+    outcome = evaluate(criterion.rule, facts)  # once per patient for rules shared by trials
     recorded = None
     if criterion.kind is Kind.UNCLASSIFIED and answer is None:
         outcome = Outcome(
@@ -298,24 +296,6 @@ def _criterion_result(
             "context": criterion.shown_context,
         },
     )
-
-
-def _outcome(
-    criterion: CompiledCriterion, facts: PatientFacts, outcomes: dict[str, Outcome]
-) -> Outcome:
-    """The criterion's rule evaluated, once per patient for each printed rule.
-
-    Trials repeat rules ("age >= 18 years" in most of them); a rule's outcome depends
-    only on the rule and the patient's facts, and its printed form names it exactly
-    (rules.render, the canonical form), so one evaluation serves every repeat.
-    """
-    key = criterion.canonical
-    if key is None:
-        return evaluate(criterion.rule, facts)
-    found = outcomes.get(key)
-    if found is None:
-        found = outcomes[key] = evaluate(criterion.rule, facts)
-    return found
 
 
 @dataclass
@@ -527,20 +507,15 @@ class TrialLibrary:
         answers = {(a.trial, a.criterion): a for a in patient.answers}
         answered = {trial_id for trial_id, _ in answers}
         results: list[TrialResult] = []
-        outcomes: dict[str, Outcome] = {}
         for trial in self.trials:
             if trial.id in answered:  # answers may decide any criterion: evaluate them all
-                criteria = [
-                    _criterion_result(trial, c, facts, answers, outcomes) for c in trial.criteria
-                ]
+                criteria = [_criterion_result(trial, c, facts, answers) for c in trial.criteria]
                 verdict, counts, pending = _verdict(criteria)
             else:
                 fixed, dynamic = trial.template
                 filled = list(fixed)
                 for index in dynamic:
-                    filled[index] = _criterion_result(
-                        trial, trial.criteria[index], facts, {}, outcomes
-                    )
+                    filled[index] = _criterion_result(trial, trial.criteria[index], facts, {})
                 criteria = [c for c in filled if c is not None]
                 tally = trial.fixed_tally.copy()
                 for index in dynamic:

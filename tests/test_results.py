@@ -97,7 +97,7 @@ exclusion:
 def test_a_rule_repeated_across_trials_is_evaluated_once_per_patient(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    import screener.library as library_module
+    import screener.evaluate as evaluate_module
     from screener.library import TrialLibrary
     from screener.patient import patient_from_dict
     from screener.trials import load_trial_text
@@ -107,13 +107,13 @@ def test_a_rule_repeated_across_trials_is_evaluated_once_per_patient(
         load_trial_text(TRIAL.format(id=i, text=t), f"{i}.yaml") for i, t in texts.items()
     )
     evaluated: list[str] = []
-    real = library_module.evaluate
+    real = evaluate_module._evaluate
 
     def counting(rule, facts):  # type: ignore[no-untyped-def]
-        evaluated.append(library_module.r.render(rule))
+        evaluated.append(evaluate_module.r.render(rule))
         return real(rule, facts)
 
-    monkeypatch.setattr(library_module, "evaluate", counting)
+    monkeypatch.setattr(evaluate_module, "_evaluate", counting)
     patient = patient_from_dict({"id": "p", "sex": "male", "birth_date": "1970-01-01"}, "p")
     for _ in range(2):  # each screening evaluates afresh: outcomes belong to one patient
         report = library.screen(patient, on=dt.date(2026, 1, 15))
