@@ -22,7 +22,10 @@ class Status(StrEnum):
 
     @property
     def definite(self) -> bool:
-        return self in (Status.MET, Status.NOT_MET)
+        return self._value_ in _DEFINITE  # by value: an enum member hashes in Python, slowly
+
+
+_DEFINITE = ("met", "not_met")
 
 
 def _undetermined(statuses: Iterable[Status]) -> Status:
