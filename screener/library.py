@@ -185,17 +185,95 @@ def _announces_exceptions(context: str | None) -> bool:
     return any(_EXCEPTION_HEADING.search(re.sub(r"\([^()]*\)", "", h)) for h in headings)
 
 
+# Headings (`context`) that change what the items under them mean. Each item is compiled on
+# its own text, so under such a heading its rule would say something the criterion does not.
+# A heading that negates its items: "No concurrent uncontrolled illness including any of the
+# following:", "Patients must not have:", "Subjects who do not meet the criteria above but
+# ...". ("The participant may not enter the study if ANY of the following apply:" is an
+# exclusion's usual opening, not a negation of its items.)
+_NEGATING_HEADING = re.compile(
+    r"^\W*(?:no|not|none|neither|never|without)\b"
+    r"|\b(?:must|should|shall|may|do|does|did|will|can|could)\s+not\s+(?:have|has|had|be|been"
+    r"|meet|receive|take|use|show|present|undergo|suffer|experience|fulfil\w*|satisfy)\b"
+    r"|\bcannot\s+(?:have|be|meet|receive|take)\b|\bfree\s+(?:of|from)\b",
+    re.IGNORECASE,
+)
+# An exclusion heading that spares its items: "... may be eligible for participation, based
+# on study staff approval:", "... will not be excluded", "... will be eligible if:" (in an
+# inclusion, "Subjects who meet all of the following will be eligible" is the usual opening).
+_SPARING_HEADING = re.compile(
+    r"\bmay\s+(?:still\s+)?(?:be\s+(?:\w+\s+){0,3}eligible|participate|be\s+(?:enrolled"
+    r"|included|allowed))\b|\bnot\s+be\s+excluded\b"
+    r"|\b(?:will|may|can)\s+(?:also\s+|still\s+)?be\s+(?:\w+\s+){0,3}(?:eligible|included"
+    r"|enrolled)\b",
+    re.IGNORECASE,
+)
+# An inclusion heading whose items are alternatives or examples, not each required: "Patients
+# must have one of the following:", "at least two of", "Women with systemic autoimmune
+# disease, including:", "such as", a heading ending with "or".
+_ALTERNATIVES_HEADING = re.compile(
+    r"\b(?:one|any|either|some)\s+of\b|\bat\s+least\b|\bor\s+more\b"
+    r"|\bany\s+(?:one|two|three|four|\d+)\b|\b(?:two|three|four|\d+)\s+of\s+the\b|\beither\b"
+    r"|\bincluding\b|\b(?:this|which|that|these)\s+includes?\b|\bsuch\s+as\b|\be\.\s?g\b"
+    r"|\bfor\s+(?:example|instance)\b|\bexamples?\b|\bor\W*$",
+    re.IGNORECASE,
+)
+# An exclusion heading whose items exclude only together: "all of the following", "both",
+# "at least two of", "2 or more of", "in combination with", a heading ending with "and".
+_JOINT_HEADING = re.compile(
+    r"\ball\s+(?:of\s+)?the\s+following\b|\ball\s+of\b|\bboth\b"
+    r"|\bat\s+least\s+(?:two|three|four|[2-9])\b|\b(?:two|three|four|[2-9])\s+or\s+more\b"
+    r"|\bany\s+(?:two|three|four|[2-9])\b|\b(?:two|three|four|[2-9])\s+of\s+the\b"
+    r"|\bcombination\b|\btogether\s+with\b|\band\W*$",
+    re.IGNORECASE,
+)
+# A bare "OR" between two lists of a section: every item of the section is part of one of
+# two alternative lists, and which list an item belongs to is a reading of the layout.
+_BARE_OR = re.compile(r"^\W*(?:or|and/or)\W*$", re.IGNORECASE)
+_ALTERNATIVE_LISTS = "a section of alternative lists ('OR' between them): no item is required"
+
+
+def _heading_changes_items(context: str | None, kind: str) -> str | None:
+    """Why a heading above an item changes what the item means, or None when none does."""
+    for heading in (context or "").split(" / "):
+        if _NEGATING_HEADING.search(heading):
+            return "an item under a heading that negates it"
+        if kind == "exclusion" and _SPARING_HEADING.search(heading):
+            return "an item under a heading that spares it"
+        if kind == "inclusion" and _ALTERNATIVES_HEADING.search(heading):
+            return "an item under a heading that makes its items alternatives or examples"
+        if kind == "exclusion" and _JOINT_HEADING.search(heading):
+            return "an item under a heading that makes its items exclude only together"
+    return None
+
+
+def _kinds_of_alternative_lists(criteria: Iterable[CriterionSpec]) -> set[str]:
+    """The sections (kinds) split by a bare 'OR' heading or item into alternative lists."""
+    kinds: set[str] = set()
+    for criterion in criteria:
+        headings = (criterion.context or "").split(" / ")
+        if _BARE_OR.match(criterion.text) or any(_BARE_OR.match(h) for h in headings):
+            kinds.add(criterion.kind)
+    return kinds
+
+
 def compile_trial(spec: TrialSpec, compiler: Compiler = compile_criterion) -> CompiledTrial:
     """Compile every criterion of a trial (text, rewrite) plus its structured fields."""
     criteria = _structured(spec)
     warnings: list[str] = []
+    alternative_lists = _kinds_of_alternative_lists(spec.criteria)
     for criterion in spec.criteria:
         compiled = compiler(criterion.text, criterion.kind)
         rule, origin, reasons = compiled.rule, Origin.TEXT, compiled.reasons
+        changed = _heading_changes_items(criterion.context, criterion.kind)
+        if criterion.kind in alternative_lists:
+            changed = _ALTERNATIVE_LISTS
         if _announces_exceptions(criterion.context):
             # "Other malignancy within 3 years, except:" then "adequately treated skin
             # cancer": the item says whom the heading spares, not a criterion of its own
             rule, reasons = r.Review(criterion.text), (_EXCEPTION_ITEM,)
+        elif changed is not None:
+            rule, reasons = r.Review(criterion.text), (changed,)
         if criterion.rewrite:
             try:
                 rule, origin, reasons = parse_rule(criterion.rewrite), Origin.REWRITE, ()

@@ -115,6 +115,12 @@ def test_an_alternative_after_an_age_is_never_dropped() -> None:
     "Exceptions include basal cell carcinoma or squamous cell carcinoma of the skin",
     "First-degree relative with acute myeloid leukemia, myelodysplastic syndrome or lymphoma",
     "Does not conform the standards of MCI and dementia",
+    # a restriction closing a list inside a longer one may reach the items before it (a
+    # previous ILD that needed no steroids must not exclude)
+    "Previous interstitial lung disease (ILD), drug-induced ILD, radiation pneumonitis "
+    "requiring steroid therapy; or having the clinical manifestations of suspected ILD",
+    "Interstitial lung disease or pneumonitis requiring steroid therapy; or uncontrolled asthma",
+    "HIV, hepatitis B requiring treatment, or tuberculosis",
 ])
 def test_scope_that_may_reach_the_whole_list_is_review(text: str) -> None:
     rule = compile_criterion(text, "exclusion").rule

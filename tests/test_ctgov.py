@@ -444,6 +444,12 @@ def test_an_item_of_an_exception_list_is_review(heading: str) -> None:
     "Patients with ALL (except for patients with B-ALL) who fulfil the following criteria:",
     "Diagnoses of the following conditions (current unless otherwise stated):",
     "Specific medical conditions:",
+    # an exclusion's usual openings: each item excludes on its own
+    "The participant may not enter the study if ANY of the following apply:",
+    "(If any of the following apply, the subject MUST NOT enter the study):",
+    "Patients with any of the following criteria are not eligible for enrollment in this study:",
+    "Uncontrolled severe illness, including but not limited to:",
+    "Diagnosis of one of the following:",
 ])
 def test_a_heading_with_an_exception_of_its_own_leaves_its_items_compiled(heading: str) -> None:
     spec = TrialSpec.model_validate({
@@ -452,6 +458,86 @@ def test_a_heading_with_an_exception_of_its_own_leaves_its_items_compiled(headin
     })
     criterion = TrialLibrary.from_specs([spec]).trials[0].criteria[0]
     assert criterion.canonical == "condition(bipolar_disorder)"
+
+
+@pytest.mark.parametrize(("kind", "heading"), [
+    # negated: "Cardiac arrhythmia" under it had compiled to a required arrhythmia
+    ("inclusion", "PATIENT CHARACTERISTICS: / No concurrent uncontrolled illness including, "
+                  "but not limited to, any of the following:"),
+    ("inclusion", "Patients must not have any uncontrolled intercurrent illness including, but "
+                  "not limited to:"),
+    ("inclusion", "Subjects who do not meet the criteria listed above but who do meet diagnostic "
+                  "criteria for recurrent brief depression will also be studied."),
+    ("inclusion", "Patients must be free of the following:"),
+    ("exclusion", "No clinical, radiological or laboratory evidence of pancreatitis, including:"),
+    # spared
+    ("exclusion", "Potential participants who have the following exclusion criteria may be "
+                  "eligible for participation, based on study staff approval:"),
+    ("exclusion", "Asymptomatic individuals with chronic hepatitis C virus (HCV) infection will "
+                  "not be excluded, however Investigators must carefully assess"),
+    # alternatives or examples of an inclusion
+    ("inclusion", "Abnormal laboratory indicators, any of them:"),
+    ("inclusion", "Patients must have one of the following:"),
+    ("inclusion", "Exhibit at least two of the following clinical symptoms of pneumonia:"),
+    ("inclusion", "Women with systemic autoimmune disease, including:"),
+    ("inclusion", "Diagnosis of high-risk hematological malignancy. This includes:"),
+    ("exclusion", "Donors determined to be ineligible based on the results of Zika virus screening "
+                  "may be determined to be eligible if:"),
+    ("inclusion", "Evidence of cardiac involvement including any 2 of the following:"),
+    ("inclusion", "Cohort 1 (chemotherapy-ineligible) - either of:"),
+    ("inclusion", "OR"),
+    # joint items of an exclusion
+    ("exclusion", "Meets all of the following:"),
+    ("exclusion", "At least two of the following risk factors:"),
+    ("exclusion", "Both of the following:"),
+])
+def test_an_item_under_a_heading_that_changes_its_meaning_is_review(
+    kind: str, heading: str
+) -> None:
+    spec = TrialSpec.model_validate({
+        "id": "T-1", "title": "t",
+        kind: [{"text": "Cardiac arrhythmia", "context": heading}],
+    })
+    criterion = TrialLibrary.from_specs([spec]).trials[0].criteria[0]
+    assert isinstance(criterion.rule, r.Review)
+    assert "heading" in criterion.reasons[0] or "alternative lists" in criterion.reasons[0]
+
+
+@pytest.mark.parametrize("heading", [
+    "Patients must meet all of the following criteria:",
+    "Adequate organ function as defined below:",
+    "PATIENT CHARACTERISTICS: / Hepatic:",
+    "Randomization:",
+    "Participants are eligible to be included in the study only if all of the following apply:",
+    "Subjects who are applicable to all of the following criteria will be eligible for inclusion "
+    "in this clinical study.",
+    "Participants will be eligible to participate if they are:",
+])
+def test_an_inclusion_heading_that_requires_every_item_leaves_it_compiled(heading: str) -> None:
+    spec = TrialSpec.model_validate({
+        "id": "T-1", "title": "t",
+        "inclusion": [{"text": "Cardiac arrhythmia", "context": heading}],
+    })
+    criterion = TrialLibrary.from_specs([spec]).trials[0].criteria[0]
+    assert criterion.canonical == "condition(cardiac_arrhythmia)"
+
+
+def test_a_bare_or_between_two_lists_makes_every_item_of_its_section_review() -> None:
+    """'A; B; Age ≥ 60 / OR / C; Age ≥ 18': neither list's items are each required."""
+    text = (
+        "Inclusion Criteria:\n\n* Previously untreated leukemia\n* Age ≥ 60 Years\n\nOR\n\n"
+        "* Relapsed leukemia\n* Age ≥ 18 Years\n* ECOG performance status ≤2\n\n"
+        "Exclusion Criteria:\n\n* Pregnancy\n"
+    )
+    items = ctgov._criteria(text)
+    spec = TrialSpec.model_validate({"id": "T-1", "title": "t", **{
+        kind: [{k: v for k, v in item.items() if v is not None} for item in items[kind]]
+        for kind in ("inclusion", "exclusion")
+    }})
+    criteria = TrialLibrary.from_specs([spec]).trials[0].criteria
+    rules = {c.text: c.canonical for c in criteria}
+    assert rules["Age ≥ 60 Years"] is None and rules["ECOG performance status ≤2"] is None
+    assert rules["Pregnancy"] == "pregnant"
 
 
 # ---------------------------------------------------------------------------

@@ -305,6 +305,9 @@ class Builder:
             and groups[-1][0].type != "WORD"
         ):
             return self.review(tokens, "a time window at the end may apply to every item")
+        if any(id(rule) in self.narrowed for rule in rules[1:-1]):
+            # "A, B, C requiring X; or D": the restriction may close the list A, B, C
+            return self.review(tokens, "a restriction inside a list may apply to the items before")
         narrowed = self.narrowed.get(id(rules[-1]))
         if narrowed is not None:
             head, tail = narrowed
