@@ -22,6 +22,12 @@ from tests.helpers import canonical
     # 'current' beside a qualifier, on either side
     ("Current severe infection", 'qualified("severe"; condition(infection))'),
     ("Other current malignancies", 'qualified("other"; condition(malignancy))'),
+    # 'concurrent' says beside another disease (the one under study): a person tells
+    ("Concurrent malignancy", 'qualified("concurrent"; condition(malignancy))'),
+    ("Simultaneous HIV infection", 'qualified("concurrent"; condition(hiv))'),
+    ("Concurrent severe infection",
+     'qualified("concurrent"; qualified("severe"; condition(infection)))'),
+    ("Current malignancy", "condition(malignancy)"),  # 'current' says now only
     # 'known or suspected': present or suspected
     ("Known or suspected brain metastases", "condition(brain_metastases, or_suspected)"),
     ("Known or suspected active tuberculosis",
@@ -30,6 +36,14 @@ from tests.helpers import canonical
 ])
 def test_qualified_diagnoses(text: str, expected: str) -> None:
     assert canonical(text, "exclusion") == expected
+
+
+def test_no_concurrent_malignancy_never_fails_the_cancer_under_study() -> None:
+    """'No concurrent malignancy' in a lung cancer trial: the lung cancer is not concurrent
+    with itself, so a recorded malignancy leaves it to a person; none recorded passes."""
+    assert canonical("No concurrent malignancy.", "inclusion") == (
+        'not qualified("concurrent"; condition(malignancy))'
+    )
 
 
 def test_known_or_suspected_over_a_list_has_two_readings() -> None:

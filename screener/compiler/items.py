@@ -207,16 +207,19 @@ class _ToRule(Transformer[Token, r.Rule]):
         return _qualify(parts[:-1], _with_mode(parts[-1], r.ConditionMode.HISTORY))
 
     def qualified_current(self, *parts: AnyType) -> r.Rule:
-        """'Current severe infection', 'other current malignancy': present now, qualified."""
-        return _qualify(parts[:-1], parts[-1])
+        """'Current severe infection', 'other current malignancy': present now, qualified
+        ('concurrent severe infection': also beside the disease under study)."""
+        return _alongside(parts[:-1], _qualify(parts[:-1], parts[-1]))
 
     def qualified_within(self, *parts: AnyType) -> r.Rule:
         """'Severe infection within 4 weeks': the dated diagnosis, the qualifier for a person."""
         *rest, item, window = parts
         return _qualify(rest, self.condition_within(item, window))
 
-    def confirmed(self, _word: Token, item: r.Rule) -> r.Rule:
-        return item
+    def confirmed(self, word: Token, item: r.Rule) -> r.Rule:
+        """'Confirmed X', 'current X': X present; 'concurrent X' is X beside the disease under
+        study, which a person tells ('No concurrent malignancy' in a lung cancer trial)."""
+        return _alongside((word,), item)
 
     def qualified(self, *parts: AnyType) -> r.Rule:
         return _qualify(parts[:-1], parts[-1])
@@ -1094,6 +1097,16 @@ def _qualify(tokens: Sequence[AnyType], item: r.Rule) -> r.Rule:
             words.append(_QUALIFIER_LINKS[token.type])  # a link between two qualifiers
         previous = token.type
     return r.Qualified(" ".join(words).replace(" / ", "/"), item) if words else item
+
+
+def _alongside(tokens: Sequence[AnyType], item: r.Rule) -> r.Rule:
+    """The item qualified "concurrent" when a CONCURRENT token says so: a diagnosis beside
+    another (the disease under study), which the record cannot tell from that disease."""
+    if any(
+        isinstance(t, Token) and t.type == "CONCURRENT" and str(t) == "concurrent" for t in tokens
+    ):
+        return r.Qualified("concurrent", item)
+    return item
 
 
 def _with_mode(rule: r.Rule, mode: r.ConditionMode) -> r.Rule:

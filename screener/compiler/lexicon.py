@@ -295,16 +295,18 @@ KEYWORDS: dict[str, tuple[str, str]] = {
     "participated in": ("PARTICIPATED", "past"),
     "took part in": ("PARTICIPATED", "past"),
     "taken part in": ("PARTICIPATED", "past"),
-    "concurrent": ("CONCURRENT", "ongoing"),
-    "concurrently": ("CONCURRENT", "ongoing"),
+    # "concurrent" (and "simultaneous", "at the same time") says alongside something else: a
+    # diagnosis so named is one beside the disease under study (items.confirmed)
+    "concurrent": ("CONCURRENT", "concurrent"),
+    "concurrently": ("CONCURRENT", "concurrent"),
     # "current(ly)" says now; "concurrent" may mean alongside the study treatment (later):
     # a procedure reads the first only (items.procedure_current)
     "current": ("CONCURRENT", "current"),
     "currently": ("CONCURRENT", "current"),
     "currently undergoing": ("CONCURRENT", "current"),
-    "at the same time": ("CONCURRENT", "ongoing"),
-    "simultaneously": ("CONCURRENT", "ongoing"),
-    "simultaneous": ("CONCURRENT", "ongoing"),
+    "at the same time": ("CONCURRENT", "concurrent"),
+    "simultaneously": ("CONCURRENT", "concurrent"),
+    "simultaneous": ("CONCURRENT", "concurrent"),
     "ongoing": ("CONCURRENT", "ongoing"),
     "clinical trial": ("TRIAL", "trial"),
     "clinical trials": ("TRIAL", "trial"),
