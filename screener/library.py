@@ -233,9 +233,32 @@ _BARE_OR = re.compile(r"^\W*(?:or|and/or)\W*$", re.IGNORECASE)
 _ALTERNATIVE_LISTS = "a section of alternative lists ('OR' between them): no item is required"
 
 
+# A restriction in the negative, in brackets, on how the items' values are got, in either
+# section: "Blood routine examination criteria (no blood transfusion within 14 days):" (a
+# platelet count raised by a transfusion does not count). "(including but not limited to)"
+# and an exclusion's "(... the subject MUST NOT enter the study)" restrict nothing.
+_BRACKETED = re.compile(r"\(([^()]*)\)")
+_NEGATIVE_WORD = re.compile(r"\b(?:no|not|without|never|free\s+of|absence\s+of)\b", re.I)
+_NOT_A_RESTRICTION = re.compile(
+    r"\bnot\s+(?:be\s+)?(?:limited|restricted)\s+to\b"
+    r"|\b(?:not|cannot)\s+(?:to\s+)?(?:be\s+)?(?:enter\w*|enrol\w*|includ\w*|eligible"
+    r"|participat\w*|randomi[sz]\w*)",
+    re.IGNORECASE,
+)
+
+
+def _restricts_in_brackets(heading: str) -> bool:
+    return any(
+        _NEGATIVE_WORD.search(_NOT_A_RESTRICTION.sub(" ", inside))
+        for inside in _BRACKETED.findall(heading)
+    )
+
+
 def _heading_changes_items(context: str | None, kind: str) -> str | None:
     """Why a heading above an item changes what the item means, or None when none does."""
     for heading in (context or "").split(" / "):
+        if _restricts_in_brackets(heading):
+            return "an item under a heading that restricts its values in brackets"
         if _NEGATING_HEADING.search(heading):
             return "an item under a heading that negates it"
         if kind == "exclusion" and _SPARING_HEADING.search(heading):

@@ -19,6 +19,7 @@ from typer.testing import CliRunner, Result
 from screener import ctgov
 from screener import rules as r
 from screener.cli import app
+from screener.compiler import compile_criterion
 from screener.errors import InputError
 from screener.filters import TrialFilter
 from screener.library import TrialLibrary
@@ -807,3 +808,71 @@ def test_large_dev_corpus_compiles_and_screens() -> None:
 def test_criterion_spec_accepts_the_new_kind_and_condition() -> None:
     criterion = CriterionSpec(id="unc-1", kind="unclassified", text="x", condition="If so:")
     assert criterion.condition == "If so:"
+
+
+@pytest.mark.parametrize(("heading", "kind", "text", "why"), [
+    # alternatives: one item is one way to qualify, not a requirement
+    ("Diagnosis of one of the following:", "inclusion", "Acute myeloid leukemia (AML)",
+     "alternatives"),
+    ("Evidence of liver cirrhosis defined as meeting any of the following criteria:",
+     "inclusion", "Platelet count <150,000 /mm3", "alternatives"),
+    ("One or more criteria for a severe course:", "inclusion", "RR > 30/min", "alternatives"),
+    ("Children should have an adult carer in the household who is either:", "inclusion",
+     "Hypertension", "alternatives"),
+    # a count of several: no item decides alone, in either section
+    ("Exhibit at least two of the following clinical symptoms of pneumonia:", "inclusion",
+     "Cough", "several"),
+    ("Exclusion applies with any 2 of the following:", "exclusion", "Diabetes mellitus",
+     "several"),
+    ("Patients with all of the following are excluded:", "exclusion", "Diabetes mellitus",
+     "several"),
+    # a negated heading turns its inclusion items round
+    ("Patients must not have any uncontrolled intercurrent illness including, but not limited "
+     "to:", "inclusion", "Cardiac arrhythmia", "negates"),
+    ("No concurrent uncontrolled illness including, but not limited to, any of the following:",
+     "inclusion", "Unstable angina pectoris", "negates"),
+    # a restriction in the negative on how the values are got
+    ("Blood routine examination criteria (no blood transfusion within 14 days):", "inclusion",
+     "platelet (PLT) ≥80×109/L", "negates"),
+    ("Insufficient marrow reserve, any of the following limits (no corrective treatment within "
+     "1 week before the blood test):", "exclusion", "Platelet count <100×109/L", "negates"),
+    # a list that may not decide
+    ("Potential participants who have the following exclusion criteria may be eligible for "
+     "participation, based on study staff approval:", "exclusion", "Claustrophobia",
+     "may not decide"),
+])
+def test_an_item_under_a_heading_that_changes_it_is_review_more_cases(
+    heading: str, kind: str, text: str, why: str
+) -> None:
+    """The item alone compiles to a rule, but its heading turns it into an alternative, a
+    part of a count, its own negation or a value with a condition on how it is got."""
+    assert compile_criterion(text, kind).rule != r.Review(text)  # it compiles on its own
+    spec = TrialSpec.model_validate({
+        "id": "T-1", "title": "t", kind: [{"text": text, "context": heading}],
+    })
+    criterion = TrialLibrary.from_specs([spec]).trials[0].criteria[0]
+    assert isinstance(criterion.rule, r.Review)
+    assert "heading" in criterion.reasons[0], why
+
+
+@pytest.mark.parametrize(("heading", "kind", "text", "expected"), [
+    ("Patients must have adequate organ and marrow function as defined below:", "inclusion",
+     "ECOG performance status 0-1", "score(ecog) in [0, 1]"),
+    ("Patients are eligible only if they meet all of the following criteria:", "inclusion",
+     "ECOG performance status 0-1", "score(ecog) in [0, 1]"),
+    ("Patients who meet any of the following criteria will be excluded from the study:",
+     "exclusion", "Bipolar disorder", "condition(bipolar_disorder)"),
+    ("(If any of the following apply, the subject MUST NOT enter the study):", "exclusion",
+     "Bipolar disorder", "condition(bipolar_disorder)"),
+    ("Subjects who meet any of the following exclusion criteria are not to be enrolled in this "
+     "study.", "exclusion", "Bipolar disorder", "condition(bipolar_disorder)"),
+    ("Clinically significant cardiovascular disease, including, but not restricted to:",
+     "exclusion", "Bipolar disorder", "condition(bipolar_disorder)"),
+])
+def test_a_heading_that_introduces_requirements_leaves_its_items_compiled(
+    heading: str, kind: str, text: str, expected: str
+) -> None:
+    spec = TrialSpec.model_validate({
+        "id": "T-1", "title": "t", kind: [{"text": text, "context": heading}],
+    })
+    assert TrialLibrary.from_specs([spec]).trials[0].criteria[0].canonical == expected
