@@ -254,11 +254,36 @@ def _restricts_in_brackets(heading: str) -> bool:
     )
 
 
+# A time window in a heading ("laboratory results obtained within 14 days prior to the first
+# dose:", "recent cardiac events (within 6 months), such as:"): each item is compiled on its
+# own text, without it, so its rule would take a value or an event from any time.
+_HEADING_WINDOW = re.compile(
+    r"\b(?:within|in\s+the\s+(?:past|last|previous|preceding)|during\s+the\s+(?:past|last))"
+    r"\s+(?:\d+|one|two|three|four|six|twelve)\b"
+    r"|\b\d+\s*(?:hours?|days?|weeks?|months?|years?)\s+(?:prior|before|from|after)\b",
+    re.IGNORECASE,
+)
+
+
+_WINDOW_HEADING = "an item under a heading with a time window the item's rule would not keep"
+
+
+def _timeless(rule: r.Rule) -> bool:
+    """Whether a rule reads only the patient's age and sex (no value or event in time)."""
+    return not isinstance(rule, r.Review) and all(
+        isinstance(leaf, r.Sex)
+        or (isinstance(leaf, r.Compare | r.Between) and isinstance(leaf.subject, r.Age))
+        for leaf in r.leaves(rule)
+    )
+
+
 def _heading_changes_items(context: str | None, kind: str) -> str | None:
     """Why a heading above an item changes what the item means, or None when none does."""
     for heading in (context or "").split(" / "):
         if _restricts_in_brackets(heading):
             return "an item under a heading that restricts its values in brackets"
+        if _HEADING_WINDOW.search(heading):
+            return _WINDOW_HEADING
         if _NEGATING_HEADING.search(heading):
             return "an item under a heading that negates it"
         if kind == "exclusion" and _SPARING_HEADING.search(heading):
@@ -289,6 +314,8 @@ def compile_trial(spec: TrialSpec, compiler: Compiler = compile_criterion) -> Co
         compiled = compiler(criterion.text, criterion.kind)
         rule, origin, reasons = compiled.rule, Origin.TEXT, compiled.reasons
         changed = _heading_changes_items(criterion.context, criterion.kind)
+        if changed == _WINDOW_HEADING and _timeless(rule):
+            changed = None  # age and sex: a few days' window changes nothing
         if criterion.kind in alternative_lists:
             changed = _ALTERNATIVE_LISTS
         if _announces_exceptions(criterion.context):

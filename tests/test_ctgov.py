@@ -840,6 +840,16 @@ def test_criterion_spec_accepts_the_new_kind_and_condition() -> None:
     ("Potential participants who have the following exclusion criteria may be eligible for "
      "participation, based on study staff approval:", "exclusion", "Claustrophobia",
      "may not decide"),
+    # a time window the item's own rule would not keep
+    ("Adequate hematologic and end organ function, defined by the following laboratory results "
+     "obtained within 14 days prior to the first study treatment:", "inclusion",
+     "Platelet count ≥ 100,000/µL", "window"),
+    ("RENAL AND HEPATIC FUNCTION (Assessed within 48 hours prior to C1D1) :", "inclusion",
+     "Serum creatinine ≤ 1.5 x ULN", "window"),
+    ("Clinically significant cardiac disease and/or recent cardiac events (within 6 months), "
+     "such as:", "exclusion", "Myocardial infarction", "window"),
+    ("A screening examination should be implemented within 14 days after obtaining the "
+     "informed consent:", "inclusion", "ECOG performance status 0-1", "window"),
 ])
 def test_an_item_under_a_heading_that_changes_it_is_review_more_cases(
     heading: str, kind: str, text: str, why: str
@@ -868,6 +878,11 @@ def test_an_item_under_a_heading_that_changes_it_is_review_more_cases(
      "study.", "exclusion", "Bipolar disorder", "condition(bipolar_disorder)"),
     ("Clinically significant cardiovascular disease, including, but not restricted to:",
      "exclusion", "Bipolar disorder", "condition(bipolar_disorder)"),
+    ("Patients 18 years of age or older must have:", "inclusion",
+     "ECOG performance status 0-1", "score(ecog) in [0, 1]"),
+    # a window changes nothing of age and sex
+    ("Subjects must meet all of the following inclusion criteria within 28 days prior to the "
+     "baseline visit:", "inclusion", "Between 18 to 65 years, inclusive", "age in [18, 65] years"),
 ])
 def test_a_heading_that_introduces_requirements_leaves_its_items_compiled(
     heading: str, kind: str, text: str, expected: str
