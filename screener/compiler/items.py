@@ -750,12 +750,9 @@ class _ToRule(Transformer[Token, r.Rule]):
         X within `< 4 weeks`, unless it counts from an end ("since discontinuation of"): X
         still going on has no end yet, and the window would count it.
         """
-        op = _elapsed_op(parts)
-        window = _window(*_time_parts(parts), strict=op in (r.Op.GE, r.Op.LT))
-        if op in (r.Op.LT, r.Op.LE):
-            if _ends(parts):
-                raise _Reject("a short time since a treatment ended: and one going on?")
-            return _treatment_within(parts, window)
+        window, recent = _short_time(parts, "a short time since a treatment ended")
+        if recent is not None:
+            return recent
         self._inclusion_only()
         return r.Not(_treatment_within(parts, window))
 
@@ -782,12 +779,9 @@ class _ToRule(Transformer[Token, r.Rule]):
         "completed ≥ 4 weeks before" may be required or only ruled out within the time:
         both readings, which agree where X came too late.
         """
-        op = _elapsed_op(parts)
-        window = _window(*_time_parts(parts), strict=op in (r.Op.GE, r.Op.LT))
-        if op in (r.Op.LT, r.Op.LE):
-            if _ends(parts):
-                raise _Reject("a treatment ended a short time before: and one going on?")
-            return _treatment_within(parts, window)
+        window, recent = _short_time(parts, "a treatment ended a short time before")
+        if recent is not None:
+            return recent
         if not _ends(parts) and not any(_typed(p, "LAST_DOSE") for p in parts):
             raise _Reject("a treatment some time before an event: required or ruled out?")
         self._inclusion_only()
@@ -930,6 +924,20 @@ def _treatment(parts: Sequence[AnyType]) -> tuple[str, bool]:
     if procedures:
         return procedures[0], True
     return _drug_classes(tuple(parts))[0], False
+
+
+def _short_time(parts: Sequence[AnyType], ended: str) -> tuple[r.Window, r.Rule | None]:
+    """The window of a time since or before a treatment, and for a short time ("< 4 weeks",
+    "≤ 4 weeks") the rule itself: X within the window. "At least" and "less than" leave the
+    last day out (a strict window). A short time since an end is refused: X still going on
+    has no end yet, and the window would count it."""
+    op = _elapsed_op(parts)
+    window = _window(*_time_parts(parts), strict=op in (r.Op.GE, r.Op.LT))
+    if op not in (r.Op.LT, r.Op.LE):
+        return window, None
+    if _ends(parts):
+        raise _Reject(f"{ended}: and one going on?")
+    return window, _treatment_within(parts, window)
 
 
 def _treatment_within(parts: Sequence[AnyType], window: r.Window) -> r.Rule:
