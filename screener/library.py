@@ -305,6 +305,22 @@ def _kinds_of_alternative_lists(criteria: Iterable[CriterionSpec]) -> set[str]:
     return kinds
 
 
+def _heading_review(
+    criterion: CriterionSpec, rule: r.Rule, alternative_lists: set[str]
+) -> str | None:
+    """Why the headings above an item leave it to a person, or None when they do not."""
+    if _announces_exceptions(criterion.context):
+        # "Other malignancy within 3 years, except:" then "adequately treated skin
+        # cancer": the item says whom the heading spares, not a criterion of its own
+        return _EXCEPTION_ITEM
+    if criterion.kind in alternative_lists:
+        return _ALTERNATIVE_LISTS
+    changed = _heading_changes_items(criterion.context, criterion.kind)
+    if changed == _WINDOW_HEADING and _timeless(rule):
+        return None  # age and sex: a few days' window changes nothing
+    return changed
+
+
 def compile_trial(spec: TrialSpec, compiler: Compiler = compile_criterion) -> CompiledTrial:
     """Compile every criterion of a trial (text, rewrite) plus its structured fields."""
     criteria = _structured(spec)
@@ -313,17 +329,9 @@ def compile_trial(spec: TrialSpec, compiler: Compiler = compile_criterion) -> Co
     for criterion in spec.criteria:
         compiled = compiler(criterion.text, criterion.kind)
         rule, origin, reasons = compiled.rule, Origin.TEXT, compiled.reasons
-        changed = _heading_changes_items(criterion.context, criterion.kind)
-        if changed == _WINDOW_HEADING and _timeless(rule):
-            changed = None  # age and sex: a few days' window changes nothing
-        if criterion.kind in alternative_lists:
-            changed = _ALTERNATIVE_LISTS
-        if _announces_exceptions(criterion.context):
-            # "Other malignancy within 3 years, except:" then "adequately treated skin
-            # cancer": the item says whom the heading spares, not a criterion of its own
-            rule, reasons = r.Review(criterion.text), (_EXCEPTION_ITEM,)
-        elif changed is not None:
-            rule, reasons = r.Review(criterion.text), (changed,)
+        under_heading = _heading_review(criterion, rule, alternative_lists)
+        if under_heading is not None:
+            rule, reasons = r.Review(criterion.text), (under_heading,)
         if criterion.rewrite:
             try:
                 rule, origin, reasons = parse_rule(criterion.rewrite), Origin.REWRITE, ()
