@@ -85,6 +85,9 @@ FILLERS = (
     "had to be",
 )
 
+# The token types of comparators (≥ ≤ > < =, "over", "under")
+COMPARATOR_TYPES = frozenset({"GE", "LE", "GT", "LT", "EQ", "OVER", "UNDER"})
+
 KEYWORDS: dict[str, tuple[str, str]] = {
     # comparators (longest phrase wins, so "no more than" beats "more than")
     "≥": ("GE", ">="),

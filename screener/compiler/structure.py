@@ -33,6 +33,7 @@ from screener import rules as r
 from screener.compiler.alternatives import subgroup_alternative, subgroup_restriction
 from screener.compiler.headings import HIGH_PRESSURE, defined_heading, states
 from screener.compiler.items import Unaccounted, parse_item, restates, with_mode
+from screener.compiler.lexicon import COMPARATOR_TYPES
 
 _SEPARATORS = {"COMMA", "SEMI", "AND", "OR", "ANDOR", "NOR"}
 _CONJUNCTIONS = {"AND", "OR", "ANDOR"}
@@ -914,7 +915,7 @@ _TEMPORAL = re.compile(
 )
 
 
-_TIME_OPENERS = {"GE", "GT", "LE", "LT", "EQ", "OVER", "UNDER", "MINIMUM"}
+_TIME_OPENERS = COMPARATOR_TYPES | {"MINIMUM"}
 _TIME_SINCE = {"SINCE", "FROM", "ELAPSED"}
 
 

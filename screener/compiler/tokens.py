@@ -17,6 +17,7 @@ from lark import Token
 
 from screener import concepts, units
 from screener.compiler.lexicon import (
+    COMPARATOR_TYPES,
     CONSENT_ACT,
     CONSENT_MOMENT,
     METHOD_NAMES,
@@ -92,7 +93,7 @@ _ULN = re.compile(
 _BARE_ULN = re.compile(_ULN_NAME, re.IGNORECASE)
 # "five times the upper limit of normal": a number word is a multiplier only with "times"
 _WORD_ULN = re.compile(r"\s*(?:times(?:\s+of)?)\s*" + _ULN_NAME, re.IGNORECASE)
-_COMPARATORS = {"GE", "LE", "GT", "LT", "EQ", "OVER", "UNDER"}
+_COMPARATORS = COMPARATOR_TYPES
 _TIME_UNIT = re.compile(
     r"\s*-?\s*(" + "|".join(sorted(TIME_UNITS, key=len, reverse=True)) + r")(?![a-z])",
     re.IGNORECASE,
