@@ -423,3 +423,9 @@ class Pseudonymiser:
 
     def report(self, report: ScreeningReport) -> ScreeningReport:
         return report.model_copy(update={"patient": self.pseudonym(report.patient)})
+
+    def source(self, source: str) -> str:
+        """A rejected patient input's name, which may carry a patient id
+        ("patients/P-1234.json"), keyed like a patient id: the data manager can match it
+        to a file with the key, a reader of the export cannot."""
+        return self.pseudonym(source)

@@ -315,8 +315,9 @@ PseudonymiseOption = Annotated[
     bool,
     typer.Option(
         "--pseudonymise",
-        help="Replace patient ids in the output by keyed pseudonyms (HMAC-SHA256 with the "
-        "key in $SCREENER_PSEUDONYM_KEY; a random key for this run if unset).",
+        help="Replace patient ids, and the names of rejected patient files, in the output by "
+        "keyed pseudonyms (HMAC-SHA256 with the key in $SCREENER_PSEUDONYM_KEY; a random key "
+        "for this run if unset).",
     ),
 ]
 ReferenceRangesOption = Annotated[
@@ -564,6 +565,9 @@ def screen_patients(
         pseudonymiser, warning = bulk.Pseudonymiser.from_environment()
         if warning:
             _complain(warning)
+    if pseudonymiser:  # a patient file's name may carry its patient id
+        bad_patients = [InputError(pseudonymiser.source(e.source), e.field, e.message)
+                         for e in bad_patients]
     extra = [Rejected(source=e.source, field=e.field, message=e.message) for e in bad_patients]
     console = _console()
     out = bulk.Output(console)

@@ -810,6 +810,25 @@ def test_pseudonyms_are_stable_for_a_key_and_differ_between_keys(trials: Path,
     assert all(len(i) == 20 and i.startswith("psn-") for i in unkeyed)
 
 
+@pytest.mark.parametrize("output", ["json", "table"])
+def test_pseudonymise_replaces_rejected_patient_file_names(population: Path,
+                                                           output: str) -> None:
+    """A patient file's name may carry its patient id: the export keys it like one; the
+    operator's standard error still names the file."""
+    result = run(population, "--format", output, "--pseudonymise", debug=False,
+                 env={"SCREENER_PSEUDONYM_KEY": KEY})
+    assert result.exit_code == 1
+    assert "malformed" not in result.stdout
+    keyed = [pseudonym(str(population / f"malformed-{i}.json")) for i in (1, 2, 3)]
+    if output == "json":
+        for line in result.stdout.splitlines():
+            sources = {r["source"] for r in json.loads(line)["rejected"]}
+            assert sources == set(keyed)
+    else:
+        assert all(name in result.stdout for name in keyed)
+    assert "malformed-1.json" in result.stderr
+
+
 def test_no_patient_data_reach_standard_error(population: Path) -> None:
     """Messages name files and fields only; a pseudonymised run shows no patient id."""
     result = run(population, "--format", "json", "--pseudonymise", debug=False,
