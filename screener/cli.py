@@ -33,6 +33,7 @@ import datetime as dt
 import json
 import os
 import re
+import sys
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from enum import StrEnum
@@ -80,6 +81,9 @@ from screener.trials import (
 EXIT_OK = 0
 EXIT_REJECTED = 1
 EXIT_UNUSABLE = 2
+EXIT_READER_LEFT = 141
+"""The reader of standard output closed it (`screen ... | head`): 128 + SIGPIPE, as a
+shell reports for a tool the closed pipe stopped; not 1, which means rejected inputs."""
 
 DEFAULT_COMMAND = "screen"
 """The hidden command that `screen ARGS` runs when ARGS name no subcommand."""
@@ -494,7 +498,12 @@ def main() -> None:
 def _guarded(action: Callable[[], int]) -> int:
     """Run a command body; an escaping error is reported in one line, exit status 2."""
     try:
-        return action()
+        status = action()
+        sys.stdout.flush()  # a closed pipe shows here, not in click's last flush
+        return status
+    except BrokenPipeError:
+        _quiet_stdout()
+        return EXIT_READER_LEFT
     except Exception as error:
         if os.environ.get(DEBUG_VARIABLE, "") not in ("", "0"):
             raise
@@ -503,6 +512,13 @@ def _guarded(action: Callable[[], int]) -> int:
         else:
             _complain(f"screen: internal error: {type(error).__name__}: {error}")
         return EXIT_UNUSABLE
+
+
+def _quiet_stdout() -> None:
+    """Point standard output at /dev/null, so the interpreter's last flush into the
+    closed pipe raises nothing more."""
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    os.dup2(devnull, sys.stdout.fileno())
 
 
 def _complain(message: str) -> None:
@@ -1172,9 +1188,18 @@ def rejected_lines(errors: Sequence[InputError]) -> list[Text]:
 # helpers
 
 
+class _StdoutConsole(Console):
+    """rich's console, except that a closed pipe raises BrokenPipeError for `_guarded`
+    rather than rich's own exit status 1, which here means rejected inputs."""
+
+    def on_broken_pipe(self) -> None:
+        self.quiet = True
+        raise BrokenPipeError
+
+
 def _console() -> Console:
     """Standard output; styled on a terminal only, never wrapped or highlighted."""
-    return Console(highlight=False, soft_wrap=True, emoji=False)
+    return _StdoutConsole(highlight=False, soft_wrap=True, emoji=False)
 
 
 def _one_line(text: str) -> str:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 from decimal import Decimal
@@ -268,3 +269,21 @@ def test_configured_trial_folder_replaces_the_bundled_library(
     assert [t.id for t in TrialLibrary.load().trials] == ["TEST-1"]
     result = run_cli(str(EXAMPLES / "liver_failure_patient.json"), "--format", "json")
     assert [t["id"] for t in json.loads(result.stdout)["trials"]] == ["TEST-1"]
+
+
+@pytest.mark.parametrize("output", ["table", "json"])
+def test_a_reader_that_closes_the_pipe_stops_screen_quietly(output: str) -> None:
+    """`screen ... | head`: no traceback, no message, and not status 1 (rejected inputs)
+    but 141, as a shell reports a tool that a closed pipe stopped."""
+    env = {k: v for k, v in os.environ.items() if k != "SCREENER_DEBUG"}
+    patients = sorted(str(p) for p in EXAMPLES.glob("*.json"))
+    process = subprocess.Popen(
+        [sys.executable, "-m", "screener", *patients, "--format", output],
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env,
+    )
+    assert process.stdout is not None and process.stderr is not None
+    assert process.stdout.read(10)  # the reader takes a little, then leaves
+    process.stdout.close()
+    stderr = process.stderr.read()
+    assert process.wait(timeout=120) == 141
+    assert stderr == b""
