@@ -9,6 +9,7 @@ be read is ignored and rebuilt; one that cannot be written is skipped.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import os
 import pickle
@@ -45,6 +46,12 @@ def engine_version() -> str:
     return digest.hexdigest()[:16]
 
 
+KEPT_VERSIONS = 4
+"""Cache files kept, most recently used first: one per engine version, so that an
+upgrade does not leave every earlier version's file behind, while a few installs of
+different versions sharing the folder do not evict each other."""
+
+
 class CompileCache:
     """Compiled criteria by (text, kind), loaded once and saved when it grew."""
 
@@ -59,6 +66,8 @@ class CompileCache:
                 data = pickle.load(handle)
         except (OSError, pickle.PickleError, EOFError, AttributeError, ImportError):
             return {}
+        with contextlib.suppress(OSError):
+            os.utime(self.path)  # used now: the pruning keeps the recently used
         return data if isinstance(data, dict) else {}
 
     def compile(self, text: str, kind: str) -> Compiled:
@@ -82,3 +91,19 @@ class CompileCache:
             self.added = 0
         except OSError:
             return
+        self._prune()
+
+    def _prune(self) -> None:
+        """Delete the other versions' files beyond the KEPT_VERSIONS most recently used."""
+        try:
+            files = sorted(
+                self.path.parent.glob("compiled-*.pickle"),
+                key=lambda f: f.stat().st_mtime,
+                reverse=True,
+            )
+        except OSError:
+            return
+        for old in files[KEPT_VERSIONS:]:
+            if old != self.path:
+                with contextlib.suppress(OSError):
+                    old.unlink()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import pytest
@@ -40,6 +41,33 @@ def test_broken_cache_file_is_ignored(tmp_path: Path) -> None:
     cache.compile("Pregnancy", "exclusion")
     cache.save()
     assert CompileCache(path).entries
+
+
+def test_saving_keeps_only_the_most_recently_used_versions(tmp_path: Path) -> None:
+    """Each engine version has its own file; an upgrade must not leave them all behind."""
+    others = [tmp_path / f"compiled-old{i}.pickle" for i in range(6)]
+    for age, old in enumerate(others):
+        old.write_bytes(b"")
+        os.utime(old, (1_000_000 - age, 1_000_000 - age))  # old0 the most recently used
+    unrelated = tmp_path / "pint-1.0"
+    unrelated.write_bytes(b"")
+    current = CompileCache(tmp_path / "compiled-current.pickle")
+    current.compile("Pregnancy", "exclusion")
+    current.save()
+    kept = sorted(f.name for f in tmp_path.glob("compiled-*.pickle"))
+    assert kept == sorted(["compiled-current.pickle",
+                           *(f.name for f in others[: cache.KEPT_VERSIONS - 1])])
+    assert unrelated.exists()
+
+
+def test_reading_a_cache_file_marks_it_used(tmp_path: Path) -> None:
+    path = tmp_path / "compiled-v.pickle"
+    first = CompileCache(path)
+    first.compile("Pregnancy", "exclusion")
+    first.save()
+    os.utime(path, (1_000_000, 1_000_000))
+    CompileCache(path)
+    assert path.stat().st_mtime > 1_000_000
 
 
 def test_engine_version_names_the_cache_file() -> None:
