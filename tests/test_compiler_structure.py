@@ -121,10 +121,33 @@ def test_an_alternative_after_an_age_is_never_dropped() -> None:
     "requiring steroid therapy; or having the clinical manifestations of suspected ILD",
     "Interstitial lung disease or pneumonitis requiring steroid therapy; or uncontrolled asthma",
     "HIV, hepatitis B requiring treatment, or tuberculosis",
+    # a restriction inside an uncompiled item may close the whole list (residual deficits
+    # after the stroke too?)
+    "History of stroke or heart attack with residual deficits",
+    "On anticoagulation or dual anti-platelet therapy with abnormal coagulation panel results",
+    "Drug abuse or long-term alcohol abuse that would affect the evaluation results",
 ])
 def test_scope_that_may_reach_the_whole_list_is_review(text: str) -> None:
     rule = compile_criterion(text, "exclusion").rule
     assert isinstance(rule, r.Review), r.render(rule)
+
+
+@pytest.mark.parametrize(("text", "kept"), [
+    # "other" / "any" / "another" open a category of their own, which the restriction defines
+    ("Malabsorption syndrome or other conditions that preclude enteral route of administration",
+     "condition(malabsorption)"),
+    ("Any history of dementia or any medical condition that severely impairs cognition",
+     "history(dementia)"),
+    ("Malabsorption syndrome or other gastrointestinal illness or condition that could "
+     "affect oral absorption of the study drug", "condition(malabsorption)"),
+    # a group of people of its own
+    ("Patients with cirrhosis or those with biliary obstruction", "condition(cirrhosis)"),
+])
+def test_a_restriction_defining_its_own_category_leaves_the_items_before(
+    text: str, kept: str
+) -> None:
+    rule = compile_criterion(text, "exclusion").rule
+    assert isinstance(rule, r.AnyOf) and kept in r.render(rule), r.render(rule)
 
 
 def test_and_between_diagnoses_in_an_exclusion_has_two_readings() -> None:

@@ -352,11 +352,26 @@ class Builder:
             return rules
         if any(_RESTRICTS_LIST.search(self.span_text(groups[i])) for i in failed):
             return self.review(tokens, "an uncompiled part may restrict the whole list")
+        if any(i > 0 and self.reaches_back(groups[i - 1], groups[i]) for i in failed):
+            # "History of stroke or heart attack with residual deficits": the deficits
+            # may qualify the stroke too
+            return self.review(tokens, "an uncompiled part's restriction may reach back")
         if any(_opens_like_modifier(groups[i]) for i in failed):
             return self.review(tokens, "a part that reads as a modifier of its neighbour")
         if failed[0] == 0:
             return self.review(tokens, "an uncompiled opening may govern the items after it")
         return rules
+
+    def reaches_back(self, before: list[Token], piece: list[Token]) -> bool:
+        """Whether `piece` holds a restriction that may reach the items before it, read on
+        the text from the end of the piece before (so with its "or any", which the tokens
+        may have dropped)."""
+        if not before or not piece:
+            return False
+        text = self.text[before[-1].end_pos or 0 : piece[-1].end_pos or 0]
+        return bool(_REACHING_RESTRICTION.search(text)) and not _OWN_CATEGORY.search(
+            self.text[: before[-1].end_pos or 0]
+        )
 
     def trusted_word_lists(
         self, groups: list[list[Token]], rules: list[r.Rule], separators: list[Separator]
@@ -987,6 +1002,28 @@ def _opens_like_modifier(tokens: list[Token]) -> bool:
     return first.type == "WORD" and (
         word in _RESTRICTION_WORDS or word.endswith("ed") or word.endswith("ing")
     )
+
+
+# a word that, inside a piece after its head, opens a restriction which may reach back over
+# the whole list ("stroke or heart attack with residual deficits"); prepositions such as "of"
+# or "in" mostly stay inside their noun phrase and are left out. Read on the text: the
+# tokenizer drops "with" as a filler.
+# A piece opening with "other" / "any" / "another" names a category of its own, which its
+# restriction defines ("malabsorption or other conditions that preclude enteral dosing"), as
+# does one opening with a group of people ("cirrhosis or those with biliary obstruction").
+_OWN_CATEGORY_OPENING = (
+    r"(?:any|other|another|all|those|patients|subjects|participants|persons|people"
+    r"|individuals|women|men)\b"
+)
+_REACHING_RESTRICTION = re.compile(
+    r"^[\s,;]*+(?:(?:and|or|and/or|with)\s+)*+(?!" + _OWN_CATEGORY_OPENING + r")\S+\s.*"
+    r"\b(?:with|that|which|whose|requir(?:ing|es)|needing|due to|secondary to"
+    r"|caused by|associated with|resulting in|leading to|causing|treated with|involving"
+    r"|affecting)\b",
+    re.IGNORECASE,
+)
+# such a category opened earlier in the list ("other GI illness or condition that ...")
+_OWN_CATEGORY = re.compile(r"(?:,|;|\bor|\band)\s+" + _OWN_CATEGORY_OPENING, re.IGNORECASE)
 
 
 def _opens_restriction(token: Token) -> bool:
