@@ -1470,6 +1470,10 @@ def test_drug_class_phrases() -> None:
             {"imatinib", "bcr_abl_tki"},
         ),  # imatinib, a kinase inhibitor: not chemotherapy
         ("Methotrexate", None, None, {"methotrexate", "immunosuppressant"}),
+        (None, None, "L01BA01", {"methotrexate", "chemotherapy"}),  # the antimetabolite code
+        ("poziotinib 8 mg", None, None, {"poziotinib"}),  # no ATC code: by name only
+        ("rapamycin", None, None, {"sirolimus", "immunosuppressant"}),
+        (None, None, "L01EG04", {"sirolimus"}),  # sirolimus as an antineoplastic
     ],
 )
 def test_medication_classes(
