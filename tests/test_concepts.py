@@ -1430,32 +1430,50 @@ def test_drug_class_phrases() -> None:
         ("Tenofovir alafenamide", None, None, {"nucleoside_analogue", "antiviral"}),
         ("sofosbuvir/velpatasvir", None, None, {"antiviral"}),
         ("Baraclude", None, None, {"nucleoside_analogue", "antiviral"}),
-        ("Tacrolimus", None, None, {"immunosuppressant"}),
-        ("mycophenolate mofetil", None, None, {"immunosuppressant"}),
+        ("Tacrolimus", None, None, {"tacrolimus", "calcineurin_inhibitor", "immunosuppressant"}),
+        ("mycophenolate mofetil", None, None, {"mycophenolate", "immunosuppressant"}),
         ("peginterferon alfa-2a", None, None, {"immunomodulator"}),
         ("thymosin alpha 1", None, None, {"immunomodulator"}),
-        ("Prednisone 20 mg", None, None, {"steroid"}),
-        ("methylprednisolone", None, None, {"steroid"}),
+        ("Prednisone 20 mg", None, None, {"prednisone", "steroid"}),
+        ("methylprednisolone", None, None, {"methylprednisolone", "steroid"}),
         ("hydrocortisone cream 1%", None, None, {"local_corticosteroid"}),
         ("fluticasone inhaler", None, None, {"local_corticosteroid"}),
         ("tacrolimus ointment", None, None, set()),
         ("paracetamol", None, None, set()),
-        (None, None, "L04AD02", {"immunosuppressant"}),
+        (None, None, "L04AD02", {"tacrolimus", "calcineurin_inhibitor", "immunosuppressant"}),
         (None, None, "J05AF10", {"nucleoside_analogue", "antiviral"}),
-        (None, None, "h02ab07", {"steroid"}),
+        (None, None, "h02ab07", {"prednisone", "steroid"}),
+        # a mineralocorticoid and an anticorticosteroid in H02 are no (gluco)corticosteroids
+        (None, None, "H02AA02", {"fludrocortisone"}),
+        (None, None, "H02CA03", {"ketoconazole", "azole_antifungal", "antifungal"}),
+        (None, None, "H02CA01", set()),  # trilostane
         ("hydrocortisone", None, "D07AA02", {"local_corticosteroid"}),
-        ("Tacrolimus", None, "42316", {"immunosuppressant"}),  # not an ATC code: name decides
+        (
+            "Tacrolimus",
+            None,
+            "42316",
+            {"tacrolimus", "calcineurin_inhibitor", "immunosuppressant"},
+        ),  # not an ATC code: name decides
         ("Baraclude", "Antiviral", None, {"nucleoside_analogue", "antiviral"}),
         (None, "Immunosuppressants", None, {"immunosuppressant"}),
         (None, "steroid", None, {"steroid"}),
         (None, "antiemetic", None, set()),
         (None, "anticoagulant", None, {"anticoagulant"}),
         ("Apixaban 5 mg", None, None, {"anticoagulant"}),
-        (None, None, "B01AC04", {"antiplatelet"}),  # clopidogrel
-        ("aspirin 100 mg", None, None, {"antiplatelet"}),
-        (None, None, "L01XA02", {"chemotherapy"}),  # carboplatin
-        (None, None, "L01EA01", {"bcr_abl_tki"}),  # imatinib, a kinase inhibitor: not chemotherapy
-        ("Methotrexate", None, None, {"immunosuppressant"}),
+        (None, None, "B01AC04", {"clopidogrel", "antiplatelet"}),  # clopidogrel
+        ("aspirin 100 mg", None, None, {"aspirin", "antiplatelet"}),
+        (None, None, "L01XA02", {"carboplatin", "chemotherapy"}),  # carboplatin
+        (
+            None,
+            None,
+            "L01EA01",
+            {"imatinib", "bcr_abl_tki"},
+        ),  # imatinib, a kinase inhibitor: not chemotherapy
+        ("Methotrexate", None, None, {"methotrexate", "immunosuppressant"}),
+        (None, None, "L01BA01", {"methotrexate", "chemotherapy"}),  # the antimetabolite code
+        ("poziotinib 8 mg", None, None, {"poziotinib"}),  # no ATC code: by name only
+        ("rapamycin", None, None, {"sirolimus", "immunosuppressant"}),
+        (None, None, "L01EG04", {"sirolimus"}),  # sirolimus as an antineoplastic
     ],
 )
 def test_medication_classes(
