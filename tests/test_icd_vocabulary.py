@@ -464,6 +464,38 @@ def test_every_reviewed_synonym_is_a_phrase_of_a_concept_with_its_codes() -> Non
         ("Heart failure with preserved ejection fraction", "inclusion",
          "condition(heart_failure_with_preserved_ejection_fraction)"),
         ("HFpEF", "inclusion", "condition(heart_failure_with_preserved_ejection_fraction)"),
+        ("Malaria", "exclusion", "condition(malaria)"),
+        ("Helminthiasis", "exclusion", "condition(helminthiasis)"),
+        ("Otitis media", "exclusion", "condition(otitis_media)"),
+        ("Gastritis", "exclusion", "condition(gastritis)"),
+        ("Diverticulitis", "exclusion", "condition(diverticulitis)"),
+        ("Hyperparathyroidism", "exclusion", "condition(hyperparathyroidism)"),
+        ("Hyperlipidemia", "inclusion", "condition(hyperlipidemia)"),
+        ("Dyslipidaemia", "inclusion", "condition(dyslipidemia)"),
+        ("Schizoaffective disorder", "exclusion", "condition(schizoaffective_disorders)"),
+        ("Diagnosis of bulimia, psychosis, or bipolar disorder.", "exclusion",
+         "condition(bulimia_nervosa) or condition(psychotic_disorder)"
+         " or condition(bipolar_disorder)"),
+        ("pyloric stenosis", "exclusion", "condition(pyloric_stenosis)"),
+        ("Tonsillitis", "exclusion", "condition(tonsillitis)"),
+        ("Dysmenorrhoea", "inclusion", "condition(dysmenorrhea)"),
+        ("History of abdominal aortic aneurysm", "exclusion",
+         "history(abdominal_aortic_aneurysm)"),
+        ("Intracardiac thrombus", "exclusion", "condition(intracardiac_thrombus)"),
+        ("Hereditary galactose intolerance", "exclusion",
+         "condition(disorders_of_galactose_metabolism)"),
+        ("Lactase deficiency", "exclusion", "condition(lactose_intolerance)"),
+        ("Multiple endocrine neoplasia", "exclusion",
+         "condition(multiple_endocrine_neoplasia_syndromes)"),
+        ("Multiple endocrine neoplasia type 2", "exclusion",
+         "condition(multiple_endocrine_neoplasia_type_2)"),
+        ("Idiopathic intracranial hypertension", "exclusion",
+         "condition(benign_intracranial_hypertension)"),
+        ("Pseudotumor cerebri", "exclusion", "condition(benign_intracranial_hypertension)"),
+        ("Psoriatic arthritis", "inclusion", "condition(arthropathic_psoriasis)"),
+        ("Active gastric ulcers", "exclusion", 'qualified("active"; condition(gastric_ulcer))'),
+        ("Duodenal ulcers", "exclusion", "condition(duodenal_ulcer)"),
+        ("Incisional hernia", "inclusion", "condition(incisional_hernia)"),
         # curated: the abbreviations of the diabetes types, traumatic brain injury
         ("T1D", "inclusion", "condition(type_1_diabetes)"),
         ("Clinical diagnosis of T2D", "inclusion", "condition(type_2_diabetes)"),
@@ -494,6 +526,15 @@ def test_reviewed_synonyms_compile(text: str, kind: str, expected: str) -> None:
         "myocarditis", "meningitis", "uveitis", "adrenal insufficiency", "carotid stenosis",
         "valvular heart disease", "congenital heart disease", "NAFLD", "contact dermatitis",
         "autism", "hypertriglyceridemia", "endometrial carcinoma", "cancer pain",
+        # no code set of their own, or codes that hold more (valve disease in I38, any adrenal
+        # neoplasm in D35.0, raised pressure of any cause, whole chapters, secondary Raynaud's
+        # phenomenon in I73.0, pericoronitis in K05.2-K05.3, paraesophageal hernia in K44)
+        "Endocarditis", "Pheochromocytoma", "Intracranial hypertension",
+        "Musculoskeletal disorders", "Metabolic disorders", "Raynaud's disease",
+        "Venous insufficiency", "Periodontitis", "Hiatal hernia", "Brain tumour",
+        "Pericarditis", "Encephalitis", "Lapp lactase deficiency", "Aortic aneurysm",
+        # findings criteria define by a measurement (heart rate, white cells, menses)
+        "Bradycardia", "Leukopenia", "Amenorrhea",
         # "still" is also an adverb; PVD is also posterior vitreous detachment
         "still disease progression", "PVD", "PAD",
     ],
@@ -566,6 +607,37 @@ def test_words_without_an_exact_code_set_stay_review(text: str) -> None:
         ("HFrEF", "I50.22", "I50.32"),  # chronic diastolic heart failure
         ("HFrEF", "I50.43", "I50.9"),  # heart failure, unspecified
         ("HFpEF", "I50.31", "I50.21"),  # acute systolic heart failure
+        ("Malaria", "B50.0", "B55.0"),  # visceral leishmaniasis
+        ("Malaria", "P37.3", "P37.1"),  # congenital toxoplasmosis
+        ("Helminthiasis", "B76.0", "B58.9"),  # toxoplasmosis
+        ("Otitis media", "H66.91", "H60.90"),  # otitis externa
+        ("Otitis media", "J10.83", "J10.81"),  # influenza with encephalopathy
+        ("Gastritis", "K29.70", "K29.80"),  # duodenitis
+        ("Gastritis", "K29.91", "K52.81"),  # eosinophilic gastritis or enteritis
+        ("Diverticulitis", "K57.32", "K57.30"),  # diverticulosis
+        ("Hyperparathyroidism", "E21.3", "E21.4"),  # other parathyroid disorders
+        ("Hyperparathyroidism", "N25.81", "N25.89"),
+        ("Hyperlipidemia", "E78.01", "E78.6"),  # lipoprotein deficiency
+        ("Dyslipidemia", "E78.6", "E78.71"),  # Barth syndrome
+        ("Dyslipidemia", "E78.2", "E78.81"),  # lipoid dermatoarthritis
+        ("Schizoaffective disorder", "F25.0", "F20.9"),  # schizophrenia
+        ("Bulimia", "F50.21", "F50.81"),  # binge eating disorder
+        ("Pyloric stenosis", "Q40.0", "Q40.1"),  # congenital hiatus hernia
+        ("Pyloric stenosis", "K31.1", "K31.2"),  # hourglass stricture of stomach
+        ("Tonsillitis", "J03.91", "J36"),  # peritonsillar abscess
+        ("Tonsillitis", "J35.01", "J35.02"),  # chronic adenoiditis
+        ("Dysmenorrhea", "N94.6", "N94.3"),  # premenstrual tension syndrome
+        ("Abdominal aortic aneurysm", "I71.43", "I71.62"),  # thoracoabdominal
+        ("Intracardiac thrombus", "I51.3", "I51.4"),  # myocarditis
+        ("Intracardiac thrombus", "I23.6", "I23.7"),  # postinfarction angina
+        ("Galactose intolerance", "E74.21", "E74.12"),  # hereditary fructose intolerance
+        ("Lactase deficiency", "E73.9", "E74.31"),  # sucrase-isomaltase deficiency
+        ("Multiple endocrine neoplasia", "E31.20", "E31.0"),  # polyglandular failure
+        ("Multiple endocrine neoplasia type 2", "E31.23", "E31.21"),  # type 1
+        ("Idiopathic intracranial hypertension", "G93.2", "G93.6"),  # cerebral edema
+        ("Psoriatic arthritis", "L40.53", "L40.0"),  # psoriasis vulgaris
+        ("Gastric ulcers", "K25.7", "K26.7"),  # duodenal
+        ("Incisional hernia", "K43.2", "K43.5"),  # parastomal
     ],
 )  # fmt: skip
 def test_a_patient_coded_under_the_code_meets_it_and_a_sibling_does_not(
