@@ -17,6 +17,7 @@ import re
 from dataclasses import dataclass
 from typing import Literal
 
+from screener import analytes
 from screener.patient import loinc_check_digit
 from screener.resources import data_path
 
@@ -34,6 +35,7 @@ class QualitativeTest:
     loinc: tuple[str, ...]
     source: str
     note: str
+    viral_load: str | None = None  # the analyte counting the same nucleic acid (HBV DNA)
 
 
 def _split(text: str) -> tuple[str, ...]:
@@ -47,6 +49,16 @@ def _checked_loinc(code: str, test_id: str) -> str:
     return code
 
 
+def _viral_load(text: str, test_id: str) -> str | None:
+    """The analyte id of a test's viral load, checked against data/analytes.csv."""
+    analyte_id = text.strip()
+    if not analyte_id:
+        return None
+    if analyte_id not in analytes.ANALYTES:
+        raise ValueError(f"qualitative_tests.csv: {test_id}: {analyte_id!r} is not an analyte")
+    return analyte_id
+
+
 def _test(row: dict[str, str]) -> QualitativeTest:
     test_id = row["id"].strip()
     return QualitativeTest(
@@ -56,6 +68,7 @@ def _test(row: dict[str, str]) -> QualitativeTest:
         loinc=tuple(_checked_loinc(code, test_id) for code in _split(row["loinc"])),
         source=row["source"].strip(),
         note=row["note"].strip(),
+        viral_load=_viral_load(row.get("viral_load") or "", test_id),
     )
 
 

@@ -80,6 +80,7 @@ _BASES = (
     _Base(("Cel", "degC"), "degree_Celsius"),
     _Base(("degF",), "degree_Fahrenheit"),
     _Base(("cells", "cell"), "cell", rank=1),
+    _Base(("copies", "copy"), "copy", rank=1),
     _Base(("L", "l"), "liter", ("d", "m", "u", "mc", "f"), rank=3),
     _Base(("m",), "meter", ("c", "m"), rank=4),
     # avoirdupois pound (exactly 0.45359237 kg) and international inch (exactly 0.0254 m):
@@ -89,8 +90,16 @@ _BASES = (
     _Base(("inch", "inches"), "inch", rank=4),
 )
 # Spellings outside the prefix scheme: "Kg", "kgs" and "mls" of registry text ("Weight ≥5Kg",
-# "6kgs", "< 30mls/min/1.73m2").
-_EXTRA_ATOMS = {"Kg": "kilogram", "kgs": "kilogram", "mls": "milliliter", "mLs": "milliliter"}
+# "6kgs", "< 30mls/min/1.73m2"), "micromol/L".
+_EXTRA_ATOMS = {
+    "Kg": "kilogram",
+    "kgs": "kilogram",
+    "mls": "milliliter",
+    "mLs": "milliliter",
+    # "ammonia above 150 micromol/L": the prefix written out
+    "micromol": "micromole",
+    "millimol": "millimole",
+}
 
 # Durations: looked up case-insensitively; (name, spellings, symbol alone, symbol in a compound).
 _TIMES = (
@@ -176,6 +185,8 @@ _REWRITES = (
     (re.compile(r"\[IU\]", re.I), "IU"),  # UCUM u[IU]/mL
     (re.compile(r"\[lb_av\]"), "lb"),  # UCUM avoirdupois pound
     (re.compile(r"\[in_i\]"), "inch"),  # UCUM international inch
+    # UCUM annotations of counted things: {cells}/uL (CD4 counts), {copies}/mL (viral loads)
+    (re.compile(r"\{(cells?|copies)\}", re.I), lambda m: m.group(1).lower()),
     (re.compile(r"mm ?\[?hg\]?", re.I), "mmHg"),  # also UCUM mm[Hg]
     # body temperature: °C, ºC (ordinal sign), ℃, "degrees C", "Celsius"; the same for F
     (

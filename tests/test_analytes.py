@@ -26,6 +26,8 @@ EXPECTED_IDS = {
     "urea", "uric_acid", "cholesterol", "ldl", "hdl", "triglycerides", "calcium", "magnesium",
     "phosphate", "ammonia", "ferritin", "egfr", "creatinine_clearance", "lvef", "bmi", "afp",
     "tsh", "fsh", "amh", "estradiol", "body_weight", "body_height", "qtc", "qtcf", "qtcb",
+    "aptt", "cd4_count", "hiv_viral_load", "hbv_viral_load", "hcv_viral_load", "lipase",
+    "amylase", "hematocrit", "psa", "cea", "nt_probnp", "bnp",
 }
 # Mass/molar LOINC twins, clinical-reference.md §1.5 (miracum/loinc-conversion).
 TWINS = [
@@ -199,6 +201,23 @@ def test_factor_applies_after_a_pint_step() -> None:
     ("qtcf", 0.45, "s", 450, "ms"),
     ("qtcb", 470, "msec", 470, "ms"),
     ("qtc", 480, "milliseconds", 480, "ms"),
+    ("aptt", 35, "sec", 35, "s"),
+    ("cd4_count", 0.2, "10^9/L", 200, "cells/uL"),
+    ("cd4_count", 350, "/mm3", 350, "cells/uL"),
+    ("cd4_count", 440, "{Cells}/uL", 440, "cells/uL"),
+    ("hiv_viral_load", 50, "{copies}/mL", 50, "copies/mL"),
+    ("hiv_viral_load", 0.2, "copies/uL", 200, "copies/mL"),
+    ("hbv_viral_load", 2, "kIU/mL", 2000, "IU/mL"),
+    ("hbv_viral_load", 2000, "[IU]/mL", 2000, "IU/mL"),
+    ("hcv_viral_load", 15, "IU/mL", 15, "IU/mL"),
+    ("lipase", 1, "ukat/L", 60, "U/L"),
+    ("amylase", 100, "IU/L", 100, "U/L"),
+    ("hematocrit", 30, "%", 30, "%"),
+    ("psa", 4, "ng/mL", 4, "ug/L"),
+    ("cea", 5, "ng/mL", 5, "ug/L"),
+    ("nt_probnp", 300, "pg/mL", 300, "ng/L"),
+    ("bnp", 100, "pg/mL", 100, "ng/L"),
+    ("ammonia", 150, "micromol/L", 150, "umol/L"),
 ])
 def test_conversion_into_the_canonical_unit(analyte_id: str, value: float, unit: str,
                                             expected: float, canonical: str) -> None:
@@ -253,6 +272,19 @@ def test_unit_of_another_quantity_names_the_analyte() -> None:
 def test_body_and_ecg_values_refuse_another_kind_of_unit(analyte_id: str, unit: str) -> None:
     name = ANALYTES[analyte_id].name
     assert _problem(convert(analyte_id, 100, unit)) == f"'{unit}' is not a unit of {name}"
+
+
+@pytest.mark.parametrize(("analyte_id", "unit"), [
+    ("hbv_viral_load", "copies/mL"),  # copies per IU depends on the assay
+    ("hcv_viral_load", "copies/mL"),
+    ("hiv_viral_load", "IU/mL"),
+    ("hiv_viral_load", "cells/mL"),  # copies are not cells
+    ("cd4_count", "copies/uL"),
+    ("cd4_count", "%"),  # the CD4 percentage is another test
+    ("hematocrit", "L/L"),
+])
+def test_counts_and_loads_refuse_another_kind_of_unit(analyte_id: str, unit: str) -> None:
+    assert "is not a unit of" in _problem(convert(analyte_id, 1, unit))
 
 
 def test_unrecognised_unit() -> None:

@@ -101,6 +101,108 @@ def test_names_that_narrow_or_add_stay_review(text: str) -> None:
     assert is_review(text)
 
 
+# ---------------------------------------------------------------- analytes of data/analytes.csv
+
+# (text, rule, a reading in another unit that meets it, one that does not)
+NEW_ANALYTES = [
+    ("CD4 count < 200/mm^3", "lab(cd4_count) < 200 1/mm3",
+     ("CD4 count", 0.15, "10^9/L"), ("CD4 count", 0.25, "10^9/L")),
+    ("CD4+ cell count ≥ 350 cells/µL", "lab(cd4_count) >= 350 cells/uL",
+     ("CD4 count", 400, "cells/mm3"), ("CD4 count", 300, "cells/mm3")),
+    ("HIV-1 RNA < 50 copies/mL", "lab(hiv_viral_load) < 50 copies/mL",
+     ("HIV-1 RNA", 0.04, "copies/uL"), ("HIV-1 RNA", 0.06, "copies/uL")),
+    ("HBV DNA > 2000 IU/mL", "lab(hbv_viral_load) > 2000 IU/mL",
+     ("HBV viral load", 2.5, "kIU/mL"), ("HBV viral load", 1.5, "kIU/mL")),
+    ("HBV viral load ≤ 20 IU/mL", "lab(hbv_viral_load) <= 20 IU/mL",
+     ("HBV viral load", 0.01, "kIU/mL"), ("HBV viral load", 0.03, "kIU/mL")),
+    ("HCV RNA > 15 IU/mL", "lab(hcv_viral_load) > 15 IU/mL",
+     ("HCV viral load", 0.02, "kIU/mL"), ("HCV viral load", 0.01, "kIU/mL")),
+    ("aPTT ≤ 40 seconds", "lab(aptt) <= 40 s",
+     ("aPTT", 35000, "ms"), ("aPTT", 45000, "ms")),
+    ("serum lipase > 300 U/L", "lab(lipase) > 300 U/L",
+     ("lipase", 6, "ukat/L"), ("lipase", 4, "ukat/L")),
+    ("amylase ≤ 100 U/L", "lab(amylase) <= 100 U/L",
+     ("amylase", 1.5, "ukat/L"), ("amylase", 2, "ukat/L")),
+    ("Hematocrit <30%", "lab(hematocrit) < 30 %", ("Hct", 29, "%"), ("Hct", 31, "%")),
+    ("PSA ≤ 10.0 ng/mL", "lab(psa) <= 10 ng/mL", ("PSA", 9, "ug/L"), ("PSA", 11, "ug/L")),
+    ("CEA≥10ng/ml", "lab(cea) >= 10 ng/mL", ("CEA", 12, "ug/L"), ("CEA", 8, "ug/L")),
+    ("NT-proBNP ≥ 500 pg/mL", "lab(nt_probnp) >= 500 pg/mL",
+     ("NT-proBNP", 600, "ng/L"), ("NT-proBNP", 400, "ng/L")),
+    ("BNP > 100 pg/mL", "lab(bnp) > 100 pg/mL", ("BNP", 150, "ng/L"), ("BNP", 50, "ng/L")),
+    ("ammonia above 150 micromol/L", "lab(ammonia) over 150 umol/L",
+     ("ammonia", 300, "ug/dL"), ("ammonia", 200, "ug/dL")),
+    ("Total blood cholesterol range 3,11 - 6,50 mmol/L", "lab(cholesterol) in [3.11, 6.5] mmol/L",
+     ("cholesterol", 200, "mg/dL"), ("cholesterol", 300, "mg/dL")),
+]
+
+
+@pytest.mark.parametrize("kind", ["inclusion", "exclusion"])
+@pytest.mark.parametrize(("text", "expected", "meets", "fails"), NEW_ANALYTES)
+def test_new_analytes_compile_in_both_kinds(
+    text: str, expected: str, meets: tuple[str, float, str], fails: tuple[str, float, str],
+    kind: str,
+) -> None:
+    assert canonical(text, kind) == expected
+
+
+@pytest.mark.parametrize(("text", "expected", "meets", "fails"), NEW_ANALYTES)
+def test_new_analytes_decide_in_another_unit_and_are_unknown_when_missing(
+    text: str, expected: str, meets: tuple[str, float, str], fails: tuple[str, float, str],
+) -> None:
+    assert status(text, patient(observations=[lab(*meets)])) == "met"
+    assert status(text, patient(observations=[lab(*fails)])) == "not_met"
+    assert status(text, patient()) == "unknown"
+
+
+@pytest.mark.parametrize(("text", "expected"), [
+    ("Serum lipase or serum amylase ≤ 1.5x ULN",
+     "readings(lab(lipase) <= 1.5 xULN or lab(amylase) <= 1.5 xULN; "
+     "lab(lipase) <= 1.5 xULN and lab(amylase) <= 1.5 xULN)"),
+    ("Serum lipase and amylase ≤ 1.5 × ULN",
+     "lab(lipase) <= 1.5 xULN and lab(amylase) <= 1.5 xULN"),
+    ("INR and PTT ≤ 1.5 times greater than the upper limit of normal",
+     "lab(inr) <= 1.5 xULN and lab(aptt) <= 1.5 xULN"),
+    ("activated partial thromboplastin time (APTT) ≤ 1.5 × ULN", "lab(aptt) <= 1.5 xULN"),
+])
+def test_new_analytes_in_lists_and_multiples_of_the_upper_limit(text: str, expected: str) -> None:
+    assert canonical(text) == expected
+
+
+@pytest.mark.parametrize("text", [
+    "CD4 < 200/mm3",  # bare CD4: a count, a percentage or an antigen
+    "CD4% < 25%",
+    "CD4 count < 25%",  # a percentage is not a unit of the count
+    "HIV viral load < 1.7 log10 copies/mL",
+    "HBV DNA > 10000 copies/mL",  # copies ↔ IU is assay-specific
+    "Hepatic enzyme levels ≥3 times the upper limit of normal",  # several analytes
+    "transaminases > 2 x ULN",
+    "arterial lactate > 2 mmol/l",  # a specimen the lactate row does not name
+    "pancreatic amylase ≤ 1.5 x ULN",
+])
+def test_new_analyte_look_alikes_stay_review(text: str) -> None:
+    assert is_review(text)
+    assert is_review(text, "exclusion")
+
+
+# ---------------------------------------------------------------- decimal commas
+
+@pytest.mark.parametrize(("text", "expected"), [
+    ("creatinine ≤ 1,5 mg/dL", "lab(creatinine) <= 1.5 mg/dL"),
+    ("ALT ≤ 2,5 x ULN", "lab(alt) <= 2.5 xULN"),
+    ("Total cholesterol 3,11 - 6,50 mmol/L", "lab(cholesterol) in [3.11, 6.5] mmol/L"),
+    ("platelets ≥ 100,000/mm3", "lab(platelets) >= 100000 1/mm3"),  # a thousands separator
+    ("ECOG 0,1 or 2", "score(ecog) in [0, 2]"),  # a list: no unit follows
+])
+def test_a_decimal_comma_only_where_it_cannot_separate_thousands(text: str, expected: str) -> None:
+    assert canonical(text) == expected
+
+
+def test_a_comma_list_of_numbers_is_no_decimal() -> None:
+    values = [str(t) for t in tokenize(normalise("Grades 3,4 hepatic encephalopathy"))
+              if t.type == "NUMBER"]
+    assert values == ["3", "4"]
+
+
 # ---------------------------------------------------------------- upper limit of normal
 
 @pytest.mark.parametrize(("text", "expected"), [
@@ -123,6 +225,9 @@ def test_names_that_narrow_or_add_stay_review(text: str) -> None:
      "lab(total_bilirubin) > 5 xULN"),
     ("bilirubin > three times the upper limit of normal [ULN]",
      "lab(total_bilirubin) > 3 xULN"),
+    ("ALT > 3 times the normal upper limit", "lab(alt) > 3 xULN"),
+    ("ALT between 2 x to 3 x ULN", "lab(alt) in [2, 3] xULN"),
+    ("ALT 2x - 3x ULN", "lab(alt) in [2, 3] xULN"),
 ])
 def test_spellings_of_the_upper_limit_of_normal(text: str, expected: str) -> None:
     assert canonical(text, "exclusion") == expected
@@ -132,6 +237,8 @@ def test_spellings_of_the_upper_limit_of_normal(text: str, expected: str) -> Non
     "total bilirubin within upper limit of normal",  # "within": up to, or inside the range?
     "total bilirubin within normal limits",  # needs the lower limit too: not on file
     "total bilirubin < 5 times the normal value",  # which normal value?
+    "Alkaline phosphatase between 2 X to 3X normal value",
+    "ALT > 3 times normal",
     "ALT three times above the normal upper limit",
     "ALT > three ULN",
     "bilirubin > ULN + 4 seconds",

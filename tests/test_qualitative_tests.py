@@ -244,6 +244,13 @@ def test_a_result_never_stands_in_for_a_diagnosis() -> None:
     assert status("condition(hiv)", **positive) == "unknown"
 
 
+def test_only_dna_and_rna_tests_have_a_viral_load() -> None:
+    loads = {t.id: t.viral_load for t in qualitative.TESTS.values() if t.viral_load}
+    assert loads == {"hbv_dna": "hbv_viral_load", "hcv_rna": "hcv_viral_load"}
+    for load in loads.values():
+        assert analytes.ANALYTES[load].canonical_unit == "IU/mL"
+
+
 def test_a_viral_load_is_not_a_qualitative_result() -> None:
     load = {"loinc": "29615-2", "value": 25000, "unit": "[IU]/mL", "date": on(2)}
     facts = PatientFacts(patient(observations=[load]), SCREENING_DATE)
@@ -395,6 +402,15 @@ def test_fhir_other_interpretations_do_not_make_a_result(tmp_path: Path) -> None
             "test(hbsag) = positive or test(anti_hcv) = positive",
         ),
         ("No positive HBsAg", "inclusion", "not test(hbsag) = positive"),
+        ("HBeAg negative", "inclusion", "test(hbeag) = negative"),
+        ("HBeAg-positive", "exclusion", "test(hbeag) = positive"),
+        ("Hepatitis B e antigen (HBeAg) positive", "exclusion", "test(hbeag) = positive"),
+        ("anti-HBe positive", "inclusion", "test(anti_hbe) = positive"),
+        ("Negative HBeAb", "exclusion", "test(anti_hbe) = negative"),
+        # the test's name before a comparison names its viral load (column viral_load)
+        ("HBV DNA > 2000 IU/mL", "exclusion", "lab(hbv_viral_load) > 2000 IU/mL"),
+        ("HBV DNA ≥ 500 IU/mL", "inclusion", "lab(hbv_viral_load) >= 500 IU/mL"),
+        ("HCV RNA > 15 IU/mL", "exclusion", "lab(hcv_viral_load) > 15 IU/mL"),
     ],
 )
 def test_criterion_text(text: str, kind: str, rule: str) -> None:
@@ -404,8 +420,10 @@ def test_criterion_text(text: str, kind: str, rule: str) -> None:
 @pytest.mark.parametrize(
     "text",
     [
-        "HBV DNA > 2000 IU/mL",  # a viral load: a number, not this vocabulary
-        "HBV DNA ≥ 500 IU/mL",
+        "HBV DNA > 2000 copies/mL",  # copies ↔ IU is assay-specific: not the IU/mL load
+        "HBV DNA ≥ 500",  # a load without its unit
+        "HBeAg",  # a test without its result
+        "HBeAb IgG positive",  # IgG anti-HBe is not listed
         "Negative serum pregnancy test",  # a procedure of the screening visit: a person
         "Negative pregnancy test",
         "Positive urine pregnancy test",

@@ -586,6 +586,9 @@ KEYWORDS.update(
         "limits inclusive": ("INCLUDING", "including"),
         # "BMI within the range 18 and 30 kg/m2", "in the range of 18.5-30"
         "within the range": ("BETWEEN", "between"),
+        # "Total blood cholesterol range 3,11 - 6,50 mmol/L"
+        "range": ("BETWEEN", "between"),
+        "range of": ("BETWEEN", "between"),
         "within the range of": ("BETWEEN", "between"),
         "in the range": ("BETWEEN", "between"),
         "in the range of": ("BETWEEN", "between"),

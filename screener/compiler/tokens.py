@@ -15,7 +15,7 @@ from typing import Any
 
 from lark import Token
 
-from screener import concepts, units
+from screener import concepts, qualitative, units
 from screener.compiler.lexicon import (
     COMPARATOR_TYPES,
     CONSENT_ACT,
@@ -76,7 +76,7 @@ _ULN_NAME = (
     r"(?:the\s+)?(?:institutional\s+)?"
     r"(?:i?uln|unl|upper (?:limits?|level) (?:of )?(?:the )?normal"
     r"(?:\s+reference)?(?:\s+(?:range|values?|limit))?"
-    r"|upper normal limit)"
+    r"|upper normal limit|normal upper limits?)"
     # the abbreviation or the name again, in brackets: "(ULN)", "[ULN]", "{ULN}", "(UNL)",
     # "ULN (upper limit of normal value)"
     r"(?:\s*[(\[{](?:i?uln|unl|upper limits? of (?:the )?normal(?:\s+(?:range|values?))?)[)\]}])?"
@@ -85,8 +85,13 @@ _ULN_NAME = (
     r"(?:\s+for\s+(?:the\s+patient'?s\s+)?age(?:\s+and\s+(?:sex|gender))?)?"
     r"(?![a-z])"
 )
-_ULN = re.compile(
-    r"\s*(?:(?:x|×|⋅|\*|times(?:\s+greater\s+than)?(?:\s+of)?|-fold|fold)\s*)?" + _ULN_NAME,
+_MULTIPLIER = r"(?:x|×|⋅|\*|times(?:\s+greater\s+than)?(?:\s+of)?|-fold|fold)"
+# "3 times normal", "5 times the normal value" are not read: which normal value? (review)
+_ULN = re.compile(rf"\s*(?:{_MULTIPLIER}\s*)?" + _ULN_NAME, re.IGNORECASE)
+# "between 2 x to 3 x ULN": the first multiplier of a range whose upper limit is named once,
+# after the second
+_ELIDED_ULN = re.compile(
+    rf"\s*(?:x|×)(?=\s*(?:-|–|to|and)\s*\d+(?:\.\d+)?\s*{_MULTIPLIER}\s*{_ULN_NAME})",
     re.IGNORECASE,
 )
 # "≤ upper limit of normal", "≤ institutional ULN": once the upper limit itself
@@ -390,9 +395,34 @@ def _subsequence(letters: str, word: str) -> bool:
     return all(letter in remaining for letter in letters)
 
 
+# "3,11 - 6,50 mmol/L": a comma before one or two digits cannot separate thousands
+_COMMA_NUMBER = re.compile(r"(?<![\d,.])(\d+),(\d{1,2})(?![\d,.])")
+_COMMA_RANGE = re.compile(r"\s*(?:-|–|to)\s*")
+
+
+def _decimal_comma(text: str, pos: int) -> str | None:
+    """The number at `pos` with its decimal comma as a point ("2,5 mg/dL" is 2.5), or None.
+
+    Read so only where the number is a measurement: a unit follows it, or a range follows
+    whose second number has a decimal comma and a unit ("3,11 - 6,50 mmol/L"). Elsewhere a
+    comma between digits is a list ("grades 3,4") and stays one.
+    """
+    match = _COMMA_NUMBER.match(text, pos)
+    if match is None:
+        return None
+    end = match.end()
+    dash = _COMMA_RANGE.match(text, end)
+    second = _COMMA_NUMBER.match(text, dash.end()) if dash else None
+    if _unit_token(text, end) is None and (
+        second is None or _unit_token(text, second.end()) is None
+    ):
+        return None
+    return f"{match[1]}.{match[2]}"
+
+
 def _unit_token(text: str, pos: int) -> tuple[str, int] | None:
     """A unit right after a number: (canonical unit text, end position)."""
-    uln = _ULN.match(text, pos)
+    uln = _ULN.match(text, pos) or _ELIDED_ULN.match(text, pos)
     if uln:
         return "xULN", uln.end()
     time = _TIME_UNIT.match(text, pos)
@@ -575,8 +605,9 @@ def tokenize(text: str) -> list[Token]:
             continue
         number = _NUMBER.match(text, pos)
         if number and (pos == 0 or not text[pos - 1].isalpha()):
-            add("NUMBER", number.group(0).replace(",", ""), pos)
-            pos = number.end()
+            comma = _decimal_comma(text, pos)
+            add("NUMBER", comma or number.group(0).replace(",", ""), pos)
+            pos = number.end() if comma is None else pos + len(comma)
             time = _TIME_UNIT.match(text, pos)
             if time:
                 add("TIME_UNIT", TIME_UNITS[time.group(1).lower()], pos)
@@ -1176,6 +1207,23 @@ def _after_test(tokens: list[Token], index: int, result: list[Token]) -> int:
     return end + found[1]
 
 
+_LOAD_FOLLOWERS = COMPARATOR_TYPES | {"BETWEEN"}
+
+
+def _viral_loads(tokens: list[Token]) -> list[Token]:
+    """'HBV DNA > 2000 IU/mL': the name of a qualitative test followed by a comparison names
+    the viral load counting the same nucleic acid (qualitative_tests.csv, `viral_load`), an
+    ANALYTE; followed by anything else it stays the test ('HBV DNA negative')."""
+    result = list(tokens)
+    for index, token in enumerate(tokens[:-1]):
+        if token.type != "TEST" or tokens[index + 1].type not in _LOAD_FOLLOWERS:
+            continue
+        load = qualitative.TESTS[str(token)].viral_load
+        if load is not None:
+            result[index] = _retyped(token, "ANALYTE", load)
+    return result
+
+
 def _closing_notes(tokens: list[Token]) -> list[Token]:
     """Notes that close a criterion without their punctuation: '(at screening)' as 'at
     screening', and a comma before a closing 'inclusive' or moment dropped ('aged 18-65
@@ -1228,7 +1276,9 @@ def _with_ends(tokens: list[Token], text: str) -> list[Token]:
                     _contextual_lactation(
                         _merged_scales(
                             _restatements(
-                                _test_results(_closing_notes(_method_prefixes(tokens)))
+                                _test_results(
+                                    _viral_loads(_closing_notes(_method_prefixes(tokens)))
+                                )
                             )
                         )
                     )
