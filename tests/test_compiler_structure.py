@@ -126,6 +126,19 @@ def test_an_alternative_after_an_age_is_never_dropped() -> None:
     "History of stroke or heart attack with residual deficits",
     "On anticoagulation or dual anti-platelet therapy with abnormal coagulation panel results",
     "Drug abuse or long-term alcohol abuse that would affect the evaluation results",
+    # a window closing an inner list may reach its items (a myocardial infarction years
+    # ago must not exclude), whatever follows the inner list
+    "History of myocardial infarction or unstable angina within 6 months, or cardiac arrhythmia",
+    "History of myocardial infarction or stroke within 6 months or heart failure",
+    "myocardial infarction or stroke within the past 6 months, heart failure",
+    "Hypertension, myocardial infarction within 6 months, or heart failure",
+    # examples opened by an uncompiled item may run on over the items after it (a
+    # controlled arrhythmia is no uncontrolled illness)
+    "Hypertension or an uncontrolled illness including heart failure, cardiac arrhythmia, "
+    "or diabetes",
+    "Hypertension, or any uncontrolled illness including, but not limited to heart failure, "
+    "cardiac arrhythmia, or diabetes",
+    "Hypertension or serious illness such as heart failure, cardiac arrhythmia, or diabetes",
 ])
 def test_scope_that_may_reach_the_whole_list_is_review(text: str) -> None:
     rule = compile_criterion(text, "exclusion").rule
