@@ -139,6 +139,12 @@ def test_an_alternative_after_an_age_is_never_dropped() -> None:
     "Hypertension, or any uncontrolled illness including, but not limited to heart failure, "
     "cardiac arrhythmia, or diabetes",
     "Hypertension or serious illness such as heart failure, cardiac arrhythmia, or diabetes",
+    # a stage, grade or type after a diagnosis says which of it counts (a stage I NSCLC must
+    # not exclude)
+    "NSCLC, clinical stage IIIB or IV",
+    "NSCLC, postoperative stage is IIA, IIB, IIIA or T3N2IIIB.",
+    "Breast cancer, grade 2 or 3",
+    "Hodgkin lymphoma, classical type, or diffuse large B-cell lymphoma",
 ])
 def test_scope_that_may_reach_the_whole_list_is_review(text: str) -> None:
     rule = compile_criterion(text, "exclusion").rule

@@ -364,6 +364,9 @@ class Builder:
             return self.review(tokens, "an uncompiled part's restriction may reach back")
         if any(_opens_like_modifier(groups[i]) for i in failed):
             return self.review(tokens, "a part that reads as a modifier of its neighbour")
+        if any(i > 0 and _ATTRIBUTE.match(self.span_text(groups[i])) for i in failed):
+            # "NSCLC, clinical stage IIIB or IV": the stage of the cancer, not another item
+            return self.review(tokens, "a part that reads as an attribute of its neighbour")
         if failed[0] == 0:
             return self.review(tokens, "an uncompiled opening may govern the items after it")
         return rules
@@ -1055,6 +1058,13 @@ _REACHING_RESTRICTION = re.compile(
     r"\b(?:with|that|which|whose|requir(?:ing|es)|needing|due to|secondary to"
     r"|caused by|associated with|resulting in|leading to|causing|treated with|involving"
     r"|affecting)\b",
+    re.IGNORECASE,
+)
+# a piece naming a stage, grade, class or type (after at most one word: "clinical stage",
+# "histologic grade"): an attribute of the diagnosis before it rather than an item of a list
+_ATTRIBUTE = re.compile(
+    r"(?:[\w-]+\s+)?(?:stag(?:e|es|ed|ing)|grad(?:e|es|ed|ing)|class(?:es)?|(?:sub)?types?"
+    r"|phases?|histolog\w*)\b",
     re.IGNORECASE,
 )
 # words that open examples, as written (the tokenizer reads "inclusive" as "including" too)
