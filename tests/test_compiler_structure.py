@@ -151,6 +151,22 @@ def test_scope_that_may_reach_the_whole_list_is_review(text: str) -> None:
     assert isinstance(rule, r.Review), r.render(rule)
 
 
+@pytest.mark.parametrize(("text", "kind", "kept"), [
+    # examples of a plain compiled diagnosis are members of it
+    ("Presence of VTE, including pulmonary embolism or other manifestations of thrombosis",
+     "exclusion", "condition(venous_thromboembolism)"),
+    # a present state has a time of its own: the window after it is not its window
+    ("Currently pregnant, pregnant within the past 6 months, currently breastfeeding",
+     "exclusion", "pregnant"),
+    # 'histologically diagnosed' is no stage of the item before
+    ("Patients aged ≥ 18 years, with a histologically diagnosed advanced-stage tumor at any "
+     "site.", "inclusion", "age >= 18 years"),
+])
+def test_a_list_keeps_items_no_neighbour_reaches(text: str, kind: str, kept: str) -> None:
+    rule = compile_criterion(text, kind).rule
+    assert kept in r.render(rule) and not isinstance(rule, r.Review), r.render(rule)
+
+
 @pytest.mark.parametrize(("text", "kept"), [
     # "other" / "any" / "another" open a category of their own, which the restriction defines
     ("Malabsorption syndrome or other conditions that preclude enteral route of administration",

@@ -354,7 +354,7 @@ class Builder:
             return rules
         if any(_RESTRICTS_LIST.search(self.span_text(groups[i])) for i in failed):
             return self.review(tokens, "an uncompiled part may restrict the whole list")
-        if any(i < len(groups) - 1 and self.opens_examples(groups[i]) for i in failed):
+        if any(self.examples_run_on(groups, rules, i) for i in failed):
             # "Hypertension or an uncontrolled illness including heart failure, arrhythmia,
             # or diabetes": the items after it may be its examples (uncontrolled ones)
             return self.review(tokens, "examples opened in a list may run on over its items")
@@ -371,19 +371,36 @@ class Builder:
             return self.review(tokens, "an uncompiled opening may govern the items after it")
         return rules
 
-    def opens_examples(self, piece: list[Token]) -> bool:
-        """Whether a piece opens examples outside parentheses ('such as', 'e.g.',
-        'including' but not 'inclusive', 'especially'), which may go on after it."""
+    def examples_run_on(self, groups: list[list[Token]], rules: list[r.Rule], index: int) -> bool:
+        """Whether the uncompiled piece `index`, not the last, opens examples whose head the
+        items after it may inherit: a head inside the piece ("an uncontrolled illness
+        including A, B"), or the piece before when it carries more than a plain diagnosis
+        (a qualifier, a window, 'history of': "severe infection within 4 weeks, including
+        A, B"). Examples of a plain compiled head ("VTE, including PE or ...") are members
+        of it, which the head's rule already covers."""
+        if index == len(groups) - 1:
+            return False
+        opened = self.opens_examples(groups[index])
+        if opened is None:
+            return False
+        if opened > 0 or index == 0:
+            return True
+        head = r.render(rules[index - 1])
+        return any(mark in head for mark in ("qualified(", "review(", "within", "history("))
+
+    def opens_examples(self, piece: list[Token]) -> int | None:
+        """Where a piece opens examples outside parentheses ('such as', 'e.g.', 'including'
+        but not 'inclusive', 'especially'), which may go on after it; None if it does not."""
         depth = 0
-        for token in piece:
+        for position, token in enumerate(piece):
             depth += token.type == "LPAR"
             depth -= token.type == "RPAR" and depth > 0
             if depth or token.type not in ("EG", "INCLUDING", "WORD"):
                 continue
             word = self.text[token.start_pos or 0 : token.end_pos or 0].lower()
             if token.type == "EG" or _EXAMPLE_WORD.match(word):
-                return True
-        return False
+                return position
+        return None
 
     def reaches_back(self, before: list[Token], piece: list[Token]) -> bool:
         """Whether `piece` holds a restriction that may reach the items before it, read on
@@ -981,7 +998,9 @@ def _inner_window_reaches_back(groups: list[list[Token]], separators: list[Separ
     separator before the piece is no stronger than the one after it ("A; B within 6
     months, or C" leaves A alone)."""
     for index in range(1, len(groups) - 1):
-        own_window = _closing_window(groups[index - 1]) is not None
+        before = groups[index - 1]
+        # "Currently pregnant, pregnant within the past 6 months": a time of its own
+        own_window = _closing_window(before) is not None or before[0].type == "CONCURRENT"
         if _closing_window(groups[index]) is None or own_window:
             continue
         if _strength(separators[index - 1]) <= _strength(separators[index]):
@@ -1064,7 +1083,7 @@ _REACHING_RESTRICTION = re.compile(
 # "histologic grade"): an attribute of the diagnosis before it rather than an item of a list
 _ATTRIBUTE = re.compile(
     r"(?:[\w-]+\s+)?(?:stag(?:e|es|ed|ing)|grad(?:e|es|ed|ing)|class(?:es)?|(?:sub)?types?"
-    r"|phases?|histolog\w*)\b",
+    r"|phases?)\b",
     re.IGNORECASE,
 )
 # words that open examples, as written (the tokenizer reads "inclusive" as "including" too)
