@@ -94,6 +94,9 @@ Rules, in the order they apply:
    "Patients must have normal organ function as defined below:" are context. A condition
    title without a marker whose sub-items continue a numbered list begun above it ("7.",
    "8." under "   Female participants:") may end before any of them (`condition_uncertain`).
+   A short title (at most three words, not one for everyone such as "General:") that stands
+   beside a condition heading among the headings of one section level is a condition too:
+   "AYA:" beside "Caregiver:" names a population the word alone does not show.
    A qualified
    section heading is a condition when its extra words name a population or cohort, or a
    stage, part, phase, randomisation or participation ("Donor Inclusion Criteria:",
@@ -1061,6 +1064,7 @@ def _flatten(root: _Node, lines: list[_Line]) -> list[Segment]:
     """The segments of the tree, in order (rules 3, 5, 6, 7)."""
     state = _State()
     items: list[_Item] = []
+    parallel = _beside_population_headings(root.children)
     for node in root.children:
         if node.line.section is not None:
             _enter_section(state, node.line.section)
@@ -1070,7 +1074,7 @@ def _flatten(root: _Node, lines: list[_Line]) -> list[Segment]:
         else:
             context, condition = _group_headings(state)
             before = len(items)
-            _emit(node, state, context, condition, [], items)
+            _emit(node, state, context, condition, [], items, parallel=id(node) in parallel)
             state.group_used = state.group_used or len(items) > before
     _close_group(state, items)
     has_exclusion = any(
@@ -1143,13 +1147,15 @@ def _emit(
     path: list[str],
     items: list[_Item],
     uncertain: bool = False,
+    parallel: bool = False,
 ) -> None:
-    """Emit a node: an item, or a heading whose text goes to its sub-items."""
+    """Emit a node: an item, or a heading whose text goes to its sub-items. `parallel`: the
+    node stands beside a heading of a population (`_beside_population_headings`)."""
     marker = node.line.marker
     own_path = [*path, marker.label] if marker is not None and marker.label else path
     text = node.text
     if node.children and _heading_capable(node):
-        if is_condition_heading(text):
+        if is_condition_heading(text) or (parallel and _short_label(text)):
             condition = [*condition, text]
             uncertain = uncertain or _interrupts_a_list(node)
         else:
@@ -1166,8 +1172,46 @@ def _emit(
                 uncertain and bool(condition),
             )
         )
+    parallel_children = _beside_population_headings(node.children)
     for child in node.children:
-        _emit(child, state, context, condition, own_path, items, uncertain)
+        _emit(
+            child,
+            state,
+            context,
+            condition,
+            own_path,
+            items,
+            uncertain,
+            parallel=id(child) in parallel_children,
+        )
+
+
+def _beside_population_headings(nodes: list[_Node]) -> set[int]:
+    """The headings (by id) of a run of sibling nodes, within one section, that stand beside
+    a heading of a population: "AYA:" beside "Caregiver:" names a population too, whose
+    items bind only its members, though the word alone does not say so."""
+    found: set[int] = set()
+    run: list[_Node] = []
+    for node in [*nodes, None]:
+        if node is not None and node.line.section is None and not node.group:
+            run.append(node)
+            continue
+        headings = [n for n in run if n.children and _heading_capable(n)]
+        if any(is_condition_heading(n.text) for n in headings):
+            found.update(id(n) for n in headings)
+        run = []
+    return found
+
+
+# a heading of the items that apply to everyone ("General:", "All participants:")
+_EVERYONE = _words("general all common overall everyone both any")
+
+
+def _short_label(text: str) -> bool:
+    """A title of at most three words, not one for everyone: "AYA:", "Group B", "Healthy
+    volunteers:"."""
+    words = [word.lower() for word in _WORD.findall(text)]
+    return 0 < len(words) <= 3 and not _EVERYONE & set(words) and not _LIST_WORDS.search(text)
 
 
 def _interrupts_a_list(heading: _Node) -> bool:

@@ -126,10 +126,45 @@ def test_an_alternative_after_an_age_is_never_dropped() -> None:
     "History of stroke or heart attack with residual deficits",
     "On anticoagulation or dual anti-platelet therapy with abnormal coagulation panel results",
     "Drug abuse or long-term alcohol abuse that would affect the evaluation results",
+    # a window closing an inner list may reach its items (a myocardial infarction years
+    # ago must not exclude), whatever follows the inner list
+    "History of myocardial infarction or unstable angina within 6 months, or cardiac arrhythmia",
+    "History of myocardial infarction or stroke within 6 months or heart failure",
+    "myocardial infarction or stroke within the past 6 months, heart failure",
+    "Hypertension, myocardial infarction within 6 months, or heart failure",
+    # examples opened by an uncompiled item may run on over the items after it (a
+    # controlled arrhythmia is no uncontrolled illness)
+    "Hypertension or an uncontrolled illness including heart failure, cardiac arrhythmia, "
+    "or diabetes",
+    "Hypertension, or any uncontrolled illness including, but not limited to heart failure, "
+    "cardiac arrhythmia, or diabetes",
+    "Hypertension or serious illness such as heart failure, cardiac arrhythmia, or diabetes",
+    # a stage, grade or type after a diagnosis says which of it counts (a stage I NSCLC must
+    # not exclude)
+    "NSCLC, clinical stage IIIB or IV",
+    "NSCLC, postoperative stage is IIA, IIB, IIIA or T3N2IIIB.",
+    "Breast cancer, grade 2 or 3",
+    "Hodgkin lymphoma, classical type, or diffuse large B-cell lymphoma",
 ])
 def test_scope_that_may_reach_the_whole_list_is_review(text: str) -> None:
     rule = compile_criterion(text, "exclusion").rule
     assert isinstance(rule, r.Review), r.render(rule)
+
+
+@pytest.mark.parametrize(("text", "kind", "kept"), [
+    # examples of a plain compiled diagnosis are members of it
+    ("Presence of VTE, including pulmonary embolism or other manifestations of thrombosis",
+     "exclusion", "condition(venous_thromboembolism)"),
+    # a present state has a time of its own: the window after it is not its window
+    ("Currently pregnant, pregnant within the past 6 months, currently breastfeeding",
+     "exclusion", "pregnant"),
+    # 'histologically diagnosed' is no stage of the item before
+    ("Patients aged ≥ 18 years, with a histologically diagnosed advanced-stage tumor at any "
+     "site.", "inclusion", "age >= 18 years"),
+])
+def test_a_list_keeps_items_no_neighbour_reaches(text: str, kind: str, kept: str) -> None:
+    rule = compile_criterion(text, kind).rule
+    assert kept in r.render(rule) and not isinstance(rule, r.Review), r.render(rule)
 
 
 @pytest.mark.parametrize(("text", "kept"), [

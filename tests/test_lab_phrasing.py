@@ -9,8 +9,9 @@ from __future__ import annotations
 
 import pytest
 
+from screener import analytes
 from screener import rules as r
-from screener.compiler import compile_criterion
+from screener.compiler import compile_criterion, items
 from screener.compiler.normalise import normalise
 from screener.compiler.tokens import tokenize
 from tests.helpers import canonical, lab, patient, status
@@ -243,9 +244,18 @@ def test_spellings_of_the_upper_limit_of_normal(text: str, expected: str) -> Non
     "ALT > three ULN",
     "bilirubin > ULN + 4 seconds",
     "total bilirubin upper limit of normal",  # no comparator: no threshold
+    # a body measurement has no upper limit of normal on its report: a slip of the text
+    "Left ventricular ejection fraction ≤1 × ULN",
+    "LVEF < 1.5 x upper limit of normal",
+    "systolic blood pressure > 1.2 × ULN",
+    "QTcF > 1 x ULN",
 ])
 def test_upper_limits_that_are_not_said_whole_stay_review(text: str) -> None:
     assert is_review(text, "exclusion")
+
+
+def test_analytes_without_an_upper_limit_are_analytes() -> None:
+    assert set(analytes.ANALYTES) >= items._WITHOUT_ULN
 
 
 @pytest.mark.parametrize(("value", "expected"), [(1.1, "met"), (1.3, "not_met")])

@@ -869,6 +869,29 @@ def test_context_headings(heading: str) -> None:
     ]
 
 
+def test_a_short_title_beside_a_population_heading_names_a_population() -> None:
+    """'AYA:' beside 'Caregiver:': the ages of the adolescents must not bind the caregivers."""
+    text = (
+        "Inclusion Criteria:\n\nAYA:\n\n1. 16-22 years old\n2. English speaking\n\n"
+        "Caregiver:\n\n1. Age greater than 18 years\n\nExclusion Criteria:\n\n"
+        "Hepatic:\n\n* Cirrhosis\n\nGeneral:\n\n* Pregnancy\n\nFemale patients:\n\n"
+        "* Lactation"
+    )
+    assert [(s.kind, s.text, s.context, s.condition) for s in segment(text)] == [
+        ("inclusion", "16-22 years old", None, "AYA:"),
+        ("inclusion", "English speaking", None, "AYA:"),
+        ("inclusion", "Age greater than 18 years", None, "Caregiver:"),
+        ("exclusion", "Cirrhosis", None, "Hepatic:"),  # a topic, read with caution
+        ("exclusion", "Pregnancy", "General:", None),  # for everyone
+        ("exclusion", "Lactation", None, "Female patients:"),
+    ]
+
+
+def test_a_short_title_alone_stays_context() -> None:
+    text = "Inclusion Criteria:\n\nAYA:\n\n1. 16-22 years old\n2. English speaking"
+    assert [s.context for s in segment(text)] == ["AYA:", "AYA:"]
+
+
 def test_numbered_condition_item_over_an_indented_paragraph() -> None:
     text = (
         "Inclusion Criteria:\n\n* Participants are eligible only if all of the following apply:"

@@ -1225,8 +1225,33 @@ def _with_sole_unit(analyte_id: str, comparison: _Comparison) -> _Comparison:
     return _Comparison(comparison.op, comparison.low, comparison.high, unit)
 
 
+# Measurements of the body (vital signs, size, imaging, ECG intervals) rather than laboratory
+# assays: their reports carry no upper limit of normal, so "LVEF ≤ 1 × ULN" is a slip of the
+# text (for the lower limit, or a unit) and never a threshold.
+_WITHOUT_ULN = frozenset(
+    {
+        "lvef",
+        "bmi",
+        "body_weight",
+        "body_height",
+        "systolic_bp",
+        "diastolic_bp",
+        "heart_rate",
+        "respiratory_rate",
+        "spo2",
+        "oxygen_saturation",
+        "body_temperature",
+        "qtc",
+        "qtcf",
+        "qtcb",
+    }
+)
+
+
 def _lab_rule(subject: r.Subject, analyte_id: str, comparison: _Comparison) -> r.Rule:
     comparison = _with_sole_unit(analyte_id, comparison)
+    if comparison.unit == "xULN" and analyte_id in _WITHOUT_ULN:
+        raise _Reject(f"{analytes.ANALYTES[analyte_id].name} has no upper limit of normal")
     if comparison.unit != "xULN":
         problem = analytes.convert(analyte_id, float(comparison.low), comparison.unit or None)
         if isinstance(problem, analytes.UnitProblem):

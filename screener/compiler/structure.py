@@ -275,6 +275,8 @@ class Builder:
             _closing_window(g) is None for g in groups[:-1]
         ):
             return self.review(tokens, "a time window at the end may apply to every item")
+        if _inner_window_reaches_back(groups, separators):
+            return self.review(tokens, "a time window closing an inner list may apply to its items")
         if _opening_time_since(groups[0]) and not all(map(_opening_time_since, groups[1:])):
             return self.review(tokens, "a time since at the start may apply to every item")
         return self.list_rule_plain(tokens, groups, separators)
@@ -352,15 +354,53 @@ class Builder:
             return rules
         if any(_RESTRICTS_LIST.search(self.span_text(groups[i])) for i in failed):
             return self.review(tokens, "an uncompiled part may restrict the whole list")
+        if any(self.examples_run_on(groups, rules, i) for i in failed):
+            # "Hypertension or an uncontrolled illness including heart failure, arrhythmia,
+            # or diabetes": the items after it may be its examples (uncontrolled ones)
+            return self.review(tokens, "examples opened in a list may run on over its items")
         if any(i > 0 and self.reaches_back(groups[i - 1], groups[i]) for i in failed):
             # "History of stroke or heart attack with residual deficits": the deficits
             # may qualify the stroke too
             return self.review(tokens, "an uncompiled part's restriction may reach back")
         if any(_opens_like_modifier(groups[i]) for i in failed):
             return self.review(tokens, "a part that reads as a modifier of its neighbour")
+        if any(i > 0 and _ATTRIBUTE.match(self.span_text(groups[i])) for i in failed):
+            # "NSCLC, clinical stage IIIB or IV": the stage of the cancer, not another item
+            return self.review(tokens, "a part that reads as an attribute of its neighbour")
         if failed[0] == 0:
             return self.review(tokens, "an uncompiled opening may govern the items after it")
         return rules
+
+    def examples_run_on(self, groups: list[list[Token]], rules: list[r.Rule], index: int) -> bool:
+        """Whether the uncompiled piece `index`, not the last, opens examples whose head the
+        items after it may inherit: a head inside the piece ("an uncontrolled illness
+        including A, B"), or the piece before when it carries more than a plain diagnosis
+        (a qualifier, a window, 'history of': "severe infection within 4 weeks, including
+        A, B"). Examples of a plain compiled head ("VTE, including PE or ...") are members
+        of it, which the head's rule already covers."""
+        if index == len(groups) - 1:
+            return False
+        opened = self.opens_examples(groups[index])
+        if opened is None:
+            return False
+        if opened > 0 or index == 0:
+            return True
+        head = r.render(rules[index - 1])
+        return any(mark in head for mark in ("qualified(", "review(", "within", "history("))
+
+    def opens_examples(self, piece: list[Token]) -> int | None:
+        """Where a piece opens examples outside parentheses ('such as', 'e.g.', 'including'
+        but not 'inclusive', 'especially'), which may go on after it; None if it does not."""
+        depth = 0
+        for position, token in enumerate(piece):
+            depth += token.type == "LPAR"
+            depth -= token.type == "RPAR" and depth > 0
+            if depth or token.type not in ("EG", "INCLUDING", "WORD"):
+                continue
+            word = self.text[token.start_pos or 0 : token.end_pos or 0].lower()
+            if token.type == "EG" or _EXAMPLE_WORD.match(word):
+                return position
+        return None
 
     def reaches_back(self, before: list[Token], piece: list[Token]) -> bool:
         """Whether `piece` holds a restriction that may reach the items before it, read on
@@ -951,6 +991,23 @@ def _closing_window(tokens: list[Token]) -> int | None:
     return _closing_time_before(tokens)
 
 
+def _inner_window_reaches_back(groups: list[list[Token]], separators: list[Separator]) -> bool:
+    """Whether a window closes a piece inside the list, not the last, that may end an inner
+    list of the pieces before it: "MI or unstable angina within 6 months, or arrhythmia"
+    (the MI within 6 months too?). The piece before has no window of its own, and the
+    separator before the piece is no stronger than the one after it ("A; B within 6
+    months, or C" leaves A alone)."""
+    for index in range(1, len(groups) - 1):
+        before = groups[index - 1]
+        # "Currently pregnant, pregnant within the past 6 months": a time of its own
+        own_window = _closing_window(before) is not None or before[0].type == "CONCURRENT"
+        if _closing_window(groups[index]) is None or own_window:
+            continue
+        if _strength(separators[index - 1]) <= _strength(separators[index]):
+            return True
+    return False
+
+
 def _closing_time_before(tokens: list[Token]) -> int | None:
     """Where a time before an event closing the tokens starts ('[stopped] ≥ 4 weeks prior to
     randomisation', '< 2 weeks ago'): grammar `washout_before`."""
@@ -1021,6 +1078,17 @@ _REACHING_RESTRICTION = re.compile(
     r"|caused by|associated with|resulting in|leading to|causing|treated with|involving"
     r"|affecting)\b",
     re.IGNORECASE,
+)
+# a piece naming a stage, grade, class or type (after at most one word: "clinical stage",
+# "histologic grade"): an attribute of the diagnosis before it rather than an item of a list
+_ATTRIBUTE = re.compile(
+    r"(?:[\w-]+\s+)?(?:stag(?:e|es|ed|ing)|grad(?:e|es|ed|ing)|class(?:es)?|(?:sub)?types?"
+    r"|phases?)\b",
+    re.IGNORECASE,
+)
+# words that open examples, as written (the tokenizer reads "inclusive" as "including" too)
+_EXAMPLE_WORD = re.compile(
+    r"(?:includ(?:ing|es?)|especially|particularly|notably|namely)$", re.IGNORECASE
 )
 # such a category opened earlier in the list ("other GI illness or condition that ...")
 _OWN_CATEGORY = re.compile(r"(?:,|;|\bor|\band)\s+" + _OWN_CATEGORY_OPENING, re.IGNORECASE)
