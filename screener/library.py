@@ -421,6 +421,29 @@ def _demographic_alternatives(criteria: Iterable[CompiledCriterion]) -> set[str]
     return alternatives
 
 
+_BOTH_SECTIONS = (
+    "the same rule required by an inclusion and excluding as an exclusion: the text contradicts"
+    " itself (an item copied into the wrong section)"
+)
+
+
+def _in_both_sections(criteria: Iterable[CompiledCriterion]) -> set[str]:
+    """The ids of text items whose rule is also a rule of the other section (the registry's
+    own age and sex fields count as inclusions): under both, every patient the rule decides
+    is rejected, so the text says something other than it means."""
+    listed = list(criteria)
+    rules = {
+        kind: {c.rule for c in listed if c.kind is kind and not isinstance(c.rule, r.Review)}
+        for kind in (Kind.INCLUSION, Kind.EXCLUSION)
+    }
+    other = {Kind.INCLUSION: Kind.EXCLUSION, Kind.EXCLUSION: Kind.INCLUSION}
+    return {
+        c.id
+        for c in listed
+        if c.origin is Origin.TEXT and c.kind in other and c.rule in rules[other[c.kind]]
+    }
+
+
 def compile_trial(spec: TrialSpec, compiler: Compiler = compile_criterion) -> CompiledTrial:
     """Compile every criterion of a trial (text, rewrite) plus its structured fields."""
     criteria = _structured(spec)
@@ -457,13 +480,14 @@ def compile_trial(spec: TrialSpec, compiler: Compiler = compile_criterion) -> Co
                 criterion.condition,
             )
         )
-    alternatives = _demographic_alternatives(criteria)
-    criteria = [
-        replace(c, rule=r.Review(c.text), reasons=(_DEMOGRAPHIC_ALTERNATIVES,))
-        if c.id in alternatives
-        else c
-        for c in criteria
-    ]
+    for review, reason in (
+        (_demographic_alternatives(criteria), _DEMOGRAPHIC_ALTERNATIVES),
+        (_in_both_sections(criteria), _BOTH_SECTIONS),
+    ):
+        criteria = [
+            replace(c, rule=r.Review(c.text), reasons=(reason,)) if c.id in review else c
+            for c in criteria
+        ]
     return CompiledTrial(spec, tuple(criteria), tuple(warnings))
 
 

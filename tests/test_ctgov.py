@@ -578,6 +578,28 @@ def test_inclusion_items_no_patient_meets_together_are_alternatives(
     assert all(rules[t] is not None for t in texts if t not in alternatives and compiles(t))
 
 
+def test_a_rule_in_both_sections_is_review() -> None:
+    """An item copied into the wrong section: under both, every patient it decides is
+    rejected. The registry's own age field counts as an inclusion."""
+    spec = TrialSpec.model_validate({
+        "id": "T-1", "title": "t", "minimum_age": "18 years",
+        "inclusion": [{"text": "Patients with chronic kidney failure;"}, {"text": "ECOG 0-1"}],
+        "exclusion": [
+            {"text": "Patients with chronic kidney failure;"},
+            {"text": "Age: >= 18 years."},
+            {"text": "Pregnant women"},
+        ],
+    })
+    criteria = TrialLibrary.from_specs([spec]).trials[0].criteria
+    rules = {(c.kind.value, c.text): c.canonical for c in criteria}
+    assert rules["inclusion", "Patients with chronic kidney failure;"] is None
+    assert rules["exclusion", "Patients with chronic kidney failure;"] is None
+    assert rules["exclusion", "Age: >= 18 years."] is None
+    assert rules["inclusion", "Minimum age: 18 years"] == "age >= 18 years"
+    assert rules["inclusion", "ECOG 0-1"] == "score(ecog) in [0, 1]"
+    assert rules["exclusion", "Pregnant women"] == "pregnant"
+
+
 @pytest.mark.parametrize("texts", [
     ("Women aged 18-45 years", "Age ≥ 18 years", "Women of childbearing potential must use "
      "contraception", "Male partners must use condoms"),
