@@ -282,21 +282,65 @@ def _rise(rule: r.Compare | r.Between, subject: r.Rise, facts: PatientFacts) -> 
 _DAYS_PER_UNIT = {"day": 1.0, "week": 7.0, "hour": 1 / 24}
 
 
+# a fractional age bound is read in the next finer unit ("0.5 years" is 6 completed months)
+_FINER_AGE_UNIT = {"years": ("months", 12), "weeks": ("days", 7)}
+
+
+def _age_bounds(rule: r.Compare | r.Between, unit: str) -> list[tuple[r.Op, Decimal, str]] | None:
+    """Each bound of an age rule as (operator, value, unit) in whole units, for comparing with
+    a completed age: "age in [0.5, 18] years" is at least 6 completed months and at most 18
+    completed years (a 10-month-old is 0 completed years, yet at least half a year old). None
+    when a bound is whole in no unit the age is counted in ("1.3 years", "2.5 months")."""
+    if isinstance(rule, r.Compare):
+        bounds = [(rule.op, rule.value)]
+    else:
+        bounds = [
+            (r.Op.GE if rule.low_inclusive else r.Op.GT, rule.low),
+            (r.Op.LE if rule.high_inclusive else r.Op.LT, rule.high),
+        ]
+    found: list[tuple[r.Op, Decimal, str]] = []
+    for op, value in bounds:
+        bound_unit = unit
+        if value != value.to_integral_value():
+            if unit not in _FINER_AGE_UNIT:
+                return None
+            bound_unit, factor = _FINER_AGE_UNIT[unit]
+            value *= factor
+            if value != value.to_integral_value():
+                return None
+        found.append((op, value, bound_unit))
+    return found
+
+
 def _age(rule: r.Compare | r.Between, facts: PatientFacts) -> Outcome:
     unit = rule.unit or "years"
     if unit not in ("years", "months", "weeks", "days"):
         return Outcome(Status.REVIEW, f"an age in {unit} is not evaluated")
-    interval = facts.age_on(unit)
+    bounds = _age_bounds(rule, unit)
+    if bounds is None:
+        return Outcome(
+            Status.REVIEW, f"age criterion {_describe_test(rule)}: a bound in no whole unit"
+        )
+    shown_unit = bounds[0][2] if all(b[2] == bounds[0][2] for b in bounds) else unit
+    ages = {u: facts.age_on(u) for u in {shown_unit, *(b[2] for b in bounds)}}
+    interval = ages[shown_unit]
     if interval is None:
         return _unknown("age not on file", "birth date")
+    statuses: list[Status] = []
+    for op, value, bound_unit in bounds:
+        low_high = ages[bound_unit]
+        assert low_high is not None
+        found = {compare_numbers(float(age), op, float(value)) for age in low_high}
+        statuses.append(found.pop() if len(found) == 1 else Status.UNKNOWN)
     low, high = interval
-    statuses = {_test(rule, float(age), float) for age in (low, high)}
-    shown = f"{low} {unit}" if low == high else f"{low}–{high} {unit}"
+    shown = f"{low} {shown_unit}" if low == high else f"{low}–{high} {shown_unit}"
     used = (
-        ValueUsed(name="age", value=float(low) if low == high else shown, unit=unit, date=facts.on),
+        ValueUsed(
+            name="age", value=float(low) if low == high else shown, unit=shown_unit, date=facts.on
+        ),
     )
-    if len(statuses) == 1:
-        status = statuses.pop()
+    status = all_of(statuses)
+    if status is not Status.UNKNOWN:
         return Outcome(
             status,
             f"age {shown} on {facts.on}; criterion {_describe_test(rule)}: {status}",

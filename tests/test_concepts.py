@@ -314,6 +314,15 @@ def test_every_concept_has_a_code_or_is_known_by_name() -> None:
         ("J96.01", "respiratory_failure", True),
         ("N18.6", "end_stage_renal_disease", True),
         ("N18.6", "chronic_kidney_disease", True),
+        ("N18.6", "chronic_kidney_failure", True),
+        ("N18.6", "renal_failure", True),
+        ("N18.5", "chronic_kidney_failure", True),
+        ("N18.5", "renal_failure", True),
+        # stage 2 and unspecified CKD: chronic kidney disease, not kidney failure
+        ("N18.2", "chronic_kidney_disease", True),
+        ("N18.2", "chronic_kidney_failure", False),
+        ("N18.9", "chronic_kidney_failure", False),
+        ("N18.30", "renal_failure", False),
         ("N17.9", "chronic_kidney_disease", False),
         ("N17.9", "renal_failure", True),
         ("E11.22", "chronic_kidney_disease", True),
@@ -670,6 +679,8 @@ def test_history_codes() -> None:
         ("Turner syndrome", "turner_syndrome"),
         ("fragile X syndrome", "fragile_x_syndrome"),
         ("pelvic inflammation", "pelvic_inflammatory_disease"),
+        ("chronic kidney failure", "chronic_kidney_failure"),
+        ("chronic renal failure", "chronic_kidney_failure"),
     ],
 )
 def test_by_phrase(text: str, cid: str) -> None:
@@ -677,7 +688,13 @@ def test_by_phrase(text: str, cid: str) -> None:
     assert concept is not None and concept.id == cid
 
 
-@pytest.mark.parametrize("text", ["heart", "renal", "tumor", "hbv", "ca", "aids", "cancer of", ""])
+@pytest.mark.parametrize(
+    "text",
+    [
+        *("heart", "renal", "tumor", "hbv", "ca", "aids", "cancer of", ""),
+        "chronic renal insufficiency",  # reduced function of any degree
+    ],
+)
 def test_by_phrase_rejects(text: str) -> None:
     assert concepts.by_phrase(text) is None
 

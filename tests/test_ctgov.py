@@ -541,6 +541,78 @@ def test_a_bare_or_between_two_lists_makes_every_item_of_its_section_review() ->
     assert rules["Pregnancy"] == "pregnant"
 
 
+def _inclusion_rules(*texts: str) -> dict[str, str | None]:
+    spec = TrialSpec.model_validate(
+        {"id": "T-1", "title": "t", "inclusion": [{"text": t} for t in texts]}
+    )
+    return {c.text: c.canonical for c in TrialLibrary.from_specs([spec]).trials[0].criteria}
+
+
+@pytest.mark.parametrize(("texts", "alternatives"), [
+    # one item per sex: no patient meets both, so the list sets out alternatives
+    (("men age ≥55 years", "women age ≥65 years", "Serum creatinine ≤ 1.5 mg/dL"),
+     {"men age ≥55 years", "women age ≥65 years"}),
+    # the other sex's item compiles in part: its sex and age are still required of everyone
+    (("men age ≥55 years", "Women aged ≥50 years who are at increased risk of coronary artery "
+      "disease", "ECOG performance status ≤2"),
+     {"men age ≥55 years", "Women aged ≥50 years who are at increased risk of coronary artery "
+      "disease"}),
+    # the other sex's item does not compile: its opening still names the other sex
+    (("men age ≥55 years", "Women over 50 if postmenopausal", "ECOG performance status ≤2"),
+     {"men age ≥55 years"}),
+    # age groups that do not overlap
+    (("Adults aged 18-65 years", "Children aged 6 to 17 years", "ECOG performance status ≤2"),
+     {"Adults aged 18-65 years", "Children aged 6 to 17 years"}),
+    (("Age ≥ 18 years", "Age < 18 years"), {"Age ≥ 18 years", "Age < 18 years"}),
+    (("Age ≥ 18 months", "Age < 1.5 years"), {"Age ≥ 18 months", "Age < 1.5 years"}),
+])
+def test_inclusion_items_no_patient_meets_together_are_alternatives(
+    texts: tuple[str, ...], alternatives: set[str]
+) -> None:
+    rules = _inclusion_rules(*texts)
+    def compiles(text: str) -> bool:
+        return compile_criterion(text, "inclusion").rule != r.Review(text)
+
+    assert all(compiles(text) for text in alternatives)
+    assert {text for text, rule in rules.items() if rule is None} >= alternatives
+    assert all(rules[t] is not None for t in texts if t not in alternatives and compiles(t))
+
+
+def test_a_rule_in_both_sections_is_review() -> None:
+    """An item copied into the wrong section: under both, every patient it decides is
+    rejected. The registry's own age field counts as an inclusion."""
+    spec = TrialSpec.model_validate({
+        "id": "T-1", "title": "t", "minimum_age": "18 years",
+        "inclusion": [{"text": "Patients with chronic kidney failure;"}, {"text": "ECOG 0-1"}],
+        "exclusion": [
+            {"text": "Patients with chronic kidney failure;"},
+            {"text": "Age: >= 18 years."},
+            {"text": "Pregnant women"},
+        ],
+    })
+    criteria = TrialLibrary.from_specs([spec]).trials[0].criteria
+    rules = {(c.kind.value, c.text): c.canonical for c in criteria}
+    assert rules["inclusion", "Patients with chronic kidney failure;"] is None
+    assert rules["exclusion", "Patients with chronic kidney failure;"] is None
+    assert rules["exclusion", "Age: >= 18 years."] is None
+    assert rules["inclusion", "Minimum age: 18 years"] == "age >= 18 years"
+    assert rules["inclusion", "ECOG 0-1"] == "score(ecog) in [0, 1]"
+    assert rules["exclusion", "Pregnant women"] == "pregnant"
+
+
+@pytest.mark.parametrize("texts", [
+    ("Women aged 18-45 years", "Age ≥ 18 years", "Women of childbearing potential must use "
+     "contraception", "Male partners must use condoms"),
+    ("Men and women aged 18 to 65", "Age ≥ 40 years", "Female participants must not be pregnant"),
+    ("Age 18-65 years", "Age ≥ 65 years"),  # 65 meets both
+    ("Age ≥ 18 months", "Age < 2 years"),
+])
+def test_inclusion_items_a_patient_can_meet_together_stay_compiled(texts: tuple[str, ...]) -> None:
+    rules = _inclusion_rules(*texts)
+    compiled = [t for t in texts if compile_criterion(t, "inclusion").rule != r.Review(t)]
+    assert compiled and all(rules[text] is not None for text in compiled)
+
+
 # ---------------------------------------------------------------------------
 # filters
 

@@ -182,6 +182,29 @@ def test_age_ranges_in_completed_years(
 
 
 @pytest.mark.parametrize(
+    ("text", "kind", "birth_date", "expected"),
+    [
+        # a fractional bound in years counts completed months: a 10-month-old is 0 completed
+        # years, yet at least half a year old; the whole bound keeps completed years
+        ("be ≥ 0.5 year old and ≤ 18 years old;", "inclusion", "2026-01-21", "met"),
+        ("be ≥ 0.5 year old and ≤ 18 years old;", "inclusion", "2026-06-01", "not_met"),
+        ("be ≥ 0.5 year old and ≤ 18 years old;", "inclusion", "2008-01-01", "met"),
+        ("be ≥ 0.5 year old and ≤ 18 years old;", "inclusion", "2007-11-01", "not_met"),
+        ("Age < 1.5 years", "exclusion", "2025-03-01", "not_met"),  # 1 year 8 months
+        ("Age < 1.5 years", "exclusion", "2025-06-01", "met"),  # 1 year 5 months
+        ("Age > 2.5 years", "inclusion", "2024-02-01", "met"),  # 2 years 9 months
+        ("Age > 2.5 years", "inclusion", "2024-07-01", "not_met"),  # 2 years 4 months
+        ("Age > 1.3 years", "inclusion", "2024-07-01", "review"),  # in no whole unit
+        ("Age > 1.3 years", "inclusion", "1980", "review"),
+    ],
+)
+def test_fractional_age_bounds_count_finer_units(
+    text: str, kind: str, birth_date: str, expected: str
+) -> None:
+    assert status(text, patient(birth_date=birth_date), kind) == expected
+
+
+@pytest.mark.parametrize(
     ("text", "sex", "years", "expected"),
     [
         ("Women between 25 and 45 years;", "female", 25, "met"),
