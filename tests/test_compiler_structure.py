@@ -6,7 +6,7 @@ import pytest
 
 from screener import rules as r
 from screener.compiler import compile_criterion
-from tests.helpers import canonical
+from tests.helpers import canonical, patient, status
 
 
 @pytest.mark.parametrize(("text", "kind", "expected"), [
@@ -411,3 +411,36 @@ def test_a_piece_opening_with_with_may_describe_the_one_before(text: str) -> Non
     assert canonical("Hypertension, or with stroke", "exclusion") == (
         "condition(hypertension) or condition(stroke)"
     )
+
+
+HEAD_IN_A_STATE = (
+    "Medically unstable health conditions (e.g., heart attack, congestive heart failure)"
+)
+
+
+def test_examples_of_a_head_in_a_state_count_only_in_that_state() -> None:
+    # a stable heart failure is no "medically unstable condition": a person decides
+    stable = patient(conditions=[{"name": "heart failure", "status": "present"}])
+    assert status(HEAD_IN_A_STATE, stable, "exclusion") == "review"
+    assert canonical(HEAD_IN_A_STATE, "exclusion").startswith(
+        'qualified("Medically unstable health conditions"; condition(myocardial_infarction))'
+    )
+
+
+@pytest.mark.parametrize("text", [
+    "Active infection requiring systemic treatment (e.g. pneumonia, sepsis)",
+    "Co-morbid psychological disorder that would require attention (e.g., psychotic disorder, "
+    "substance dependence)",
+])
+def test_examples_under_an_unread_head_with_a_state_are_qualified(text: str) -> None:
+    rule = compile_criterion(text, "exclusion").rule
+    assert isinstance(rule, r.AnyOf)
+    assert all(isinstance(item, r.Qualified | r.Review) for item in rule.items), r.render(rule)
+
+
+def test_examples_under_an_unread_head_without_a_state_each_suffice() -> None:
+    text = (
+        "Co-morbid medical condition resulting in atypical diabetes management "
+        "(e.g., cystic fibrosis)"
+    )
+    assert canonical(text, "exclusion").startswith("condition(cystic_fibrosis) or review(")

@@ -51,6 +51,13 @@ _RESTRICTS_LIST = re.compile(
     re.IGNORECASE,
 )
 _MEANING_CHANGERS = {"NO", "NOT", "WITHOUT", "NOR", "NEITHER"}
+# a state an example must be in to count ("unstable conditions (e.g. heart failure)")
+_STATE_IN_HEAD = re.compile(
+    r"\b(?:unstable|uncontrolled|active|acute|severe|serious|significant|requir\w*|poorly"
+    r"|inadequately|untreated|symptomatic|progressive|progressing|unresolved|decompensated"
+    r"|ongoing|current|recent)\b",
+    re.IGNORECASE,
+)
 
 
 @dataclass(frozen=True)
@@ -654,7 +661,8 @@ class Builder:
 
     # ------------------------------------------------------------ units
     def examples(self, tokens: list[Token]) -> r.Rule | None:
-        """HEAD (e.g. A, B, etc.): any example suffices; HEAD stays review if unread."""
+        """HEAD (e.g. A, B, etc.): any example suffices; HEAD stays review if unread, and
+        then an example counts only in a state an unread HEAD names (`qualified`)."""
         if len(tokens) < 4 or tokens[-1].type != "RPAR":
             return None
         depth = 0
@@ -683,10 +691,17 @@ class Builder:
         example_rules = [self.parse(g) for g in groups]
         if any(rule is None for rule in example_rules):
             return None
-        head_rule = self.parse(head) or r.Review(self.span_text(head))
-        if isinstance(head_rule, r.Review):
+        found = [rule for rule in example_rules if rule is not None]
+        head_rule = self.parse(head)
+        if head_rule is None:
             self.reasons.append("the heading of the examples needs a person")
-        return r.disjunction([*(rule for rule in example_rules if rule is not None), head_rule])
+            head_text = self.span_text(head)
+            if _STATE_IN_HEAD.search(head_text) or any(t.type == "QUALIFIER" for t in head):
+                # "Medically unstable conditions (e.g. heart failure)": an example counts
+                # only in the state the head asks for (a stable heart failure is no instance)
+                found = [r.Qualified(head_text, rule) for rule in found]
+            head_rule = r.Review(head_text)
+        return r.disjunction([*found, head_rule])
 
     def subject_prefix(self, tokens: list[Token]) -> r.Rule | None:
         """'Women aged 25-60 <more>': the sex/age prefix and the rest as review."""
