@@ -828,12 +828,18 @@ def _sex(rule: r.Sex, facts: PatientFacts) -> Outcome:
 
 
 def evaluate(rule: r.Rule, facts: PatientFacts) -> Outcome:
-    """The outcome of a rule for one patient (once per patient for a shared rule)."""
+    """The outcome of a rule for one patient (once per patient for a shared rule).
+
+    The memo holds the rule itself beside its outcome: a rule object that was let go
+    could otherwise leave its id to a new, different rule.
+    """
     key = id(rule)
-    found: Outcome | None = facts.outcomes.get(key)
-    if found is None:
-        found = _evaluate(rule, facts)
-        facts.outcomes[key] = found
+    entry = facts.outcomes.get(key)
+    if entry is not None and entry[0] is rule:
+        remembered: Outcome = entry[1]
+        return remembered
+    found = _evaluate(rule, facts)
+    facts.outcomes[key] = (rule, found)
     return found
 
 

@@ -155,7 +155,8 @@ class PatientFacts:
     warnings: list[str] = field(default_factory=list)
     reference_ranges: ReferenceRanges | None = None  # site defaults for '× ULN'; none by default
     _ages: dict[str, tuple[int, int] | None] = field(default_factory=dict, repr=False)
-    outcomes: dict[int, Any] = field(default_factory=dict, repr=False)  # id(rule): Outcome
+    # id(rule): (rule, Outcome), kept with its rule so that the id stays its own
+    outcomes: dict[int, tuple[Any, Any]] = field(default_factory=dict, repr=False)
     _matches: dict[str, concepts.MatchResult[ConditionEntry]] = field(
         default_factory=dict, repr=False
     )

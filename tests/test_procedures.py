@@ -415,3 +415,13 @@ def test_fhir_procedure_keeps_the_snomed_coding_and_a_vocabulary_name(tmp_path: 
     del not_done["performedPeriod"]
     refused = fhir_test.load(tmp_path, fhir_test.bundle(not_done))
     assert evaluate(rule, PatientFacts(refused, fhir_test.ON)).status is Status.NOT_MET
+
+
+def test_a_rule_let_go_never_lends_its_outcome_to_a_new_one() -> None:
+    """The per-patient memo is keyed by the rule's id: a rule built, evaluated and let go
+    leaves its id free for the next rule, which must still get its own outcome."""
+    facts = PatientFacts(patient(procedures=[HD_SESSIONS]), SCREENING_DATE)
+    for _ in range(20):
+        assert evaluate(parse_rule("procedure(dialysis, within 1 weeks)"), facts).missing == ()
+        current = evaluate(parse_rule("procedure(dialysis)"), facts)
+        assert current.missing == ("dialysis (current)",)
