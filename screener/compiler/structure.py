@@ -79,7 +79,9 @@ class Builder:
         self.text = text
         self.default_conjunction = "or" if kind == "exclusion" else "and"
         self.root: list[Token] | None = None  # the whole criterion, once seen
-        self.narrowed: dict[int, tuple[r.Rule, r.Rule]] = {}  # "X that ...": (X, review)
+        # "X that ...": id → (the rule X and review, X, review); the rule is kept so that
+        # its id is never reused by another rule while this builder lives
+        self.narrowed: dict[int, tuple[r.Rule, r.Rule, r.Rule]] = {}
         self.reasons: list[str] = []
 
     # ------------------------------------------------------------ helpers
@@ -93,6 +95,11 @@ class Builder:
     def review(self, tokens: list[Token], reason: str) -> r.Review:
         self.reasons.append(reason)
         return r.Review(self.span_text(tokens))
+
+    def narrowing(self, rule: r.Rule) -> tuple[r.Rule, r.Rule] | None:
+        """(X, review) when `rule` is a diagnosis narrowed by words the grammar lacks."""
+        entry = self.narrowed.get(id(rule))
+        return (entry[1], entry[2]) if entry is not None and entry[0] is rule else None
 
     def parse(self, tokens: list[Token]) -> r.Rule | None:
         result = parse_item(tokens, self.default_conjunction)
@@ -253,7 +260,7 @@ class Builder:
             if head is not None and _diagnoses_only(head):
                 tail = self.review(rest, "a restriction the grammar does not cover")
                 narrowed = r.AllOf((head, tail))
-                self.narrowed[id(narrowed)] = (head, tail)
+                self.narrowed[id(narrowed)] = (narrowed, head, tail)
                 return narrowed
         return None
 
@@ -315,10 +322,10 @@ class Builder:
             and groups[-1][0].type != "WORD"
         ):
             return self.review(tokens, "a time window at the end may apply to every item")
-        if any(id(rule) in self.narrowed for rule in rules[1:-1]):
+        if any(self.narrowing(rule) is not None for rule in rules[1:-1]):
             # "A, B, C requiring X; or D": the restriction may close the list A, B, C
             return self.review(tokens, "a restriction inside a list may apply to the items before")
-        narrowed = self.narrowed.get(id(rules[-1]))
+        narrowed = self.narrowing(rules[-1])
         if narrowed is not None:
             head, tail = narrowed
             local = self.levels(tokens, rules, separators)
