@@ -73,6 +73,8 @@ class Builder:
         self.default_conjunction = "or" if kind == "exclusion" else "and"
         self.root: list[Token] | None = None  # the whole criterion, once seen
         self.narrowed: dict[int, tuple[r.Rule, r.Rule]] = {}  # "X that ...": (X, review)
+        # "Women <uncompiled words>": rules that end in the review of an uncompiled clause
+        self.open_tails: set[int] = set()
         self.reasons: list[str] = []
 
     # ------------------------------------------------------------ helpers
@@ -86,6 +88,12 @@ class Builder:
     def review(self, tokens: list[Token], reason: str) -> r.Review:
         self.reasons.append(reason)
         return r.Review(self.span_text(tokens))
+
+    def gap(self, before: list[Token], after: list[Token]) -> str:
+        """The text between two pieces (their separator)."""
+        if not before or not after:
+            return ""
+        return self.text[before[-1].end_pos or 0 : after[0].start_pos or 0]
 
     def parse(self, tokens: list[Token]) -> r.Rule | None:
         result = parse_item(tokens, self.default_conjunction)
@@ -350,6 +358,14 @@ class Builder:
         if r.has_review(rules[0]) and any(t.type == "COLON" for t in groups[0]):
             # "females complaining of pelvic congestion: dysmenorrhea, dyspareunia, ..."
             return self.review(tokens, "an opening with a colon may govern the items after it")
+        if any(
+            id(rule) in self.open_tails and ";" not in self.gap(groups[i], groups[i + 1])
+            for i, rule in enumerate(rules[:-1])
+        ):
+            # "Women of childbearing potential who are pregnant or lactating": the clause
+            # the grammar does not read may govern the items after it (who are lactating);
+            # a ';' ends it
+            return self.review(tokens, "an uncompiled clause may govern the items after it")
         if not failed:
             return rules
         if any(_RESTRICTS_LIST.search(self.span_text(groups[i])) for i in failed):
@@ -722,10 +738,17 @@ class Builder:
                     # for that sex, not a requirement to be of it (an exclusion's "women with
                     # Hb < 11" does exclude only women with it)
                     return None
-                return r.conjunction(
-                    [prefix, self.review(rest, "a part the grammar does not cover")]
+                return self.with_open_tail(
+                    r.conjunction([prefix, self.review(rest, "a part the grammar does not cover")])
                 )
         return None
+
+    def with_open_tail(self, rule: r.Rule) -> r.Rule:
+        """Mark a rule whose last words are an uncompiled clause ("women of childbearing
+        potential who are pregnant"): in a list, the clause may go on over the items after
+        it ("... who are pregnant or lactating"), see `checked_rules`."""
+        self.open_tails.add(id(rule))
+        return rule
 
     def embedded_age(self, tokens: list[Token]) -> r.Rule | None:
         """'General adult psychiatry patients aged 18 to 65': the age, and the words that
@@ -765,9 +788,10 @@ class Builder:
                 if _RESTRICTS_LIST.search(around) or _COHORT.search(around):
                     return None
                 parts: list[r.Rule] = [self.review(before, "words describing the patients"), age]
-                if after:
-                    parts.append(self.review(after, "a part the grammar does not cover"))
-                return r.conjunction(parts)
+                if not after:
+                    return r.conjunction(parts)
+                parts.append(self.review(after, "a part the grammar does not cover"))
+                return self.with_open_tail(r.conjunction(parts))
             return None
         return None
 
