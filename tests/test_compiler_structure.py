@@ -29,6 +29,12 @@ from tests.helpers import canonical
     # "history of" distributes over the diagnoses of its list
     ("History of diabetes or cirrhosis", "exclusion",
      "history(diabetes) or history(cirrhosis)"),
+    # ... unless an item puts itself in the present: 'history of' may stop before it (a
+    # tuberculosis cured years ago must not exclude)
+    ("History of HIV or active tuberculosis", "exclusion",
+     "readings(history(hiv) or history(tuberculosis); history(hiv) or condition(tuberculosis))"),
+    ("Known history of HIV or current tuberculosis", "exclusion",
+     "readings(history(hiv) or history(tuberculosis); history(hiv) or condition(tuberculosis))"),
     # a diagnosis narrowed by words the grammar lacks: the diagnosis decides its absence
     ("Sepsis requiring vasopressors", "exclusion",
      'condition(sepsis) and review("requiring vasopressors")'),

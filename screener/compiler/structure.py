@@ -631,6 +631,10 @@ class Builder:
             historic = with_mode(inner, r.ConditionMode.HISTORY)
             if historic is None:
                 return self.review(tokens, "'history of' in front of a non-diagnosis")
+            if any(_PRESENT_TIME.match(self.span_text(g)) for g in groups[1:]):
+                # "History of HIV or current tuberculosis": the item's own "current" may
+                # say that it, unlike the history before it, counts only now
+                return self.history_first_only(tokens, groups, inner, historic)
             return historic
         own = [bool(g) and g[0].type == scope for g in groups[1:]]
         conjunctions = self.conjunctions(separators)
@@ -667,6 +671,20 @@ class Builder:
         every = joined([qualify(rules[0]), *later])
         first_only = joined([qualify(rules[0]), *rules[1:]])
         return r.readings((every, first_only))
+
+    def history_first_only(
+        self, tokens: list[Token], groups: list[list[Token]], inner: r.Rule, historic: r.Rule
+    ) -> r.Rule:
+        """'History of HIV or active tuberculosis': 'history of' over every item, or over
+        the first only (the others as written, in their own time): both readings, when the
+        list is one flat list of its items; otherwise review."""
+        if not (isinstance(inner, r.AnyOf | r.AllOf) and len(inner.items) == len(groups)):
+            return self.review(tokens, "an item of its own time in a 'history of' list")
+        first = with_mode(inner.items[0], r.ConditionMode.HISTORY)
+        if first is None:
+            return self.review(tokens, "an item of its own time in a 'history of' list")
+        first_only = type(inner)((first, *inner.items[1:]))
+        return r.readings((historic, first_only))
 
     # ------------------------------------------------------------ units
     def examples(self, tokens: list[Token]) -> r.Rule | None:
@@ -986,6 +1004,12 @@ _WIDENING_TYPES = {
 }
 
 
+# words that put an item in the present, whatever scope opens its list
+_PRESENT_TIME = re.compile(
+    r"^\W*(?:current(?:ly)?|active|ongoing|concurrent|concomitant|existing|present"
+    r"|presence of|at present|now)\b",
+    re.IGNORECASE,
+)
 _TEMPORAL = re.compile(
     r"\b(?:within|in the (?:past|last|previous|preceding|next)|prior to|before|since|during"
     r"|ago|recent(?:ly)?|at (?:screening|baseline|enrol+ment|the time)|months?|weeks?|days?"
