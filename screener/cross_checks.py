@@ -1,12 +1,15 @@
 """Checks across the items of one trial, which no item compiled alone can see.
 
 Each item compiles on its own text; some texts only make sense together. Two checks
-turn the rules of such items into review (library.compile_trial):
+turn the rules of such items into review, and one qualifies a diagnosis in them
+(library.compile_trial):
 
 - inclusion items for disjoint sex or age groups ("men age ≥55 years", "women age ≥65
   years") are alternatives the list sets out without saying so, not each required;
 - a rule both required by an inclusion and excluding as an exclusion (an item copied into
-  the wrong section) would reject every patient it decides.
+  the wrong section) would reject every patient it decides;
+- in a trial of a cancer, a malignancy that may be the trial's own ("History of
+  malignancy") is read as one beside it, which a person tells.
 """
 
 from __future__ import annotations
@@ -18,6 +21,7 @@ from dataclasses import dataclass, replace
 from fractions import Fraction
 from typing import TYPE_CHECKING
 
+from screener import concepts
 from screener import rules as r
 from screener.results import Kind, Origin
 
@@ -143,3 +147,92 @@ def in_both_sections(criteria: Iterable[CompiledCriterion]) -> set[str]:
         for c in listed
         if c.origin is Origin.TEXT and c.kind in other and c.rule in rules[other[c.kind]]
     }
+
+
+# In a trial of a cancer, "History of malignancy", "Prior malignancy", "No previous history
+# of malignant tumors" mean a malignancy other than the one under study, which every patient
+# has: read as written, they would exclude (or fail) every patient. A diagnosis that may be
+# the trial's own cancer, where its being met would exclude, becomes this qualified one, met
+# only in a person's judgement (absent, it still decides).
+UNDER_STUDY = "other than the cancer under study"
+# the words of a title or a condition that name a cancer
+_CANCER_WORDS = re.compile(
+    r"\b(?:cancers?|\w*carcinom\w*|tumou?rs?|neoplas\w*|malignan\w*|\w*lymphom\w*|leuk(?:a)?emi\w*"
+    r"|\w*myelom\w*|\w*sarcom\w*|melanom\w*|gliom\w*|\w*blastom\w*|mesotheliom\w*|nsclc|sclc"
+    r"|myelodysplas\w*|mds|oncolog\w*|metasta\w*)\b",
+    re.IGNORECASE,
+)
+_MALIGNANCY = "malignancy"
+
+
+def _malignant(concept: str) -> bool:
+    """Whether a concept is a malignancy (the concept itself or one below it)."""
+    return concept == _MALIGNANCY or _MALIGNANCY in concepts.ancestors(concept)
+
+
+def _covers_own(concept: str, own: set[str]) -> bool:
+    """Whether every patient with one of the trial's own cancers has the concept: it is one
+    of them or broader ("malignancy" for a lung cancer trial); only "malignancy" itself when
+    the trial's cancer has no concept. A narrower one ("brain metastases", "acute
+    promyelocytic leukaemia" in a trial of AML) names some of its patients only."""
+    if concept == _MALIGNANCY:
+        return True
+    return any(concept == o or concept in concepts.ancestors(o) for o in own)
+
+
+def _named_cancers(rule: r.Rule, required: bool = True) -> set[str]:
+    """The malignancies an inclusion rule requires (outside negations and headings)."""
+    if isinstance(rule, r.Condition):
+        return {rule.concept} if required and _malignant(rule.concept) else set()
+    if isinstance(rule, r.Not | r.Implies):
+        return set()
+    if isinstance(rule, r.Qualified):
+        return _named_cancers(rule.item, required)
+    if isinstance(rule, r.AllOf | r.AnyOf | r.Readings):
+        return set().union(*(_named_cancers(item, required) for item in rule.items))
+    return set()
+
+
+def _beside(rule: r.Rule, excluding: bool, own: set[str]) -> r.Rule:
+    """The rule with each malignancy that may be the trial's own, where its being met
+    counts against the patient (`excluding`), qualified as beside the cancer under study."""
+    if isinstance(rule, r.Condition):
+        if excluding and _covers_own(rule.concept, own):
+            return r.Qualified(UNDER_STUDY, rule)
+        return rule
+    if isinstance(rule, r.Not):
+        return r.Not(_beside(rule.item, not excluding, own))
+    if isinstance(rule, r.Implies):
+        return r.Implies(
+            _beside(rule.condition, not excluding, own), _beside(rule.then, excluding, own)
+        )
+    if isinstance(rule, r.AllOf | r.AnyOf | r.Readings):
+        return type(rule)(tuple(_beside(item, excluding, own) for item in rule.items))
+    return rule  # a leaf, or a qualified rule (met only in a person's judgement already)
+
+
+def beside_the_cancer_under_study(
+    title: str, conditions: Iterable[str], criteria: Iterable[CompiledCriterion]
+) -> list[CompiledCriterion]:
+    """The criteria of a cancer trial (its title, conditions or inclusion items name one)
+    with every malignancy that may be its own cancer qualified where it would exclude."""
+    listed = list(criteria)
+    own: set[str] = set()
+    for criterion in listed:
+        if criterion.kind is Kind.INCLUSION:
+            own |= _named_cancers(criterion.rule)
+    for condition in conditions:
+        found = concepts.by_phrase(condition)
+        if found is not None and _malignant(found.id):
+            own.add(found.id)
+    words = " ".join([title, *conditions])
+    if not own and not _CANCER_WORDS.search(words):
+        return listed
+    guarded: list[CompiledCriterion] = []
+    for criterion in listed:
+        if criterion.origin is Origin.TEXT and criterion.kind in (Kind.INCLUSION, Kind.EXCLUSION):
+            rule = _beside(criterion.rule, criterion.kind is Kind.EXCLUSION, own)
+            if rule != criterion.rule:
+                criterion = replace(criterion, rule=rule)
+        guarded.append(criterion)
+    return guarded

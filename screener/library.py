@@ -365,6 +365,7 @@ def compile_trial(spec: TrialSpec, compiler: Compiler = compile_criterion) -> Co
             replace(c, rule=r.Review(c.text), reasons=(reason,)) if c.id in review else c
             for c in criteria
         ]
+    criteria = cross_checks.beside_the_cancer_under_study(spec.title, spec.conditions, criteria)
     return CompiledTrial(spec, tuple(criteria), tuple(warnings))
 
 

@@ -100,8 +100,10 @@ Rules, in the order they apply:
    A qualified
    section heading is a condition when its extra words name a population or cohort, or a
    stage, part, phase, randomisation or participation ("Donor Inclusion Criteria:",
-   "Exclusion Criteria for Stage 1"), and context otherwise ("Disease specific Inclusion
-   Criteria:", "Exclusion criteria for medical history and comorbidities:").
+   "Exclusion Criteria for Stage 1"), or anything but a topic ("MCI Inclusion Criteria:",
+   "Parkinson's Disease exclusion criteria": the patients with it), and context when they
+   only name a topic ("Disease specific Inclusion Criteria:", "Exclusion criteria for
+   medical history and comorbidities:", "Local primary exclusion criteria:").
 7. Path: the item's numbering as published, joined with "." over its numbered ancestors
    ("3", "3.a", "4.2.iii"); bullets add nothing; "" where nothing is numbered.
 
@@ -222,6 +224,16 @@ _APPLICABILITY = re.compile(
     r"\b(?:stage|part|phase|randomi[sz]ations?|participation|sub-?stud(?:y|ies)|escalation|"
     r"expansion|R\d+)\b",
     re.IGNORECASE,
+)
+# the words of a qualified section heading that name a topic of the criteria, or the whole
+# trial, rather than a population ("Disease specific", "for medical history and
+# comorbidities", "Local primary", "for trial entry"); see `_qualifier_is_condition`
+_TOPIC_QUALIFIERS = _words(
+    "disease disease-specific specific medical history comorbidity comorbidities and or of "
+    "for to the related trial entry enrolment enrollment screening local systemic primary "
+    "secondary clinical laboratory lab safety prior concomitant concurrent therapy therapies "
+    "treatment treatments medication medications characteristics eligibility baseline "
+    "exclusions inclusions general other additional also include includes"
 )
 _GROUP_WORD = re.compile(r"\b(?:cohorts?|groups?|arms?|sub-?stud(?:y|ies))\b", re.IGNORECASE)
 _RESTRICTING_START = re.compile(r"^(?:for|if|when|among|only\s+for|only\s+in)\b", re.IGNORECASE)
@@ -1136,7 +1148,13 @@ def _qualifier_is_condition(qualifier: str) -> bool:
     while words and words[0].lower() in ("for", "in", "the", "all"):
         words = words[1:]
     rest = " ".join(words)
-    return bool(rest) and (is_condition_heading(rest) or _APPLICABILITY.search(rest) is not None)
+    if not rest:
+        return False
+    if is_condition_heading(rest) or _APPLICABILITY.search(rest) is not None:
+        return True
+    # "MCI Inclusion Criteria:", "Parkinson's Disease exclusion criteria": words that name
+    # neither a topic nor the whole trial name whom the section is for
+    return any(word not in _TOPIC_QUALIFIERS for word in _WORD.findall(rest.lower()))
 
 
 def _emit(

@@ -29,6 +29,12 @@ from tests.helpers import canonical, patient, status
     # "history of" distributes over the diagnoses of its list
     ("History of diabetes or cirrhosis", "exclusion",
      "history(diabetes) or history(cirrhosis)"),
+    # ... unless an item puts itself in the present: 'history of' may stop before it (a
+    # tuberculosis cured years ago must not exclude)
+    ("History of HIV or active tuberculosis", "exclusion",
+     "readings(history(hiv) or history(tuberculosis); history(hiv) or condition(tuberculosis))"),
+    ("Known history of HIV or current tuberculosis", "exclusion",
+     "readings(history(hiv) or history(tuberculosis); history(hiv) or condition(tuberculosis))"),
     # a diagnosis narrowed by words the grammar lacks: the diagnosis decides its absence
     ("Sepsis requiring vasopressors", "exclusion",
      'condition(sepsis) and review("requiring vasopressors")'),
@@ -145,6 +151,13 @@ def test_an_alternative_after_an_age_is_never_dropped() -> None:
     "NSCLC, postoperative stage is IIA, IIB, IIIA or T3N2IIIB.",
     "Breast cancer, grade 2 or 3",
     "Hodgkin lymphoma, classical type, or diffuse large B-cell lymphoma",
+    # a clause the grammar does not read, after a sex or an age, may govern the items after
+    # it (a breastfeeding woman without diabetes, or not of childbearing potential, is not
+    # excluded)
+    "Female subject of child-bearing potential who is pregnant or lactating.",
+    "Women with diabetes who are pregnant or lactating",
+    "Women of childbearing age who are pregnant, lactating, or planning pregnancy",
+    "Patients aged 18-45 years with a history of hepatitis or cirrhosis",
 ])
 def test_scope_that_may_reach_the_whole_list_is_review(text: str) -> None:
     rule = compile_criterion(text, "exclusion").rule
@@ -161,6 +174,9 @@ def test_scope_that_may_reach_the_whole_list_is_review(text: str) -> None:
     # 'histologically diagnosed' is no stage of the item before
     ("Patients aged ≥ 18 years, with a histologically diagnosed advanced-stage tumor at any "
      "site.", "inclusion", "age >= 18 years"),
+    # a ';' ends the clause the grammar does not read
+    ("Pregnant woman or woman planning to become pregnant during the study; breast-feeding "
+     "woman.", "exclusion", "lactating"),
 ])
 def test_a_list_keeps_items_no_neighbour_reaches(text: str, kind: str, kept: str) -> None:
     rule = compile_criterion(text, kind).rule

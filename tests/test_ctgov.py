@@ -600,6 +600,51 @@ def test_a_rule_in_both_sections_is_review() -> None:
     assert rules["exclusion", "Pregnant women"] == "pregnant"
 
 
+def _trial_rules(title: str, inclusion: list[str], exclusion: list[str]) -> dict[str, str | None]:
+    spec = TrialSpec.model_validate({
+        "id": "T-1", "title": title,
+        "inclusion": [{"text": t} for t in inclusion],
+        "exclusion": [{"text": t} for t in exclusion],
+    })
+    return {c.text: c.canonical for c in TrialLibrary.from_specs([spec]).trials[0].criteria}
+
+
+_BESIDE = 'qualified("other than the cancer under study"; '
+
+
+def test_a_malignancy_that_may_be_the_trials_own_cancer_is_one_beside_it() -> None:
+    """In a lung cancer trial "No history of malignancy" means no other one: read as
+    written it would fail every patient. A narrower diagnosis names some patients only."""
+    rules = _trial_rules(
+        "Chemoradiotherapy for stage III lung cancer",
+        ["Histologically confirmed non-small cell lung cancer", "No history of malignancy",
+         "No lung cancer within the past 2 years"],
+        ["History of malignancy", "Known brain metastases", "History of breast cancer"],
+    )
+    assert rules["No history of malignancy"] == f"not {_BESIDE}history(malignancy))"
+    assert rules["No lung cancer within the past 2 years"] == (
+        f"not {_BESIDE}history(lung_cancer, within 2 years))"
+    )
+    assert rules["History of malignancy"] == f"{_BESIDE}history(malignancy))"
+    assert rules["Known brain metastases"] == "condition(brain_metastases)"
+    assert rules["History of breast cancer"] == "history(breast_cancer)"
+    # the trial's own cancer where it is required stays as it is
+    assert "qualified(\"other than" not in (
+        rules["Histologically confirmed non-small cell lung cancer"] or ""
+    )
+
+
+def test_malignancy_outside_a_cancer_trial_and_a_cancer_without_a_concept() -> None:
+    diabetes = _trial_rules("Insulin in type 2 diabetes", ["Type 2 diabetes"],
+                            ["History of malignancy"])
+    assert diabetes["History of malignancy"] == "history(malignancy)"
+    # a cancer the vocabulary does not name: only "malignancy" itself may be it
+    prostate = _trial_rules("Prostate cancer prevention with finasteride", ["Age ≥ 50 years"],
+                            ["History of malignancy", "History of prostate cancer."])
+    assert prostate["History of malignancy"] == f"{_BESIDE}history(malignancy))"
+    assert prostate["History of prostate cancer."] == "history(prostate_cancer)"
+
+
 @pytest.mark.parametrize("texts", [
     ("Women aged 18-45 years", "Age ≥ 18 years", "Women of childbearing potential must use "
      "contraception", "Male partners must use condoms"),

@@ -328,7 +328,11 @@ def test_qualified_section_heading_is_condition_or_context() -> None:
         "Inclusion criteria (ARDS cohort):\n* PaO2/FiO2 below 200\n"
         "Exclusion Criteria for Stage 1\n* Prior CAR-T\n"
         "Exclusion criteria for medical history and comorbidities:\n* Active hepatitis B\n"
-        "INCLUSION CRITERIA FOR THE CONTROL GROUP\n* Absence of sepsis"
+        "INCLUSION CRITERIA FOR THE CONTROL GROUP\n* Absence of sepsis\n"
+        # a diagnosis before the section's name: the section is for the patients with it
+        "MCI Inclusion Criteria:\n* MMSE score <26\n"
+        "Parkinson's Disease exclusion criteria\n* Evidence of dementia\n"
+        "Local primary exclusion criteria:\n* Prior radiotherapy"
     )
     assert [(s.kind, s.text, s.context, s.condition) for s in segment(text)] == [
         ("inclusion", "Age 18 or older", None, "Donor Inclusion Criteria:"),
@@ -342,6 +346,14 @@ def test_qualified_section_heading_is_condition_or_context() -> None:
             None,
         ),
         ("inclusion", "Absence of sepsis", None, "INCLUSION CRITERIA FOR THE CONTROL GROUP"),
+        ("inclusion", "MMSE score <26", None, "MCI Inclusion Criteria:"),
+        (
+            "exclusion",
+            "Evidence of dementia",
+            None,
+            "Parkinson's Disease exclusion criteria",
+        ),
+        ("exclusion", "Prior radiotherapy", "Local primary exclusion criteria:", None),
     ]
 
 

@@ -82,6 +82,9 @@ class Builder:
         # "X that ...": id → (the rule X and review, X, review); the rule is kept so that
         # its id is never reused by another rule while this builder lives
         self.narrowed: dict[int, tuple[r.Rule, r.Rule, r.Rule]] = {}
+        # "Women <uncompiled words>": rules that end in the review of an uncompiled clause,
+        # by id, each kept for the same reason
+        self.open_tails: dict[int, r.Rule] = {}
         self.reasons: list[str] = []
 
     # ------------------------------------------------------------ helpers
@@ -100,6 +103,16 @@ class Builder:
         """(X, review) when `rule` is a diagnosis narrowed by words the grammar lacks."""
         entry = self.narrowed.get(id(rule))
         return (entry[1], entry[2]) if entry is not None and entry[0] is rule else None
+
+    def has_open_tail(self, rule: r.Rule) -> bool:
+        """Whether `rule` ends in an uncompiled clause (`with_open_tail`)."""
+        return self.open_tails.get(id(rule)) is rule
+
+    def gap(self, before: list[Token], after: list[Token]) -> str:
+        """The text between two pieces (their separator)."""
+        if not before or not after:
+            return ""
+        return self.text[before[-1].end_pos or 0 : after[0].start_pos or 0]
 
     def parse(self, tokens: list[Token]) -> r.Rule | None:
         result = parse_item(tokens, self.default_conjunction)
@@ -364,6 +377,14 @@ class Builder:
         if r.has_review(rules[0]) and any(t.type == "COLON" for t in groups[0]):
             # "females complaining of pelvic congestion: dysmenorrhea, dyspareunia, ..."
             return self.review(tokens, "an opening with a colon may govern the items after it")
+        if any(
+            self.has_open_tail(rule) and ";" not in self.gap(groups[i], groups[i + 1])
+            for i, rule in enumerate(rules[:-1])
+        ):
+            # "Women of childbearing potential who are pregnant or lactating": the clause
+            # the grammar does not read may govern the items after it (who are lactating);
+            # a ';' ends it
+            return self.review(tokens, "an uncompiled clause may govern the items after it")
         if not failed:
             return rules
         if any(_RESTRICTS_LIST.search(self.span_text(groups[i])) for i in failed):
@@ -629,6 +650,10 @@ class Builder:
             historic = with_mode(inner, r.ConditionMode.HISTORY)
             if historic is None:
                 return self.review(tokens, "'history of' in front of a non-diagnosis")
+            if any(_PRESENT_TIME.match(self.span_text(g)) for g in groups[1:]):
+                # "History of HIV or current tuberculosis": the item's own "current" may
+                # say that it, unlike the history before it, counts only now
+                return self.history_first_only(tokens, groups, inner, historic)
             return historic
         own = [bool(g) and g[0].type == scope for g in groups[1:]]
         conjunctions = self.conjunctions(separators)
@@ -665,6 +690,20 @@ class Builder:
         every = joined([qualify(rules[0]), *later])
         first_only = joined([qualify(rules[0]), *rules[1:]])
         return r.readings((every, first_only))
+
+    def history_first_only(
+        self, tokens: list[Token], groups: list[list[Token]], inner: r.Rule, historic: r.Rule
+    ) -> r.Rule:
+        """'History of HIV or active tuberculosis': 'history of' over every item, or over
+        the first only (the others as written, in their own time): both readings, when the
+        list is one flat list of its items; otherwise review."""
+        if not (isinstance(inner, r.AnyOf | r.AllOf) and len(inner.items) == len(groups)):
+            return self.review(tokens, "an item of its own time in a 'history of' list")
+        first = with_mode(inner.items[0], r.ConditionMode.HISTORY)
+        if first is None:
+            return self.review(tokens, "an item of its own time in a 'history of' list")
+        first_only = type(inner)((first, *inner.items[1:]))
+        return r.readings((historic, first_only))
 
     # ------------------------------------------------------------ units
     def examples(self, tokens: list[Token]) -> r.Rule | None:
@@ -744,10 +783,17 @@ class Builder:
                     # for that sex, not a requirement to be of it (an exclusion's "women with
                     # Hb < 11" does exclude only women with it)
                     return None
-                return r.conjunction(
-                    [prefix, self.review(rest, "a part the grammar does not cover")]
+                return self.with_open_tail(
+                    r.conjunction([prefix, self.review(rest, "a part the grammar does not cover")])
                 )
         return None
+
+    def with_open_tail(self, rule: r.Rule) -> r.Rule:
+        """Mark a rule whose last words are an uncompiled clause ("women of childbearing
+        potential who are pregnant"): in a list, the clause may go on over the items after
+        it ("... who are pregnant or lactating"), see `checked_rules`."""
+        self.open_tails[id(rule)] = rule
+        return rule
 
     def embedded_age(self, tokens: list[Token]) -> r.Rule | None:
         """'General adult psychiatry patients aged 18 to 65': the age, and the words that
@@ -787,9 +833,10 @@ class Builder:
                 if _RESTRICTS_LIST.search(around) or _COHORT.search(around):
                     return None
                 parts: list[r.Rule] = [self.review(before, "words describing the patients"), age]
-                if after:
-                    parts.append(self.review(after, "a part the grammar does not cover"))
-                return r.conjunction(parts)
+                if not after:
+                    return r.conjunction(parts)
+                parts.append(self.review(after, "a part the grammar does not cover"))
+                return self.with_open_tail(r.conjunction(parts))
             return None
         return None
 
@@ -984,6 +1031,12 @@ _WIDENING_TYPES = {
 }
 
 
+# words that put an item in the present, whatever scope opens its list
+_PRESENT_TIME = re.compile(
+    r"^\W*(?:current(?:ly)?|active|ongoing|concurrent|concomitant|existing|present"
+    r"|presence of|at present|now)\b",
+    re.IGNORECASE,
+)
 _TEMPORAL = re.compile(
     r"\b(?:within|in the (?:past|last|previous|preceding|next)|prior to|before|since|during"
     r"|ago|recent(?:ly)?|at (?:screening|baseline|enrol+ment|the time)|months?|weeks?|days?"
