@@ -333,8 +333,6 @@ KEYWORDS: dict[str, tuple[str, str]] = {
     "transplantation": ("TRANSPLANT", "transplant"),
     "transplant": ("TRANSPLANT", "transplant"),
     "transplants": ("TRANSPLANT", "transplant"),
-    "organ transplantation": ("TRANSPLANT", "transplant"),
-    "organ transplant": ("TRANSPLANT", "transplant"),
     "need": ("NEED", "need"),
     "needs": ("NEED", "need"),
     "require": ("NEED", "need"),
