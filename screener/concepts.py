@@ -50,6 +50,11 @@ Matching a procedure against a patient's procedure entries (`procedure_kinds`,
 or whose phrases equal its name, with their broader procedures (a haemodialysis is a
 dialysis); an `absent` entry rules out what it denotes itself and everything narrower
 (no dialysis: no haemodialysis either; no haemodialysis says nothing of dialysis).
+
+A concept marked `procedure` (a transplant) is the lasting result of an operation: a
+procedure entry named by one of its phrases records it too (`procedure_concepts`), with
+its ancestors ("allogeneic stem cell transplant" is a stem cell transplant), and an absent
+one rules out what it names and everything narrower (`procedure_concept_ruled_out`).
 """
 
 from __future__ import annotations
@@ -102,6 +107,8 @@ __all__ = [
     "phrases",
     "procedure_broader",
     "procedure_by_phrase",
+    "procedure_concept_ruled_out",
+    "procedure_concepts",
     "procedure_kinds",
     "procedure_phrases",
     "procedure_ruled_out",
@@ -237,6 +244,7 @@ class Concept:
     note: str = ""
     refuted_by: tuple[CodePattern, ...] = ()  # refuting all of these rules the concept out
     generated: bool = False  # from an ICD-10-CM title (icd_titles.tsv), not concepts.yaml
+    procedure: bool = False  # the lasting result of a procedure (a transplant), dated by it
 
     def has_code(self, code: str) -> bool:
         """Whether the concept's own codes (not its descendants') contain `code`."""
@@ -865,6 +873,25 @@ class Vocabulary:
         targets = {procedure_id} | self._procedure_ancestors[procedure_id]
         return bool(self._procedure_denotes(name, code) & targets)
 
+    # ------------------------------------------------------------ procedure concepts
+
+    def _procedure_concept(self, name: str | None) -> Concept | None:
+        """The procedure concept (a transplant) a procedure entry names, by phrase."""
+        concept = self.by_phrase(name) if name else None
+        return concept if concept is not None and concept.procedure else None
+
+    def procedure_concepts(self, name: str | None) -> set[str]:
+        """The concepts a patient's procedure entry records (a transplant named "liver
+        transplant": transplant_liver), with their ancestors; empty for any other entry."""
+        concept = self._procedure_concept(name)
+        return set(self._with_ancestors([concept.id])) if concept is not None else set()
+
+    def procedure_concept_ruled_out(self, name: str | None, concept_id: str) -> bool:
+        """Whether a procedure entry known not done rules the concept out: it names the
+        concept or a broader one ("no stem cell transplant" rules out an allogeneic one)."""
+        concept = self._procedure_concept(name)
+        return concept is not None and concept.id in {concept_id} | self._ancestors[concept_id]
+
     def denied_classes(
         self, name: str | None, drug_class: str | None = None, atc_code: str | None = None
     ) -> set[str]:
@@ -932,6 +959,7 @@ _CONCEPT_KEYS = {
     "source",
     "note",
     "refuted_by",
+    "procedure",
 }
 _CLASS_KEYS = {
     "id",
@@ -1003,6 +1031,12 @@ class _Reader:
                 raise self.fail(f"{where}.{key}", str(exc)) from None
         return tuple(patterns)
 
+    def flag(self, item: dict[str, Any], key: str, where: str) -> bool:
+        value = item.get(key, False)
+        if not isinstance(value, bool):
+            raise self.fail(f"{where}.{key}", "must be true or false")
+        return value
+
     def check_keys(self, item: dict[str, Any], allowed: set[str], where: str) -> None:
         unknown = sorted(set(item) - allowed)
         if unknown:
@@ -1034,6 +1068,7 @@ class _Reader:
             source=self.text(item, "source", where, required=False),
             note=self.text(item, "note", where, required=False),
             refuted_by=self.codes(item, "refuted_by", where),
+            procedure=self.flag(item, "procedure", where),
         )
         for pattern in concept.refuted_by:
             if pattern.is_block:
@@ -1072,9 +1107,7 @@ class _Reader:
         for code in snomed:
             if not _SNOMED_ID.fullmatch(code):
                 raise self.fail(f"{where}.snomed", f"{code!r} is not a SNOMED CT concept id")
-        course = item.get("course", False)
-        if not isinstance(course, bool):
-            raise self.fail(f"{where}.course", "must be true or false")
+        course = self.flag(item, "course", where)
         return ProcedureKind(
             id=pid,
             name=self.text(item, "name", where),
@@ -1197,4 +1230,6 @@ procedure_phrases = VOCABULARY.procedure_phrases
 procedure_kinds = VOCABULARY.procedure_kinds
 procedure_broader = VOCABULARY.procedure_broader
 procedure_ruled_out = VOCABULARY.procedure_ruled_out
+procedure_concepts = VOCABULARY.procedure_concepts
+procedure_concept_ruled_out = VOCABULARY.procedure_concept_ruled_out
 denied_classes = VOCABULARY.denied_classes

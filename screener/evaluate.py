@@ -425,9 +425,11 @@ def _score(rule: r.Compare | r.Between | r.OneOf, subject: r.Score, facts: Patie
 
 
 def _condition(rule: r.Condition, facts: PatientFacts) -> Outcome:
+    concept = concepts.ALL_CONCEPTS[rule.concept]
+    if concept.procedure:
+        return _anchored(_operation(rule, concept, facts), rule.within, facts)
     if rule.within is not None:
         return _anchored(_condition_within(rule, rule.within, facts), rule.within, facts)
-    concept = concepts.ALL_CONCEPTS[rule.concept]
     match = facts.concept_match(rule.concept)
 
     def names(entries: tuple[concepts.EntryLike, ...]) -> str:
@@ -500,6 +502,103 @@ def _condition_within(rule: r.Condition, window: r.Window, facts: PatientFacts) 
     if match.absent:
         return Outcome(Status.NOT_MET, f"{label} recorded absent", used)
     return _unknown(f"{label} not recorded", label, used)
+
+
+def _operation(rule: r.Condition, concept: concepts.Concept, facts: PatientFacts) -> Outcome:
+    """A condition a procedure makes (a transplant, concepts.yaml `procedure`), from condition
+    entries (a status such as Z94.4, present or resolved alike) and procedure entries named by
+    the concept. It lasts: "transplant recipient" and "history of transplant" read the same.
+    A window counts from the day of the operation, which only a dated procedure entry gives
+    (a status entry's onset may be years later); no entry at all, or one undated or before the
+    window, leaves it unknown, and only entries recorded absent make it not met."""
+    label = concept.name
+    span = f" within {rule.within.render()}" if rule.within else ""
+    match = facts.concept_match(rule.concept)
+    statuses = [*match.present, *match.resolved]
+    if rule.mode is r.ConditionMode.PRESENT_OR_SUSPECTED:
+        statuses += match.suspected
+    operations = [
+        e
+        for e in facts.patient.procedures
+        if e.status != "absent" and rule.concept in concepts.procedure_concepts(e.name)
+    ]
+    cutoff = _window_start(facts.on, rule.within) if rule.within else dt.date.min
+    used = [
+        ValueUsed(name=e.name or e.code or "condition", value=e.status, date=_onset(e))
+        for e in statuses
+    ]
+    open_reasons: list[str] = []
+    for entry in operations:
+        days = _operation_days(entry, facts)
+        if days is None:
+            continue  # dated after the screening date only
+        last = days[-1] if days else None
+        used.append(ValueUsed(name=_procedure_name(entry), value="present", date=last))
+        if rule.within is None or (last is not None and last >= cutoff):
+            shown = f" on {last}" if last else ""
+            return Outcome(
+                Status.MET, f"{label}{span}: {_procedure_name(entry)}{shown}", tuple(used)
+            )
+        open_reasons.append(
+            f"{_procedure_name(entry)} last on {last}, before the window"
+            if last
+            else f"{_procedure_name(entry)} is on file without a date"
+        )
+    if statuses and rule.within is None:
+        shown = ", ".join(e.name or e.code or "?" for e in statuses)
+        return Outcome(Status.MET, f"history of {label}: {shown}", tuple(used))
+    open_reasons += [
+        f"{e.name or e.code} on file without the date of the operation" for e in statuses
+    ]
+    open_reasons += [
+        f"{e.name or e.code} only suspected" for e in match.suspected if e not in statuses
+    ]
+    missing = f"{label.lower()}{span}" if rule.within else label
+    if open_reasons:
+        return Outcome(
+            Status.UNKNOWN, f"{label}{span}: " + "; ".join(open_reasons), tuple(used), (missing,)
+        )
+    denied = [*match.absent] + [
+        e
+        for e in facts.patient.procedures
+        if e.status == "absent" and concepts.procedure_concept_ruled_out(e.name, rule.concept)
+    ]
+    if denied:
+        return Outcome(Status.NOT_MET, f"{label} recorded absent", tuple(used))
+    return _unknown(f"{label} not recorded{_broader_operations(concept, facts)}", missing)
+
+
+def _operation_days(entry: ProcedureEntry, facts: PatientFacts) -> list[dt.date] | None:
+    """The days of a one-off procedure entry on or before the screening date, oldest first:
+    its `dates`, `start` and `end` (an operation has no course that goes on). Empty for an
+    undated entry; None when every date lies after the screening date."""
+    moments = [*entry.dates, *(m for m in (entry.start, entry.end) if m is not None)]
+    days = sorted(day_of(m) for m in moments if facts.counts(m))
+    return None if moments and not days else days
+
+
+def _broader_operations(concept: concepts.Concept, facts: PatientFacts) -> str:
+    """' (stem cell transplant on file, not recorded as allogeneic ...)': entries of a broader
+    concept that do not say which (Z94.84 is an allogeneic or an autologous graft)."""
+    broader = concepts.ancestors(concept.id)
+
+    def says_less(found: set[str]) -> bool:
+        return bool(found & broader) and concept.id not in found
+
+    names = [
+        e.name or e.code or "?"
+        for e in facts.conditions
+        if e.status != "absent" and says_less(concepts.entry_concepts(e.name, e.code))
+    ] + [
+        _procedure_name(e)
+        for e in facts.patient.procedures
+        if e.status != "absent"
+        and _operation_days(e, facts) is not None
+        and says_less(concepts.procedure_concepts(e.name))
+    ]
+    if not names:
+        return ""
+    return f" ({', '.join(names)} on file, not recorded as {concept.name.lower()})"
 
 
 def _onset(entry: concepts.EntryLike) -> dt.date | None:

@@ -998,8 +998,13 @@ def _is_dialysis(text: str) -> bool:
 
 
 def _names_procedure(text: str) -> bool:
-    """A name the screening reads: one MELD counts as dialysis, or a procedure's phrase."""
-    return _is_dialysis(text) or concepts.procedure_by_phrase(text) is not None
+    """A name the screening reads: one MELD counts as dialysis, a procedure's phrase, or a
+    transplant's ("liver transplant": concepts.procedure_concepts)."""
+    return (
+        _is_dialysis(text)
+        or concepts.procedure_by_phrase(text) is not None
+        or bool(concepts.procedure_concepts(text))
+    )
 
 
 def _procedure(node: _Node, found: _Collected) -> None:

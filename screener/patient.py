@@ -405,7 +405,9 @@ class ProcedureEntry(_Model):
     """A procedure or treatment course (surgery, radiotherapy, dialysis).
 
     Criteria find it by `code` (a SNOMED CT concept id of the vocabulary) or by `name` (a
-    phrase of the vocabulary, whole): screener/data/concepts.yaml `procedures`.
+    phrase of the vocabulary, whole): screener/data/concepts.yaml `procedures`. A transplant
+    is found by `name` only, a phrase of a transplant concept ("liver transplant"), and dated
+    by the operation's day (evaluate._operation).
     """
 
     name: Text | None = Field(default=None, description="e.g. 'haemodialysis', 'major surgery'")

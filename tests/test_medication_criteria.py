@@ -315,6 +315,39 @@ def test_a_class_cites_the_atc_groups_it_holds(class_id: str) -> None:
     [
         # class nouns after a class: agents, medication(s), drugs, therapy
         ("Currently on immunosuppressant agents", "exclusion", "medication(immunosuppressant)"),
+        # investigational agents other than the trial's own ("other" adds nothing: the class
+        # never holds the trial's drug)
+        (
+            "Treatment with another investigational drug within the past 1 month",
+            "exclusion",
+            "medication(investigational_agent, within 1 months)",
+        ),
+        (
+            "Currently receiving another investigational drug",
+            "exclusion",
+            "medication(investigational_agent)",
+        ),
+        (
+            "Concurrent treatment with other investigational drugs",
+            "exclusion",
+            "medication(investigational_agent)",
+        ),
+        (
+            "Treatment with investigational therapy within 28 days prior to initiation of study "
+            "treatment",
+            "exclusion",
+            "medication(investigational_agent, within 28 days before first_dose)",
+        ),
+        (
+            "Patients who are receiving any other investigational agents",
+            "exclusion",
+            "medication(investigational_agent)",
+        ),
+        (
+            "Prior treatment with an investigational drug",
+            "exclusion",
+            "medication(investigational_agent, ever)",
+        ),
         ("Receiving antipsychotic medication", "exclusion", "medication(antipsychotic)"),
         ("Currently taking antidepressant medications", "exclusion", "medication(antidepressant)"),
         ("Patients on statins", "inclusion", "medication(statin)"),
@@ -580,8 +613,15 @@ def test_medication_criteria(text: str, kind: str, expected: str) -> None:
         "Use of steroids (immunosuppressants) within 4 weeks",
         "Prior chemotherapy or severe steroids",
         "Prior or concurrent chemotherapy, steroids within 4 weeks",
-        # investigational agents and vaccinations stay with a person
-        "Treatment with another investigational drug within the past 1 month",
+        # the trial's own drug, an investigational device, a time in half-lives, and
+        # vaccinations stay with a person
+        "Treatment with the investigational drug within the past 1 month",
+        "Prior exposure to this investigational agent",
+        "Use of an investigational device within 30 days",
+        "Use of an investigational drug or device within 30 days",
+        "Treatment with an investigational agent within 4 weeks or 5 half-lives, whichever is "
+        "longer",
+        "Participation in another clinical trial with an investigational drug within 30 days",
         "Vaccination within 4 weeks prior to the first dose of study medication.",
         # no ATC group: live vaccines, CYP3A4 or P-gp inhibitors, QT-prolonging drugs,
         # hormonal therapy, biologics, monoclonal antibodies, immunotherapy; "azoles",
@@ -799,6 +839,59 @@ def test_a_member_not_taken_does_not_hide_another_member_taken() -> None:
         ]
     )
     assert outcome("Current use of TNF inhibitors", subject, "exclusion").status.value == "met"
+
+
+# ---------------------------------------------------------------- investigational agents
+
+_INVESTIGATIONAL = [
+    "Currently receiving another investigational drug",
+    "Treatment with another investigational drug within the past 1 month",
+]
+
+
+@pytest.mark.parametrize("text", _INVESTIGATIONAL)
+@pytest.mark.parametrize(
+    "entry",
+    [
+        {"drug_class": "investigational agent", "start": "2026-10-01"},
+        {"drug_class": "investigational_agent", "start": "2026-10-01"},
+        {"name": "ABC-123", "drug_class": "Investigational agent", "start": "2026-10-01"},
+        {"name": "investigational drug", "start": "2026-10-01"},
+    ],
+)
+def test_an_investigational_agent_is_read_from_its_recorded_class(
+    entry: dict[str, str], text: str
+) -> None:
+    assert outcome(text, patient(medications=[entry]), "exclusion").status.value == "met"
+
+
+@pytest.mark.parametrize("text", _INVESTIGATIONAL)
+def test_no_investigational_agent_is_known_only_from_an_absent_entry(text: str) -> None:
+    absent = patient(medications=[{"drug_class": "investigational agent", "status": "absent"}])
+    assert outcome(text, absent, "exclusion").status.value == "not_met"
+    # a drug with no class on file, and taking part in a drug trial, say nothing of it
+    named = patient(medications=[{"name": "pembrolizumab", "start": "2026-10-01"}])
+    assert outcome(text, named, "exclusion").status.value == "unknown"
+    in_trial = patient(
+        trial_participation=[
+            {"trial_id": "NCT01234567", "intervention_type": "drug", "ongoing": True}
+        ]
+    )
+    assert outcome(text, in_trial, "exclusion").status.value == "unknown"
+
+
+def test_an_investigational_agent_not_taken_now_says_nothing_of_the_past() -> None:
+    absent = patient(medications=[{"drug_class": "investigational agent", "status": "absent"}])
+    text = "Prior treatment with an investigational drug"
+    assert outcome(text, absent, "exclusion").status.value == "unknown"
+    ended = patient(
+        medications=[
+            {"drug_class": "investigational agent", "start": "2025-01-01", "end": "2025-06-30"}
+        ]
+    )
+    assert outcome(text, ended, "exclusion").status.value == "met"
+    window = "Treatment with another investigational drug within the past 1 month"
+    assert outcome(window, ended, "exclusion").status.value == "unknown"
 
 
 # ---------------------------------------------------------------- any class, any window

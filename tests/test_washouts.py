@@ -96,6 +96,8 @@ from tests.helpers import SCREENING_DATE, canonical, patient, status
          "medication(chemotherapy, within 3 weeks before first_dose)"),
         ("Major surgery within 4 weeks before the first administration", "exclusion",
          "procedure(major_surgery, within 4 weeks before first_dose)"),
+        ("At least 4 weeks since prior investigational therapy", "inclusion",
+         "not medication(investigational_agent, within < 4 weeks)"),
         # what compiled before: "within" keeps the day exactly N back
         ("No radiotherapy within 14 days prior to first dose", "inclusion",
          "not procedure(radiotherapy, within 14 days before first_dose)"),
@@ -112,8 +114,8 @@ def test_washouts_compile(text: str, kind: str, expected: str) -> None:
         "At least 4 weeks since diagnosis of diabetes",
         "At least 6 months since diagnosis",
         "At least 2 cycles of prior chemotherapy",
-        "At least 4 weeks since prior investigational therapy",
         "≥ 4 weeks from other investigational anticancer therapy",
+        "At least 4 weeks since the investigational drug",
         "At least 4 weeks since prior first-line chemotherapy",
         "At least 4 weeks since prior radiotherapy to the target lesion",
         "At least 4 weeks since exposure to radiation",

@@ -333,8 +333,6 @@ KEYWORDS: dict[str, tuple[str, str]] = {
     "transplantation": ("TRANSPLANT", "transplant"),
     "transplant": ("TRANSPLANT", "transplant"),
     "transplants": ("TRANSPLANT", "transplant"),
-    "organ transplantation": ("TRANSPLANT", "transplant"),
-    "organ transplant": ("TRANSPLANT", "transplant"),
     "need": ("NEED", "need"),
     "needs": ("NEED", "need"),
     "require": ("NEED", "need"),
@@ -783,6 +781,18 @@ _ANCHOR_PHRASES: dict[str, tuple[str, ...]] = {
 }
 KEYWORDS.update(
     {phrase: ("ANCHOR", event) for event, phrases in _ANCHOR_PHRASES.items() for phrase in phrases}
+)
+# "the investigational drug", "this investigational agent": the trial's own drug, as in
+# _STUDY_TREATMENT, not the drug class investigational_agent that "an investigational drug",
+# "any other investigational agents" name (concepts.yaml). A word no grammar rule takes: the
+# text stays with a person.
+KEYWORDS.update(
+    {
+        f"{article} {phrase}": ("WORD", f"{article} {phrase}")
+        for phrase, class_id in concepts.drug_class_phrases()
+        if class_id == "investigational_agent" and phrase.startswith("investigational ")
+        for article in ("the", "this", "these")
+    }
 )
 # The moment of consent, as registry text names it ("at the time of obtaining informed
 # consent", "at written informed consent", "at ICF signature"): a patient consents at

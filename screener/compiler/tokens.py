@@ -730,25 +730,45 @@ def _either_sex(tokens: list[Token]) -> list[Token]:
     return result
 
 
-def _shared_transplant(tokens: list[Token]) -> list[Token]:
-    """'solid organ or bone marrow transplant': the last item's 'transplant' is shared."""
+def _shared_transplant(tokens: list[Token], text: str) -> list[Token]:
+    """'solid organ or bone marrow transplant': the last item's 'transplant' is shared.
+
+    An organ's transplant joins the organ list ("solid organ or bone marrow transplant");
+    another transplant concept whose words end in "transplant(ation)" ("solid organ or
+    allogeneic stem cell transplant") gives the organ its own TRANSPLANT token.
+    """
     result: list[Token] = []
     for token in tokens:
         value = str(token)
-        if (
+        shared = (
             token.type == "CONCEPT"
-            and value.startswith("transplant_")
             and len(result) >= 2
             and result[-1].type in _LETTER_LINKS
             and result[-2].type == "ORGAN"
-        ):
+        )
+        if shared and value.startswith("transplant_"):
             result.append(
                 Token("ORGAN", value.removeprefix("transplant_"), start_pos=token.start_pos)
             )
             result.append(Token("TRANSPLANT", "transplant", start_pos=token.start_pos))
             continue
+        if shared and _names_a_transplant(token, text):
+            link = result.pop()
+            result.append(Token("TRANSPLANT", "transplant", start_pos=link.start_pos))
+            result.append(link)
         result.append(token)
     return result
+
+
+def _names_a_transplant(token: Token, text: str) -> bool:
+    """A transplant concept (concepts.yaml `procedure`) written out to its last word
+    ("allogeneic stem cell transplant", not "allo-HSCT")."""
+    concept = concepts.CONCEPTS.get(str(token))
+    words = text[token.start_pos or 0 : token.end_pos or 0]
+    return concept is not None and concept.procedure and _TRANSPLANT_END.search(words) is not None
+
+
+_TRANSPLANT_END = re.compile(r"transplant(?:s|ation)?\s*$", re.IGNORECASE)
 
 
 def _alternative_quantities(tokens: list[Token]) -> list[Token]:
@@ -1283,7 +1303,8 @@ def _with_ends(tokens: list[Token], text: str) -> list[Token]:
                         )
                     )
                 )
-            )
+            ),
+            text,
         )
     ):
         if token.type == "OR" and merged and merged[-1].type == "LPAR":
