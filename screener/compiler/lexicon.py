@@ -1032,6 +1032,22 @@ METHOD_NOUNS = ("formula", "equation", "method", "calculation", "scan")
 # Words before an analyte's name that say how it was measured ("calculated creatinine clearance")
 METHOD_PREFIXES = {"calculated": "calculated", "estimated": "estimated", "measured": "measured"}
 
+# "MEN1", "MEN 2A", "MEN type II", "MEN-2B": the upper-case abbreviation of multiple endocrine
+# neoplasia before a type (tokens._endocrine_neoplasia), never the sex. The type → the concept
+# of icd_titles.tsv: E31.21 "Multiple endocrine neoplasia [MEN] type I", E31.22 "... type IIA",
+# E31.23 "... type IIB" (type 2: both); "MEN syndrome" is E31.2, all of them.
+ENDOCRINE_NEOPLASIA_TYPES = {
+    "1": "multiple_endocrine_neoplasia_type_i",
+    "i": "multiple_endocrine_neoplasia_type_i",
+    "2": "multiple_endocrine_neoplasia_type_2",
+    "ii": "multiple_endocrine_neoplasia_type_2",
+    "2a": "multiple_endocrine_neoplasia_type_iia",
+    "iia": "multiple_endocrine_neoplasia_type_iia",
+    "2b": "multiple_endocrine_neoplasia_type_iib",
+    "iib": "multiple_endocrine_neoplasia_type_iib",
+    "": "multiple_endocrine_neoplasia_syndromes",
+}
+
 # Blood pressure as one reading of two values ("BP ≥ 150/90 mmHg"): the grammar accepts it
 # only before a comparator and a systolic/diastolic pair (items.pressure_pair).
 BLOOD_PRESSURE_PHRASES = ("blood pressure", "arterial blood pressure", "BP")
