@@ -15,7 +15,7 @@ from functools import lru_cache
 
 from screener import analytes, concepts, qualitative, timecalc
 from screener import rules as r
-from screener.derived import DerivedValue, derive_score
+from screener.derived import CG_ANALYTE, DerivedValue, cockcroft_gault_clearance, derive_score
 from screener.facts import PatientFacts, Reading, TestReading, horizon
 from screener.logic import Status, agree, all_of, any_of, negate
 from screener.patient import ProcedureEntry, day_of
@@ -123,7 +123,10 @@ def _reading_value(reading: Reading, name: str) -> ValueUsed:
 
 
 def _lab(rule: r.Compare | r.Between, subject: r.Lab, facts: PatientFacts) -> Outcome:
-    outcome = _lab_latest(rule, subject, facts)
+    if subject.analyte == CG_ANALYTE and rule.unit != "xULN":
+        outcome = _cockcroft_gault(rule, subject, facts)
+    else:
+        outcome = _lab_latest(rule, subject, facts)
     if rule.within is None or not rule.within.anchor or outcome.status is Status.UNKNOWN:
         return outcome
     # a later event's window: a value of today may be too old by then, a new one may differ
@@ -135,12 +138,91 @@ def _lab(rule: r.Compare | r.Between, subject: r.Lab, facts: PatientFacts) -> Ou
     )
 
 
+def _cockcroft_gault(rule: r.Compare | r.Between, subject: r.Lab, facts: PatientFacts) -> Outcome:
+    """A Cockcroft-Gault clearance: the one on file (35591-7), or the one computed from the
+    patient's age, sex, weight and creatinine (derived.cockcroft_gault_clearance), whichever
+    is later (on the same day, the one on file). A measured clearance or an eGFR is another
+    method and never stands in; the reason names one on file."""
+    recorded = facts.latest(subject.analyte)
+    derived = cockcroft_gault_clearance(facts)
+    if isinstance(derived, DerivedValue):
+        assert derived.used.date is not None
+        if recorded is None or recorded.day < derived.used.date:
+            return _compare_derived(rule, subject, derived, facts)
+    if recorded is not None:
+        return _lab_latest(rule, subject, facts)
+    assert isinstance(derived, Outcome)
+    others = _other_methods(facts)
+    reason = f"{derived.reason}; none on file" + (f" ({others})" if others else "")
+    return Outcome(derived.status, reason, derived.values, derived.missing)
+
+
+def _other_methods(facts: PatientFacts) -> str:
+    """A measured creatinine clearance or an eGFR on file, which a Cockcroft-Gault criterion
+    does not take: named in its reason."""
+    found = [
+        reading
+        for reading in (facts.latest("creatinine_clearance"), facts.latest("egfr"))
+        if reading is not None and reading.analyte != CG_ANALYTE
+    ]
+    if not found:
+        return ""
+    shown = "; ".join(
+        f"{analytes.ANALYTES[x.analyte].name} {_shown_raw(x)} {x.raw_unit or ''} of {x.day}"
+        for x in found
+    )
+    return f"{shown} on file is another method and does not stand in for it"
+
+
+def _shown_raw(reading: Reading) -> str:
+    raw = reading.raw_value
+    return f"{raw:g}" if isinstance(raw, float) else str(raw)
+
+
+def _compare_derived(
+    rule: r.Compare | r.Between, subject: r.Lab, derived: DerivedValue, facts: PatientFacts
+) -> Outcome:
+    """A computed lab value (one or more possibilities) against the rule: decided only when
+    every possibility agrees."""
+    used = (derived.used,)
+    day = derived.used.date
+    assert day is not None
+    if rule.within is not None and day < _window_start(facts.on, rule.within):
+        return _unknown(
+            f"{derived.label} computed from values of {day}, before the criterion's window",
+            derived.label,
+            used,
+        )
+
+    def convert(bound: Decimal) -> float:
+        return threshold_in_canonical(subject.analyte, bound, rule.unit)
+
+    statuses = {_test(rule, float(value), convert) for value in derived.values}
+    shown = " or ".join(f"{float(v):.2f}" for v in derived.values)
+    criterion = _describe_test(rule)
+    if len(statuses) == 1:
+        status = statuses.pop()
+        return Outcome(
+            status,
+            f"{derived.label} {shown} {derived.used.unit} on {day} ({derived.note}); "
+            f"criterion {criterion}: {status}",
+            used,
+        )
+    return Outcome(
+        Status.UNKNOWN,
+        f"{derived.label} {shown} {derived.used.unit} on {day} ({derived.note}); "
+        f"criterion {criterion} depends on it",
+        used,
+        derived.missing,
+    )
+
+
 def _lab_latest(rule: r.Compare | r.Between, subject: r.Lab, facts: PatientFacts) -> Outcome:
     analyte = analytes.ANALYTES[subject.analyte]
     reading = facts.latest(subject.analyte)
     if reading is None:
         return _unknown(_not_on_file(analyte, facts), analyte.name)
-    used = (_reading_value(reading, analyte.name),)
+    used = (_reading_value(reading, analytes.ANALYTES[reading.analyte].name),)
     if rule.within is not None:  # the criterion's own window replaces the horizon
         stale = reading.day < _window_start(facts.on, rule.within)
         age_limit = f"the criterion's window of {rule.within.amount} {rule.within.unit}"
@@ -155,7 +237,7 @@ def _lab_latest(rule: r.Compare | r.Between, subject: r.Lab, facts: PatientFacts
             else str(reading.raw_value)
         )
         return _unknown(
-            f"{analyte.name} {recorded} {reading.raw_unit or ''} of {reading.day} is older "
+            f"{used[0].name} {recorded} {reading.raw_unit or ''} of {reading.day} is older "
             f"than {age_limit} (stale)",
             analyte.name,
             used,
@@ -189,7 +271,7 @@ def _lab_latest(rule: r.Compare | r.Between, subject: r.Lab, facts: PatientFacts
         return _censored(rule, reading, analyte.name, convert, used)
     status = _test(rule, reading.value, convert)
     shown = f"{reading.value:g} {reading.unit}".strip()
-    reason = f"{analyte.name} {shown} on {reading.day}; criterion {_describe_test(rule)}"
+    reason = f"{used[0].name} {shown} on {reading.day}; criterion {_describe_test(rule)}"
     if _near_threshold(rule, reading.value, reading.uncertainty, convert):
         reason += " (at threshold after conversion: decided with the published factor)"
     return Outcome(status, f"{reason}: {status}", used)

@@ -1012,10 +1012,22 @@ METHOD_NAMES: dict[str, tuple[str, ...]] = {
 ANALYTE_METHODS: dict[str, frozenset[str]] = {
     "lvef": frozenset({"echo", "muga", "cardiac_mri"}),
     "egfr": frozenset({"calculated", "estimated"}),  # an eGFR is calculated; never "measured"
+    "creatinine_clearance_cg": frozenset({"cockcroft_gault", "calculated", "estimated"}),
 }
 """The methods each analyte's readings are taken by; no other analyte takes a method. A
 creatinine clearance takes none: its readings may be measured (24-h urine, 2164-2) or
-calculated (Cockcroft-Gault, 35591-7), so naming one narrows it (tests/test_lab_phrasing.py)."""
+calculated (Cockcroft-Gault, 35591-7), so naming one narrows it (tests/test_lab_phrasing.py):
+to the analyte of METHOD_ANALYTES where there is one, else the text stays with a person."""
+METHOD_ANALYTES: dict[tuple[str, str], str] = {
+    ("creatinine_clearance", "cockcroft_gault"): "creatinine_clearance_cg",
+}
+"""(analyte, method) → the narrower analyte of readings by that method: "CrCl ≥ 60 mL/min
+(Cockcroft-Gault)" is lab(creatinine_clearance_cg), which a measured clearance never meets."""
+METHOD_IMPLIES: dict[str, frozenset[str]] = {
+    "cockcroft_gault": frozenset({"calculated", "estimated"}),
+}
+"""Methods that say a more general one: "calculated creatinine clearance ... by the
+Cockcroft-Gault formula" names one method twice (tokens._implied_prefixes)."""
 # Participles that open a method note: "(assessed by MUGA or ECHO)", ", calculated by the
 # Cockcroft-Gault formula"
 METHOD_VERBS = (

@@ -21,6 +21,7 @@ from screener.compiler.lexicon import (
     CONSENT_ACT,
     CONSENT_MOMENT,
     ENDOCRINE_NEOPLASIA_TYPES,
+    METHOD_IMPLIES,
     METHOD_NAMES,
     METHOD_NOUNS,
     METHOD_PREFIXES,
@@ -554,7 +555,42 @@ def _method_prefixes(tokens: list[Token]) -> list[Token]:
             result.append(Token("METHOD", METHOD_PREFIXES[word], start_pos=token.start_pos))
             continue
         result.append(token)
+    return _implied_prefixes(result)
+
+
+def _implied_prefixes(tokens: list[Token]) -> list[Token]:
+    """'calculated creatinine clearance > 50 mL/min by Cockcroft-Gault formula': a method
+    before the analyte that the method note after its value implies (lexicon.METHOD_IMPLIES)
+    says nothing more, and is dropped; any other pair stays for items to check."""
+    result: list[Token] = []
+    for index, token in enumerate(tokens):
+        if (
+            token.type == "METHOD"
+            and index + 1 < len(tokens)
+            and tokens[index + 1].type == "ANALYTE"
+            and _implied(str(token), _next_method(tokens, index + 2))
+        ):
+            continue
+        result.append(token)
     return result
+
+
+def _next_method(tokens: list[Token], start: int) -> str | None:
+    """The methods of the first METHOD token from `start`, before any other analyte."""
+    for token in tokens[start:]:
+        if token.type == "ANALYTE":
+            return None
+        if token.type == "METHOD":
+            return str(token)
+    return None
+
+
+def _implied(prefix: str, note: str | None) -> bool:
+    """Whether every method of `prefix` is implied by a method of `note` ('|'-joined)."""
+    if note is None:
+        return False
+    implied = set().union(*(METHOD_IMPLIES.get(m, frozenset()) for m in note.split("|")))
+    return set(prefix.split("|")) <= implied
 
 
 # "MEN1", "MEN 2A", "MEN-2B", "MEN type II", "MEN syndrome": multiple endocrine neoplasia, in
