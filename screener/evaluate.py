@@ -18,7 +18,7 @@ from screener import rules as r
 from screener.derived import CG_ANALYTE, DerivedValue, cockcroft_gault_clearance, derive_score
 from screener.facts import PatientFacts, Reading, TestReading, horizon
 from screener.logic import Status, agree, all_of, any_of, negate
-from screener.patient import ProcedureEntry, day_of
+from screener.patient import ConditionEntry, ProcedureEntry, day_of
 from screener.reference_ranges import upper_limit
 from screener.results import Converted, ValueUsed
 
@@ -605,10 +605,79 @@ def _anchored(outcome: Outcome, window: r.Window | None, facts: PatientFacts) ->
     )
 
 
+# ICD-10-CM status codes of a pregnancy going on (titles of simple-icd-10-cm 1.5.0): Z33.1
+# "Pregnant state, incidental", Z33.3 "Pregnant state, gestational carrier". Not Z33.2
+# "Encounter for elective termination of pregnancy", nor chapter O (which counts the puerperium).
+PREGNANT_STATE_CODES = frozenset({"Z33.1", "Z33.3"})
+# A pregnancy lasts at most about 42 weeks: an entry begun earlier is not the present one.
+PREGNANCY_MAX_DAYS = 42 * 7
+# Z99.2 "Dependence on renal dialysis": a present entry says dialysis goes on now.
+DIALYSIS_DEPENDENCE_CODES = frozenset({"Z99.2"})
+
+
+def _coded_present(
+    facts: PatientFacts, codes: frozenset[str]
+) -> list[tuple[ConditionEntry, dt.date | None]]:
+    """The present condition entries coded (ICD-10-CM) with one of `codes`, each with its
+    latest date (recorded or onset; None when undated). Resolved or absent entries say
+    nothing of now and are left out."""
+    found: list[tuple[ConditionEntry, dt.date | None]] = []
+    for entry in facts.conditions:
+        if entry.status != "present" or entry.code is None or entry.system != "icd10cm":
+            continue
+        if concepts.icd_key(entry.code) in codes:
+            dates = [d for d in (entry.onset, entry.recorded) if d is not None]
+            found.append((entry, max(dates) if dates else None))
+    return found
+
+
+def _coded_name(entry: ConditionEntry) -> str:
+    code = concepts.icd_key(entry.code or "") or entry.code
+    return f"{code} ({entry.name})" if entry.name else str(code)
+
+
+def _pregnant_state(facts: PatientFacts) -> tuple[ConditionEntry, dt.date | None] | None:
+    """The latest present pregnant-state entry (PREGNANT_STATE_CODES) whose pregnancy may
+    still go on: begun within PREGNANCY_MAX_DAYS, or undated."""
+    current = [
+        (entry, day)
+        for entry, day in _coded_present(facts, PREGNANT_STATE_CODES)
+        if entry.onset is None or facts.age_days(entry.onset) <= PREGNANCY_MAX_DAYS
+    ]
+    if not current:
+        return None
+    return max(current, key=lambda found: found[1] or dt.date.min)
+
+
 def _pregnancy(name: str, facts: PatientFacts) -> Outcome:
+    """Pregnant or lactating from the status recorded (a test, FHIR 82810-3); pregnant also
+    from a present pregnant-state code (Z33.1, Z33.3), unless a later status says not."""
     patient = facts.patient
     if patient.sex == "male":
         return Outcome(Status.NOT_MET, f"sex at birth male: known not {name}")
+    recorded = _pregnancy_status(name, facts)
+    coded = _pregnant_state(facts) if name == "pregnant" else None
+    if coded is None:
+        return recorded
+    entry, day = coded
+    fact = patient.pregnancy
+    if (
+        fact is not None
+        and facts.counts(fact.date)
+        and fact.status != "present"
+        and (day is None or day <= day_of(fact.date))
+    ):
+        return recorded  # a later (or same-day) status says not pregnant
+    on = f" on {day}" if day else ""
+    used = (ValueUsed(name=_coded_name(entry), value="present", date=day),)
+    return Outcome(
+        Status.MET, f"{name}: {_coded_name(entry)} recorded present{on}", (*used, *recorded.values)
+    )
+
+
+def _pregnancy_status(name: str, facts: PatientFacts) -> Outcome:
+    """Pregnant or lactating from the status fact of the patient file, fresh."""
+    patient = facts.patient
     fact = patient.pregnancy if name == "pregnant" else patient.lactation
     if fact is None or not facts.counts(fact.date):
         return _unknown(f"{name} status not on file", f"{name} status")
@@ -773,6 +842,20 @@ def _procedure_now(rule: r.Procedure, facts: PatientFacts) -> Outcome:
             )
         else:
             open_reasons.append(f"{_procedure_name(entry)} last on {last}, before the window")
+    dependence = _dialysis_dependence(rule, facts)
+    if dependence is not None:
+        if denied:  # the entries disagree: a person looks
+            shown = ", ".join(_procedure_name(e) for e in denied)
+            return _unknown(
+                f"{label}: {dependence.reason}, but recorded not done ({shown})",
+                label.lower(),
+                (*used, *dependence.values),
+            )
+        return Outcome(
+            Status.MET,
+            f"{label}{_procedure_span(rule)}: {dependence.reason}",
+            (*used, *dependence.values),
+        )
     if open_reasons:
         return Outcome(
             Status.UNKNOWN,
@@ -788,6 +871,21 @@ def _procedure_now(rule: r.Procedure, facts: PatientFacts) -> Outcome:
         shown = ", ".join(_procedure_name(e) for e in broader)
         reason += f" ({shown} on file, not recorded as {label.lower()})"
     return _unknown(reason, f"{label.lower()}{_procedure_span(rule)}")
+
+
+def _dialysis_dependence(rule: r.Procedure, facts: PatientFacts) -> Outcome | None:
+    """Current dialysis, or dialysis ever, from a present Z99.2 "Dependence on renal
+    dialysis" (DIALYSIS_DEPENDENCE_CODES); None when there is none or the rule is another
+    (a haemodialysis: Z99.2 does not say which; a window: the dates are not known)."""
+    if rule.procedure != "dialysis" or rule.within is not None:
+        return None
+    found = _coded_present(facts, DIALYSIS_DEPENDENCE_CODES)
+    if not found:
+        return None
+    entry, day = found[-1]
+    on = f" on {day}" if day else ""
+    used = (ValueUsed(name=_coded_name(entry), value="present", date=day),)
+    return Outcome(Status.MET, f"{_coded_name(entry)} recorded present{on}", used)
 
 
 def _procedure_cutoff(rule: r.Procedure, on: dt.date) -> dt.date:
