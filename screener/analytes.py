@@ -41,6 +41,7 @@ class Analyte:
     ratio: bool
     valence: int | None = None  # ion charge, for mEq
     distinct_from: tuple[str, ...] = ()  # same quantity by another method: never a stand-in
+    counts_as: tuple[str, ...] = ()  # broader analytes a reading of this one is a reading of
 
 
 @dataclass(frozen=True)
@@ -92,6 +93,7 @@ def _analyte(row: dict[str, str]) -> Analyte:
         ratio=row["ratio"].strip().lower() == "true",
         valence=int(row["valence"]) if row["valence"].strip() else None,
         distinct_from=_split(row["distinct_from"]),
+        counts_as=_split(row.get("counts_as") or ""),
     )
 
 
@@ -105,6 +107,12 @@ def _load() -> dict[str, Analyte]:
             if other not in found or analyte.id not in found[other].distinct_from:
                 raise ValueError(
                     f"analytes.csv: {analyte.id}: '{other}' in distinct_from is not mutual"
+                )
+        for broader in analyte.counts_as:
+            if broader not in found or found[broader].canonical_unit != analyte.canonical_unit:
+                raise ValueError(
+                    f"analytes.csv: {analyte.id}: '{broader}' in counts_as is not an analyte "
+                    "of the same canonical unit"
                 )
     return found
 

@@ -1,4 +1,5 @@
-"""Scores derived from a patient's data (MELD, MELD-Na, MELD 3.0, Child-Pugh), with inputs.
+"""Scores derived from a patient's data (MELD, MELD-Na, MELD 3.0, Child-Pugh), with inputs,
+and the Cockcroft-Gault creatinine clearance (`cockcroft_gault_clearance`).
 
 A derived score lists its inputs with their dates. Inputs must be fresh and lie
 within the configured span of each other. When dialysis status is unknown,
@@ -337,3 +338,117 @@ def _other_scale(name: str, other: str, facts: PatientFacts) -> Outcome:
     )
     reason = f"{LABELS[name]} criterion; {found} ({stale}{hint}): review"
     return Outcome(Status.REVIEW, reason, (used,))
+
+
+# ---------------------------------------------------------------- Cockcroft-Gault
+
+CG_ANALYTE = "creatinine_clearance_cg"
+CG_FORMULA = (
+    "Cockcroft-Gault (140 − age) × weight / (72 × creatinine mg/dL), × 0.85 if female, "
+    "actual body weight (scores.cockcroft_gault; clinical-reference.md §2.7)"
+)
+CG_MIN_AGE = 18  # the formula was derived in adults; children take other equations (Schwartz)
+
+
+def cockcroft_gault_clearance(facts: PatientFacts) -> DerivedValue | Outcome:
+    """The Cockcroft-Gault creatinine clearance computed from the latest serum creatinine,
+    the latest body weight (within the score input span of the creatinine), the age on the
+    creatinine's day and the sex, with those inputs; or an Outcome saying why it cannot be.
+
+    Both inputs must be fresh (their horizons, as a lab value's). The weight is the actual
+    body weight recorded: a criterion on ideal or adjusted weight says so and stays with a
+    person. An uncertain age (partial birth date) or an unrecorded sex give one value for
+    each possibility; a criterion is decided only if they agree.
+    """
+    from screener.evaluate import Outcome
+
+    label = analytes.ANALYTES[CG_ANALYTE].name
+    readings: dict[str, Reading] = {}
+    problems: list[str] = []
+    for analyte_id in ("creatinine", "body_weight"):
+        reading = facts.latest(analyte_id)
+        name = analytes.ANALYTES[analyte_id].name
+        days = horizon(facts.rules, analyte_id, facts.rules.lab_horizon_days)
+        if reading is None:
+            problems.append(f"{name} not on file")
+        elif facts.is_stale(reading.when, days):
+            problems.append(f"{name} of {reading.day} is older than {days} days")
+        elif reading.value is None or reading.comparator:
+            problems.append(f"{name} '{reading.raw_value}' is not a measured value")
+        else:
+            readings[analyte_id] = reading
+    if problems:
+        return _cg_unknown(label, "; ".join(problems))
+    creatinine, weight = readings["creatinine"], readings["body_weight"]
+    span = abs(creatinine.when - weight.when)
+    limit = facts.rules.score_input_span_hours
+    if span > dt.timedelta(hours=limit):
+        return _cg_unknown(
+            label,
+            f"the body weight of {weight.day} and the creatinine of {creatinine.day} are more "
+            f"than {limit:g} h apart",
+        )
+    ages = facts.patient.age_on(creatinine.day, "years")
+    if ages is None:
+        return _cg_unknown(label, "age not on file")
+    if ages[0] < CG_MIN_AGE or ages[1] >= 140:
+        return Outcome(
+            Status.REVIEW,
+            f"{label} is not computed at age {ages[0]}: the formula is for adults",
+        )
+    sexes = {"female": (True,), "male": (False,)}.get(facts.patient.sex, (False, True))
+    age_options = sorted({ages[0], ages[1]})
+    mg_dl = conventional(creatinine)
+    assert weight.value is not None
+    numbers = tuple(
+        dict.fromkeys(
+            scores.cockcroft_gault(age, weight.value, mg_dl, female)
+            for age in age_options
+            for female in sexes
+        )
+    )
+    missing = tuple(
+        item
+        for item, uncertain in (("birth date", len(age_options) > 1), ("sex", len(sexes) > 1))
+        if uncertain
+    )
+    inputs = [
+        ValueUsed(name="age on the creatinine's day", value=" or ".join(map(str, age_options))),
+        ValueUsed(name="sex", value=facts.patient.sex),
+        _input_value(creatinine),
+        _weight_value(weight),
+    ]
+    used = ValueUsed(
+        name=label,
+        value=numbers[0] if len(numbers) == 1 else " or ".join(f"{n:.2f}" for n in numbers),
+        unit="mL/min",
+        date=max(creatinine.day, weight.day),
+        derived_from=inputs,
+        note=f"computed: {CG_FORMULA}",
+    )
+    note = "computed from age, sex, body weight and serum creatinine"
+    if missing:
+        note += f"; {' and '.join(missing)} not known exactly"
+    return DerivedValue(label, numbers, used, note, missing)
+
+
+def _weight_value(reading: Reading) -> ValueUsed:
+    """The body weight as recorded, in kg for the formula when recorded otherwise."""
+    converted = None
+    if reading.raw_unit is None or units.canonical_unit_text(reading.raw_unit) != "kg":
+        assert reading.value is not None
+        converted = Converted(value=round(reading.value, 3), unit="kg")
+    return ValueUsed(
+        name=analytes.ANALYTES[reading.analyte].name,
+        value=reading.raw_value,
+        unit=reading.raw_unit,
+        date=reading.day,
+        converted=converted,
+        note="actual body weight, in kg for the formula" if converted else "actual body weight",
+    )
+
+
+def _cg_unknown(label: str, why: str) -> Outcome:
+    from screener.evaluate import Outcome
+
+    return Outcome(Status.UNKNOWN, f"{label} cannot be computed: {why}", (), (label,))

@@ -15,10 +15,10 @@ from functools import lru_cache
 
 from screener import analytes, concepts, qualitative, timecalc
 from screener import rules as r
-from screener.derived import DerivedValue, derive_score
+from screener.derived import CG_ANALYTE, DerivedValue, cockcroft_gault_clearance, derive_score
 from screener.facts import PatientFacts, Reading, TestReading, horizon
 from screener.logic import Status, agree, all_of, any_of, negate
-from screener.patient import ProcedureEntry, day_of
+from screener.patient import ConditionEntry, ProcedureEntry, day_of
 from screener.reference_ranges import upper_limit
 from screener.results import Converted, ValueUsed
 
@@ -123,7 +123,10 @@ def _reading_value(reading: Reading, name: str) -> ValueUsed:
 
 
 def _lab(rule: r.Compare | r.Between, subject: r.Lab, facts: PatientFacts) -> Outcome:
-    outcome = _lab_latest(rule, subject, facts)
+    if subject.analyte == CG_ANALYTE and rule.unit != "xULN":
+        outcome = _cockcroft_gault(rule, subject, facts)
+    else:
+        outcome = _lab_latest(rule, subject, facts)
     if rule.within is None or not rule.within.anchor or outcome.status is Status.UNKNOWN:
         return outcome
     # a later event's window: a value of today may be too old by then, a new one may differ
@@ -135,12 +138,91 @@ def _lab(rule: r.Compare | r.Between, subject: r.Lab, facts: PatientFacts) -> Ou
     )
 
 
+def _cockcroft_gault(rule: r.Compare | r.Between, subject: r.Lab, facts: PatientFacts) -> Outcome:
+    """A Cockcroft-Gault clearance: the one on file (35591-7), or the one computed from the
+    patient's age, sex, weight and creatinine (derived.cockcroft_gault_clearance), whichever
+    is later (on the same day, the one on file). A measured clearance or an eGFR is another
+    method and never stands in; the reason names one on file."""
+    recorded = facts.latest(subject.analyte)
+    derived = cockcroft_gault_clearance(facts)
+    if isinstance(derived, DerivedValue):
+        assert derived.used.date is not None
+        if recorded is None or recorded.day < derived.used.date:
+            return _compare_derived(rule, subject, derived, facts)
+    if recorded is not None:
+        return _lab_latest(rule, subject, facts)
+    assert isinstance(derived, Outcome)
+    others = _other_methods(facts)
+    reason = f"{derived.reason}; none on file" + (f" ({others})" if others else "")
+    return Outcome(derived.status, reason, derived.values, derived.missing)
+
+
+def _other_methods(facts: PatientFacts) -> str:
+    """A measured creatinine clearance or an eGFR on file, which a Cockcroft-Gault criterion
+    does not take: named in its reason."""
+    found = [
+        reading
+        for reading in (facts.latest("creatinine_clearance"), facts.latest("egfr"))
+        if reading is not None and reading.analyte != CG_ANALYTE
+    ]
+    if not found:
+        return ""
+    shown = "; ".join(
+        f"{analytes.ANALYTES[x.analyte].name} {_shown_raw(x)} {x.raw_unit or ''} of {x.day}"
+        for x in found
+    )
+    return f"{shown} on file is another method and does not stand in for it"
+
+
+def _shown_raw(reading: Reading) -> str:
+    raw = reading.raw_value
+    return f"{raw:g}" if isinstance(raw, float) else str(raw)
+
+
+def _compare_derived(
+    rule: r.Compare | r.Between, subject: r.Lab, derived: DerivedValue, facts: PatientFacts
+) -> Outcome:
+    """A computed lab value (one or more possibilities) against the rule: decided only when
+    every possibility agrees."""
+    used = (derived.used,)
+    day = derived.used.date
+    assert day is not None
+    if rule.within is not None and day < _window_start(facts.on, rule.within):
+        return _unknown(
+            f"{derived.label} computed from values of {day}, before the criterion's window",
+            derived.label,
+            used,
+        )
+
+    def convert(bound: Decimal) -> float:
+        return threshold_in_canonical(subject.analyte, bound, rule.unit)
+
+    statuses = {_test(rule, float(value), convert) for value in derived.values}
+    shown = " or ".join(f"{float(v):.2f}" for v in derived.values)
+    criterion = _describe_test(rule)
+    if len(statuses) == 1:
+        status = statuses.pop()
+        return Outcome(
+            status,
+            f"{derived.label} {shown} {derived.used.unit} on {day} ({derived.note}); "
+            f"criterion {criterion}: {status}",
+            used,
+        )
+    return Outcome(
+        Status.UNKNOWN,
+        f"{derived.label} {shown} {derived.used.unit} on {day} ({derived.note}); "
+        f"criterion {criterion} depends on it",
+        used,
+        derived.missing,
+    )
+
+
 def _lab_latest(rule: r.Compare | r.Between, subject: r.Lab, facts: PatientFacts) -> Outcome:
     analyte = analytes.ANALYTES[subject.analyte]
     reading = facts.latest(subject.analyte)
     if reading is None:
         return _unknown(_not_on_file(analyte, facts), analyte.name)
-    used = (_reading_value(reading, analyte.name),)
+    used = (_reading_value(reading, analytes.ANALYTES[reading.analyte].name),)
     if rule.within is not None:  # the criterion's own window replaces the horizon
         stale = reading.day < _window_start(facts.on, rule.within)
         age_limit = f"the criterion's window of {rule.within.amount} {rule.within.unit}"
@@ -155,7 +237,7 @@ def _lab_latest(rule: r.Compare | r.Between, subject: r.Lab, facts: PatientFacts
             else str(reading.raw_value)
         )
         return _unknown(
-            f"{analyte.name} {recorded} {reading.raw_unit or ''} of {reading.day} is older "
+            f"{used[0].name} {recorded} {reading.raw_unit or ''} of {reading.day} is older "
             f"than {age_limit} (stale)",
             analyte.name,
             used,
@@ -189,7 +271,7 @@ def _lab_latest(rule: r.Compare | r.Between, subject: r.Lab, facts: PatientFacts
         return _censored(rule, reading, analyte.name, convert, used)
     status = _test(rule, reading.value, convert)
     shown = f"{reading.value:g} {reading.unit}".strip()
-    reason = f"{analyte.name} {shown} on {reading.day}; criterion {_describe_test(rule)}"
+    reason = f"{used[0].name} {shown} on {reading.day}; criterion {_describe_test(rule)}"
     if _near_threshold(rule, reading.value, reading.uncertainty, convert):
         reason += " (at threshold after conversion: decided with the published factor)"
     return Outcome(status, f"{reason}: {status}", used)
@@ -622,10 +704,79 @@ def _anchored(outcome: Outcome, window: r.Window | None, facts: PatientFacts) ->
     )
 
 
+# ICD-10-CM status codes of a pregnancy going on (titles of simple-icd-10-cm 1.5.0): Z33.1
+# "Pregnant state, incidental", Z33.3 "Pregnant state, gestational carrier". Not Z33.2
+# "Encounter for elective termination of pregnancy", nor chapter O (which counts the puerperium).
+PREGNANT_STATE_CODES = frozenset({"Z33.1", "Z33.3"})
+# A pregnancy lasts at most about 42 weeks: an entry begun earlier is not the present one.
+PREGNANCY_MAX_DAYS = 42 * 7
+# Z99.2 "Dependence on renal dialysis": a present entry says dialysis goes on now.
+DIALYSIS_DEPENDENCE_CODES = frozenset({"Z99.2"})
+
+
+def _coded_present(
+    facts: PatientFacts, codes: frozenset[str]
+) -> list[tuple[ConditionEntry, dt.date | None]]:
+    """The present condition entries coded (ICD-10-CM) with one of `codes`, each with its
+    latest date (recorded or onset; None when undated). Resolved or absent entries say
+    nothing of now and are left out."""
+    found: list[tuple[ConditionEntry, dt.date | None]] = []
+    for entry in facts.conditions:
+        if entry.status != "present" or entry.code is None or entry.system != "icd10cm":
+            continue
+        if concepts.icd_key(entry.code) in codes:
+            dates = [d for d in (entry.onset, entry.recorded) if d is not None]
+            found.append((entry, max(dates) if dates else None))
+    return found
+
+
+def _coded_name(entry: ConditionEntry) -> str:
+    code = concepts.icd_key(entry.code or "") or entry.code
+    return f"{code} ({entry.name})" if entry.name else str(code)
+
+
+def _pregnant_state(facts: PatientFacts) -> tuple[ConditionEntry, dt.date | None] | None:
+    """The latest present pregnant-state entry (PREGNANT_STATE_CODES) whose pregnancy may
+    still go on: begun within PREGNANCY_MAX_DAYS, or undated."""
+    current = [
+        (entry, day)
+        for entry, day in _coded_present(facts, PREGNANT_STATE_CODES)
+        if entry.onset is None or facts.age_days(entry.onset) <= PREGNANCY_MAX_DAYS
+    ]
+    if not current:
+        return None
+    return max(current, key=lambda found: found[1] or dt.date.min)
+
+
 def _pregnancy(name: str, facts: PatientFacts) -> Outcome:
+    """Pregnant or lactating from the status recorded (a test, FHIR 82810-3); pregnant also
+    from a present pregnant-state code (Z33.1, Z33.3), unless a later status says not."""
     patient = facts.patient
     if patient.sex == "male":
         return Outcome(Status.NOT_MET, f"sex at birth male: known not {name}")
+    recorded = _pregnancy_status(name, facts)
+    coded = _pregnant_state(facts) if name == "pregnant" else None
+    if coded is None:
+        return recorded
+    entry, day = coded
+    fact = patient.pregnancy
+    if (
+        fact is not None
+        and facts.counts(fact.date)
+        and fact.status != "present"
+        and (day is None or day <= day_of(fact.date))
+    ):
+        return recorded  # a later (or same-day) status says not pregnant
+    on = f" on {day}" if day else ""
+    used = (ValueUsed(name=_coded_name(entry), value="present", date=day),)
+    return Outcome(
+        Status.MET, f"{name}: {_coded_name(entry)} recorded present{on}", (*used, *recorded.values)
+    )
+
+
+def _pregnancy_status(name: str, facts: PatientFacts) -> Outcome:
+    """Pregnant or lactating from the status fact of the patient file, fresh."""
+    patient = facts.patient
     fact = patient.pregnancy if name == "pregnant" else patient.lactation
     if fact is None or not facts.counts(fact.date):
         return _unknown(f"{name} status not on file", f"{name} status")
@@ -790,6 +941,20 @@ def _procedure_now(rule: r.Procedure, facts: PatientFacts) -> Outcome:
             )
         else:
             open_reasons.append(f"{_procedure_name(entry)} last on {last}, before the window")
+    dependence = _dialysis_dependence(rule, facts)
+    if dependence is not None:
+        if denied:  # the entries disagree: a person looks
+            shown = ", ".join(_procedure_name(e) for e in denied)
+            return _unknown(
+                f"{label}: {dependence.reason}, but recorded not done ({shown})",
+                label.lower(),
+                (*used, *dependence.values),
+            )
+        return Outcome(
+            Status.MET,
+            f"{label}{_procedure_span(rule)}: {dependence.reason}",
+            (*used, *dependence.values),
+        )
     if open_reasons:
         return Outcome(
             Status.UNKNOWN,
@@ -805,6 +970,21 @@ def _procedure_now(rule: r.Procedure, facts: PatientFacts) -> Outcome:
         shown = ", ".join(_procedure_name(e) for e in broader)
         reason += f" ({shown} on file, not recorded as {label.lower()})"
     return _unknown(reason, f"{label.lower()}{_procedure_span(rule)}")
+
+
+def _dialysis_dependence(rule: r.Procedure, facts: PatientFacts) -> Outcome | None:
+    """Current dialysis, or dialysis ever, from a present Z99.2 "Dependence on renal
+    dialysis" (DIALYSIS_DEPENDENCE_CODES); None when there is none or the rule is another
+    (a haemodialysis: Z99.2 does not say which; a window: the dates are not known)."""
+    if rule.procedure != "dialysis" or rule.within is not None:
+        return None
+    found = _coded_present(facts, DIALYSIS_DEPENDENCE_CODES)
+    if not found:
+        return None
+    entry, day = found[-1]
+    on = f" on {day}" if day else ""
+    used = (ValueUsed(name=_coded_name(entry), value="present", date=day),)
+    return Outcome(Status.MET, f"{_coded_name(entry)} recorded present{on}", used)
 
 
 def _procedure_cutoff(rule: r.Procedure, on: dt.date) -> dt.date:

@@ -185,6 +185,8 @@ class PatientFacts:
     def readings(self) -> dict[str, list[Reading]]:
         """Readings per analyte id, oldest first, dated on or before the screening date.
 
+        A reading is also filed under the analytes it counts as (`Analyte.counts_as`: a
+        Cockcroft-Gault clearance is a creatinine clearance), keeping its own analyte id.
         Body weight and height recorded as facts (`weight_kg`, `height_m`) are readings too.
         """
         found: dict[str, list[Reading]] = {}
@@ -199,7 +201,9 @@ class PatientFacts:
                 )
                 continue
             if isinstance(analyte, analytes.Analyte):
-                found.setdefault(analyte.id, []).append(_reading(analyte.id, observation))
+                reading = _reading(analyte.id, observation)
+                for analyte_id in (analyte.id, *analyte.counts_as):
+                    found.setdefault(analyte_id, []).append(reading)
         for name, analyte_id, unit in MEASUREMENT_FACTS:  # future facts are already dropped
             fact = getattr(self.patient.facts, name)
             if fact is not None:

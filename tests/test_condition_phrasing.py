@@ -7,7 +7,9 @@ import pytest
 
 from screener import rules as r
 from screener.compiler import compile_criterion
-from tests.helpers import canonical
+from screener.compiler.lexicon import ENDOCRINE_NEOPLASIA_TYPES
+from screener.concepts import ALL_CONCEPTS
+from tests.helpers import canonical, patient, status
 
 
 @pytest.mark.parametrize(("text", "expected"), [
@@ -186,3 +188,73 @@ def test_infection_after_hepatitis_letters(text: str, expected: str) -> None:
 def test_other_words_after_hepatitis_letters_stay_review() -> None:
     # a carrier state is not the infection's concept: not read past
     assert 'review("C carriers")' in canonical("hepatitis B or C carriers", "exclusion")
+
+
+@pytest.mark.parametrize(("text", "expected"), [
+    # "MEN" in capitals before a type is multiple endocrine neoplasia, never the sex
+    ("MEN type 2 syndrome", "condition(multiple_endocrine_neoplasia_type_2)"),
+    ("MEN2", "condition(multiple_endocrine_neoplasia_type_2)"),
+    ("MEN 2", "condition(multiple_endocrine_neoplasia_type_2)"),
+    ("MEN type II", "condition(multiple_endocrine_neoplasia_type_2)"),
+    ("MEN1", "condition(multiple_endocrine_neoplasia_type_i)"),
+    ("MEN type 1", "condition(multiple_endocrine_neoplasia_type_i)"),
+    ("MEN-I", "condition(multiple_endocrine_neoplasia_type_i)"),
+    ("MEN 2A", "condition(multiple_endocrine_neoplasia_type_iia)"),
+    ("MEN2a", "condition(multiple_endocrine_neoplasia_type_iia)"),
+    ("MEN IIA", "condition(multiple_endocrine_neoplasia_type_iia)"),
+    ("MEN-2B", "condition(multiple_endocrine_neoplasia_type_iib)"),
+    ("MEN syndrome", "condition(multiple_endocrine_neoplasia_syndromes)"),
+    # the abbreviation restating the name in brackets says nothing new
+    ("multiple endocrine neoplasia type 2 (MEN2)",
+     "condition(multiple_endocrine_neoplasia_type_2)"),
+    ("History of pancreatitis, medullary thyroid cancer, or MEN syndrome",
+     "history(pancreatitis) or history(medullary_thyroid_carcinoma)"
+     " or history(multiple_endocrine_neoplasia_syndromes)"),
+])
+def test_men_with_a_type_is_multiple_endocrine_neoplasia(text: str, expected: str) -> None:
+    assert canonical(text, "exclusion") == expected
+
+
+@pytest.mark.parametrize(("text", "expected"), [
+    # capitals without a type, or lower case: the men stay men
+    ("MEN AND WOMEN AGED 18-65", "(sex = male or sex = female) and age in [18, 65] years"),
+    ("MEN aged 18 or older", "sex = male and age >= 18 years"),
+    ("Men aged 18 or older", "sex = male and age >= 18 years"),
+])
+def test_men_without_a_type_stay_the_sex(text: str, expected: str) -> None:
+    assert canonical(text) == expected
+
+
+@pytest.mark.parametrize("text", [
+    "MEN 2 YEARS AFTER VASECTOMY",  # a quantity after the number
+    "MEN 1-2 drinks a day",
+    "MEN TYPE 2 DIABETES",  # all capitals: "type" in capitals is not read
+    "MEN type 2 diabetes",  # the type is the diabetes's
+    "men 2a",  # lower case
+    "MEN I",  # a bare roman one
+])
+@pytest.mark.parametrize("kind", ["inclusion", "exclusion"])
+def test_men_before_other_numbers_is_never_the_neoplasia(text: str, kind: str) -> None:
+    assert "endocrine" not in canonical(text, kind)
+
+
+def test_a_woman_with_men2_has_it() -> None:
+    # the exclusion holds for her (met), where "sex = male" would have let her through
+    woman = patient(sex="female", conditions=[{"code": "E31.22", "status": "present"}])
+    assert status("MEN type 2 syndrome", woman, "exclusion") == "met"
+    assert status("MEN2", woman, "exclusion") == "met"
+    assert status("MEN1", woman, "exclusion") == "unknown"
+
+
+def test_each_men_type_names_its_icd_codes() -> None:
+    codes = {
+        kind: tuple(p.text for p in ALL_CONCEPTS[concept].icd10)
+        for kind, concept in ENDOCRINE_NEOPLASIA_TYPES.items()
+    }
+    assert codes == {
+        "1": ("E31.21",), "i": ("E31.21",),
+        "2": ("E31.22", "E31.23"), "ii": ("E31.22", "E31.23"),
+        "2a": ("E31.22",), "iia": ("E31.22",),
+        "2b": ("E31.23",), "iib": ("E31.23",),
+        "": ("E31.2",),
+    }

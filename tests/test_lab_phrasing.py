@@ -446,15 +446,43 @@ def test_a_usual_method_adds_no_condition(text: str, kind: str, expected: str) -
     "LVEF ≥ 50% by angiography",  # not a method the engine knows for it
     "LVEF ≥ 50% (by ECHO or angiography)",
     "measured GFR ≥ 60 mL/min/1.73 m2",  # a measured GFR is not an eGFR
-    # a creatinine clearance is measured or calculated: naming one narrows it
-    "Creatinine clearance ≥ 45 mL/min (Cockcroft-Gault)",
-    "Creatinine clearance ≥ 50 mL/min, calculated by the Cockcroft-Gault formula",
-    "Creatinine clearance (as estimated by Cockcroft Gault) ≥ 60 mL/min",
+    # a creatinine clearance is measured or calculated: naming a way that is no analyte of
+    # its own narrows it past what the engine reads
     "Estimated creatinine clearance ≥ 30 mL/min",
+    "Calculated creatinine clearance ≥ 60 mL/min",
+    "Measured creatinine clearance ≥ 60 mL/min",
     "Creatinine clearance ≥ 50 ml/min (calculated using CKD-EPI formula)",
+    # two methods that disagree, or Cockcroft-Gault for an eGFR
+    "Measured creatinine clearance ≥ 60 mL/min (Cockcroft-Gault)",
+    "eGFR ≥ 60 mL/min/1.73 m2 (Cockcroft-Gault)",
+    "CrCl or eGFR ≥ 60 mL/min (Cockcroft-Gault)",
 ])
 def test_methods_that_narrow_or_do_not_fit_stay_review(text: str) -> None:
     assert is_review(text), canonical(text)
+
+
+@pytest.mark.parametrize(("text", "kind", "expected"), [
+    # Cockcroft-Gault narrows a creatinine clearance to its own analyte (35591-7, or computed)
+    ("Creatinine clearance ≥ 45 mL/min (Cockcroft-Gault)", "inclusion",
+     "lab(creatinine_clearance_cg) >= 45 mL/min"),
+    ("Creatinine clearance ≥ 50 mL/min, calculated by the Cockcroft-Gault formula", "inclusion",
+     "lab(creatinine_clearance_cg) >= 50 mL/min"),
+    ("Creatinine clearance (as estimated by Cockcroft Gault) ≥ 60 mL/min", "inclusion",
+     "lab(creatinine_clearance_cg) >= 60 mL/min"),
+    # "calculated" before the name says again what Cockcroft-Gault after the value says
+    ("Calculated creatinine clearance > 50 mL/min by Cockcroft-Gault formula", "inclusion",
+     "lab(creatinine_clearance_cg) > 50 mL/min"),
+    ("Cockcroft-Gault creatinine clearance ≥ 60 mL/min", "inclusion",
+     "lab(creatinine_clearance_cg) >= 60 mL/min"),
+    ("CrCl 30-60 mL/min (Cockcroft-Gault)", "inclusion",
+     "lab(creatinine_clearance_cg) in [30, 60] mL/min"),
+    ("Creatinine clearance < 30 mL/min (Cockcroft-Gault)", "exclusion",
+     "lab(creatinine_clearance_cg) < 30 mL/min"),
+    # no method named: any creatinine clearance, as before
+    ("Creatinine clearance ≥ 60 mL/min", "inclusion", "lab(creatinine_clearance) >= 60 mL/min"),
+])
+def test_cockcroft_gault_names_its_own_analyte(text: str, kind: str, expected: str) -> None:
+    assert canonical(text, kind) == expected
 
 
 def test_a_method_note_is_read_only_after_a_value_or_a_name() -> None:

@@ -21,7 +21,7 @@ from lark.lexer import Lexer
 
 from screener import analytes, concepts, timecalc
 from screener import rules as r
-from screener.compiler.lexicon import ANALYTE_METHODS
+from screener.compiler.lexicon import ANALYTE_METHODS, METHOD_ANALYTES
 from screener.resources import cache_dir, grammar_path
 
 
@@ -251,12 +251,13 @@ class _ToRule(Transformer[Token, r.Rule]):
         name = str(names[0])
         if {str(t) for t in names} - {name}:
             raise _Reject("a name and an abbreviation that denote different analytes")
-        for method in (t for t in parts if t.type == "METHOD"):
-            _check_methods(name, str(method))
-        return name
+        methods = "|".join(str(t) for t in parts if t.type == "METHOD")
+        return _method_analyte(name, methods) if methods else name
 
     def lab_by_method(self, rule: r.Rule, method: Token) -> r.Rule:
-        """'LVEF ≥ 50% (by ECHO or MUGA)': a usual way to measure it adds no condition."""
+        """'LVEF ≥ 50% (by ECHO or MUGA)': a usual way to measure it adds no condition;
+        'CrCl ≥ 60 mL/min (Cockcroft-Gault)': a method that narrows the analyte names the
+        narrower one (lexicon.METHOD_ANALYTES)."""
         labs = {
             leaf.subject.analyte
             for leaf in r.leaves(rule)
@@ -264,8 +265,9 @@ class _ToRule(Transformer[Token, r.Rule]):
         }
         if len(labs) != 1:
             raise _Reject("a method after more than one analyte")
-        _check_methods(labs.pop(), str(method))
-        return rule
+        analyte = labs.pop()
+        narrower = _method_analyte(analyte, str(method))
+        return rule if narrower == analyte else _with_analyte(rule, narrower)
 
     def quantity(
         self, number: Token, unit: Token | None = None, alternative: Token | None = None
@@ -948,6 +950,29 @@ def _treatment_within(parts: Sequence[AnyType], window: r.Window) -> r.Rule:
 def _treatment_ever(parts: Sequence[AnyType]) -> r.Rule:
     name, procedure = _treatment(parts)
     return r.Procedure(name, ever=True) if procedure else r.Medication(name, ever=True)
+
+
+def _method_analyte(analyte_id: str, methods: str) -> str:
+    """The analyte readings by these methods ('|'-joined) are of: a narrower one where a
+    method names it (lexicon.METHOD_ANALYTES), else the analyte itself; a method that fits
+    neither is refused."""
+    for method in methods.split("|"):
+        narrower = METHOD_ANALYTES.get((analyte_id, method))
+        if narrower is not None:
+            analyte_id = narrower
+            break
+    _check_methods(analyte_id, methods)
+    return analyte_id
+
+
+def _with_analyte(rule: r.Rule, analyte_id: str) -> r.Rule:
+    """The lab comparisons of a rule (alone or joined by and/or) on another analyte; any
+    other leaf is refused rather than left on the old one."""
+    if isinstance(rule, r.Compare | r.Between) and isinstance(rule.subject, r.Lab):
+        return replace(rule, subject=r.Lab(analyte_id))
+    if isinstance(rule, r.AllOf | r.AnyOf):
+        return type(rule)(tuple(_with_analyte(item, analyte_id) for item in rule.items))
+    raise _Reject("a method after something other than a lab value")
 
 
 def _check_methods(analyte_id: str, methods: str) -> None:

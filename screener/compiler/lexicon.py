@@ -1022,10 +1022,22 @@ METHOD_NAMES: dict[str, tuple[str, ...]] = {
 ANALYTE_METHODS: dict[str, frozenset[str]] = {
     "lvef": frozenset({"echo", "muga", "cardiac_mri"}),
     "egfr": frozenset({"calculated", "estimated"}),  # an eGFR is calculated; never "measured"
+    "creatinine_clearance_cg": frozenset({"cockcroft_gault", "calculated", "estimated"}),
 }
 """The methods each analyte's readings are taken by; no other analyte takes a method. A
 creatinine clearance takes none: its readings may be measured (24-h urine, 2164-2) or
-calculated (Cockcroft-Gault, 35591-7), so naming one narrows it (tests/test_lab_phrasing.py)."""
+calculated (Cockcroft-Gault, 35591-7), so naming one narrows it (tests/test_lab_phrasing.py):
+to the analyte of METHOD_ANALYTES where there is one, else the text stays with a person."""
+METHOD_ANALYTES: dict[tuple[str, str], str] = {
+    ("creatinine_clearance", "cockcroft_gault"): "creatinine_clearance_cg",
+}
+"""(analyte, method) → the narrower analyte of readings by that method: "CrCl ≥ 60 mL/min
+(Cockcroft-Gault)" is lab(creatinine_clearance_cg), which a measured clearance never meets."""
+METHOD_IMPLIES: dict[str, frozenset[str]] = {
+    "cockcroft_gault": frozenset({"calculated", "estimated"}),
+}
+"""Methods that say a more general one: "calculated creatinine clearance ... by the
+Cockcroft-Gault formula" names one method twice (tokens._implied_prefixes)."""
 # Participles that open a method note: "(assessed by MUGA or ECHO)", ", calculated by the
 # Cockcroft-Gault formula"
 METHOD_VERBS = (
@@ -1041,6 +1053,22 @@ METHOD_VERBS = (
 METHOD_NOUNS = ("formula", "equation", "method", "calculation", "scan")
 # Words before an analyte's name that say how it was measured ("calculated creatinine clearance")
 METHOD_PREFIXES = {"calculated": "calculated", "estimated": "estimated", "measured": "measured"}
+
+# "MEN1", "MEN 2A", "MEN type II", "MEN-2B": the upper-case abbreviation of multiple endocrine
+# neoplasia before a type (tokens._endocrine_neoplasia), never the sex. The type → the concept
+# of icd_titles.tsv: E31.21 "Multiple endocrine neoplasia [MEN] type I", E31.22 "... type IIA",
+# E31.23 "... type IIB" (type 2: both); "MEN syndrome" is E31.2, all of them.
+ENDOCRINE_NEOPLASIA_TYPES = {
+    "1": "multiple_endocrine_neoplasia_type_i",
+    "i": "multiple_endocrine_neoplasia_type_i",
+    "2": "multiple_endocrine_neoplasia_type_2",
+    "ii": "multiple_endocrine_neoplasia_type_2",
+    "2a": "multiple_endocrine_neoplasia_type_iia",
+    "iia": "multiple_endocrine_neoplasia_type_iia",
+    "2b": "multiple_endocrine_neoplasia_type_iib",
+    "iib": "multiple_endocrine_neoplasia_type_iib",
+    "": "multiple_endocrine_neoplasia_syndromes",
+}
 
 # Blood pressure as one reading of two values ("BP ≥ 150/90 mmHg"): the grammar accepts it
 # only before a comparator and a systolic/diastolic pair (items.pressure_pair).

@@ -20,6 +20,8 @@ from screener.compiler.lexicon import (
     COMPARATOR_TYPES,
     CONSENT_ACT,
     CONSENT_MOMENT,
+    ENDOCRINE_NEOPLASIA_TYPES,
+    METHOD_IMPLIES,
     METHOD_NAMES,
     METHOD_NOUNS,
     METHOD_PREFIXES,
@@ -553,7 +555,75 @@ def _method_prefixes(tokens: list[Token]) -> list[Token]:
             result.append(Token("METHOD", METHOD_PREFIXES[word], start_pos=token.start_pos))
             continue
         result.append(token)
+    return _implied_prefixes(result)
+
+
+def _implied_prefixes(tokens: list[Token]) -> list[Token]:
+    """'calculated creatinine clearance > 50 mL/min by Cockcroft-Gault formula': a method
+    before the analyte that the method note after its value implies (lexicon.METHOD_IMPLIES)
+    says nothing more, and is dropped; any other pair stays for items to check."""
+    result: list[Token] = []
+    for index, token in enumerate(tokens):
+        if (
+            token.type == "METHOD"
+            and index + 1 < len(tokens)
+            and tokens[index + 1].type == "ANALYTE"
+            and _implied(str(token), _next_method(tokens, index + 2))
+        ):
+            continue
+        result.append(token)
     return result
+
+
+def _next_method(tokens: list[Token], start: int) -> str | None:
+    """The methods of the first METHOD token from `start`, before any other analyte."""
+    for token in tokens[start:]:
+        if token.type == "ANALYTE":
+            return None
+        if token.type == "METHOD":
+            return str(token)
+    return None
+
+
+def _implied(prefix: str, note: str | None) -> bool:
+    """Whether every method of `prefix` is implied by a method of `note` ('|'-joined)."""
+    if note is None:
+        return False
+    implied = set().union(*(METHOD_IMPLIES.get(m, frozenset()) for m in note.split("|")))
+    return set(prefix.split("|")) <= implied
+
+
+# "MEN1", "MEN 2A", "MEN-2B", "MEN type II", "MEN syndrome": multiple endocrine neoplasia, in
+# upper case only ("Men aged 18-65" are men). A roman type is read after a hyphen, "type" or a
+# space ("MEN IIA"), never a bare "MEN I"; "type" is never upper case, so an all-capitals
+# criterion ("MEN TYPE 2 DIABETES", "MEN AND WOMEN AGED 18-65") keeps its men.
+_ENDOCRINE_NEOPLASIA = re.compile(
+    r"MEN(?:"
+    r"(?:\s*-\s*|\s+[Tt]ype\s*-?\s*)(?P<named>[12][AaBb]?|II[AB]|I{1,2})"
+    r"|(?P<attached>[12][AaBb]?)"
+    r"|\s+(?P<spaced>[12][AaBb]?|II[AB]?)"
+    r"|(?P<syndrome>(?=\s+syndromes?(?![A-Za-z0-9])))"
+    r")(?![A-Za-z0-9])"
+)
+_SYNDROME = re.compile(r"\s+syndromes?(?![A-Za-z0-9])")
+# what may not follow the type: a quantity ("MEN 2 YEARS", "MEN 1-2") or the diabetes of a
+# type ("MEN type 2 diabetes" is men with it)
+_NOT_A_TYPE_AFTER = re.compile(r"\s*(?:[-–]\s*\d|to\s+\d|diabet|t[12]dm\b|dm\b)", re.IGNORECASE)
+
+
+def _endocrine_neoplasia(text: str, pos: int) -> tuple[str, int] | None:
+    """'MEN2A', 'MEN type 1 syndrome' at `pos`: (the concept, the end), else None."""
+    if not text.startswith("MEN", pos) or (pos and text[pos - 1].isalnum()):
+        return None
+    found = _ENDOCRINE_NEOPLASIA.match(text, pos)
+    if found is None:
+        return None
+    end = found.end()
+    if _NOT_A_TYPE_AFTER.match(text, end) or _TIME_UNIT.match(text, end) or _unit_token(text, end):
+        return None
+    kind = found.group("named") or found.group("attached") or found.group("spaced") or ""
+    syndrome = _SYNDROME.match(text, end)
+    return ENDOCRINE_NEOPLASIA_TYPES[kind.lower()], syndrome.end() if syndrome else end
 
 
 _MAY_NAME_CONSENT = re.compile(r"consent|icf", re.IGNORECASE)  # in every consent phrase
@@ -622,6 +692,12 @@ def tokenize(text: str) -> list[Token]:
         if method is not None:
             add("METHOD", method[0], pos)
             pos = method[1]
+            continue
+        neoplasia = _endocrine_neoplasia(text, pos) if char == "M" else None
+        if neoplasia is not None:
+            add("CONCEPT", neoplasia[0], pos)
+            tokens[-1].end_pos = neoplasia[1]
+            pos = neoplasia[1]
             continue
         moment = _consent_moment(text, pos) if consent else None
         if moment is not None:
