@@ -192,13 +192,19 @@ class _ToRule(Transformer[Token, r.Rule]):
     def procedure_ever(self, name: Token) -> r.Rule:
         return r.Procedure(str(name), ever=True)
 
-
     def test_result(self, name: Token, result: Token) -> r.Rule:
         if str(name) not in qualitative.TESTS:
             raise ValueError(f"unknown test {name!s}: one of {', '.join(qualitative.TESTS)}")
         if str(result) not in qualitative.RESULTS:
             raise ValueError(f"a test result is positive or negative, not {result!s}")
         return r.TestResult(str(name), str(result))
+
+    def measurable_disease(self, criteria: Token) -> r.Rule:
+        if str(criteria) not in r.RESPONSE_CRITERIA:
+            raise ValueError(
+                f"measurable disease under {criteria!s}: one of {', '.join(r.RESPONSE_CRITERIA)}"
+            )
+        return r.MeasurableDisease(str(criteria))
 
     def review(self, text: Token) -> r.Rule:
         return r.Review(json.loads(text))

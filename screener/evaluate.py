@@ -8,6 +8,7 @@ Compound nodes combine with Kleene logic (screener.logic).
 from __future__ import annotations
 
 import datetime as dt
+import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from decimal import Decimal
@@ -1077,6 +1078,66 @@ def _test_result(rule: r.TestResult, facts: PatientFacts) -> Outcome:
     )
 
 
+_RECIST_NAME = re.compile(
+    r"(?:recist|response\s+evaluation\s+criteria\s+in\s+solid\s+tumou?rs?)"
+    r"\s*(?:v\.?|version)?\s*(?P<version>1\.[01])?",
+    re.IGNORECASE,
+)
+_CRITERIA_SHOWN = {"any": "any criteria", "recist": "RECIST", "recist_1_1": "RECIST 1.1"}
+
+
+def response_criteria(recorded: str | None) -> str | None:
+    """The criteria a measurable-disease record names: 'recist_1_1', 'recist_1_0', 'recist'
+    (no version), other criteria as written (case-folded), None when not stated."""
+    if recorded is None:
+        return None
+    found = _RECIST_NAME.fullmatch(recorded.strip())
+    if found is None:
+        return recorded.strip().casefold()
+    version = found.group("version")
+    return f"recist_{version.replace('.', '_')}" if version else "recist"
+
+
+def _measurable_disease(rule: r.MeasurableDisease, facts: PatientFacts) -> Outcome:
+    """Measurable disease as recorded (patient `facts.measurable_disease`). A criterion naming
+    RECIST is decided only by a record under RECIST (1.1 by a record under RECIST 1.1): a
+    lesion measurable under other criteria may not be under RECIST. A record older than the
+    fact horizon is unknown: the disease may have changed since the imaging."""
+    wanted = _CRITERIA_SHOWN[rule.criteria]
+    missing = f"measurable disease ({wanted})" if rule.criteria != "any" else "measurable disease"
+    fact = facts.patient.facts.measurable_disease
+    if fact is None:
+        return _unknown("measurable disease not on file", missing)
+    shown = "measurable disease" if fact.value else "no measurable disease"
+    under = f" ({fact.criteria})" if fact.criteria else ""
+    used = (
+        ValueUsed(
+            name="measurable disease",
+            value="yes" if fact.value else "no",
+            date=fact.date,
+            note=fact.criteria,
+        ),
+    )
+    days = horizon(facts.rules, "measurable_disease", facts.rules.fact_horizon_days)
+    if facts.is_stale(fact.date, days):
+        return _unknown(
+            f"{shown}{under} of {fact.date} is older than {days} days (stale)", missing, used
+        )
+    recorded = response_criteria(fact.criteria)
+    fits = (
+        rule.criteria == "any"
+        or (rule.criteria == "recist" and recorded is not None and recorded.startswith("recist"))
+        or recorded == rule.criteria
+    )
+    if not fits:
+        assessed = f"assessed under {fact.criteria}" if fact.criteria else "criteria not recorded"
+        return _unknown(
+            f"{shown} on {fact.date}, {assessed}; the criterion asks {wanted}", missing, used
+        )
+    status = Status.MET if fact.value else Status.NOT_MET
+    return Outcome(status, f"{shown}{under} on {fact.date}; criterion {wanted}: {status}", used)
+
+
 def _shown_result(reading: TestReading) -> str:
     value = reading.raw_value
     return f"{value:g}" if isinstance(value, float) else value
@@ -1212,6 +1273,8 @@ def _evaluate_leaf(rule: r.Rule, facts: PatientFacts) -> Outcome:
         return _procedure(rule, facts)
     if isinstance(rule, r.TestResult):
         return _test_result(rule, facts)
+    if isinstance(rule, r.MeasurableDisease):
+        return _measurable_disease(rule, facts)
     raise TypeError(f"no evaluation for {type(rule).__name__}")
 
 

@@ -39,6 +39,7 @@ def _freshness() -> dict[str, tuple[str | None, str]]:
             "pregnant status": ("pregnancy", "pregnancy"),
             "lactating status": ("lactation", "fact"),
             "life expectancy": ("life_expectancy", "fact"),
+            "measurable disease": ("measurable_disease", "fact"),
             "hepatic encephalopathy grade": (None, "fact"),
             "ascites": (None, "fact"),
         }

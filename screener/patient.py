@@ -525,6 +525,16 @@ class Measurement(_Model):
     date: Day
 
 
+class MeasurableDiseaseFact(_Model):
+    """Whether imaging shows at least one measurable lesion, and under which criteria."""
+
+    value: bool = Field(description="true: at least one measurable lesion; false: none")
+    criteria: Text | None = Field(
+        default=None, description="the response criteria applied, e.g. 'RECIST 1.1'"
+    )
+    date: Day = Field(description="the date of the imaging assessed")
+
+
 class Facts(_Model):
     """Clinical assessments without a code of their own; each is dated."""
 
@@ -534,6 +544,7 @@ class Facts(_Model):
     ecog: EcogFact | None = None
     karnofsky: KarnofskyFact | None = None
     nyha: NyhaFact | None = None
+    measurable_disease: MeasurableDiseaseFact | None = None
     weight_kg: Measurement | None = None
     height_m: Measurement | None = None
 

@@ -280,6 +280,27 @@ class TestResult:
         return f"test({self.test}) = {self.result}"
 
 
+RESPONSE_CRITERIA = ("any", "recist", "recist_1_1")
+"""What a measurable-disease criterion names: no response criteria, RECIST of no stated
+version, or RECIST version 1.1 (RECIST 1.0 and other criteria, mRECIST, iRECIST, RANO,
+Lugano, PCWG3, stay with a person)."""
+
+
+@dataclass(frozen=True)
+class MeasurableDisease:
+    """At least one measurable lesion, as assessed under `criteria` (RESPONSE_CRITERIA).
+
+    Under RECIST 1.1 measurable disease is the presence of at least one measurable lesion
+    (Eisenhauer et al., Eur J Cancer 2009;45:228-47, section 3.1), so "measurable disease"
+    and "at least one measurable lesion" are one fact of the patient profile.
+    """
+
+    criteria: str
+
+    def render(self) -> str:
+        return f"measurable_disease({self.criteria})"
+
+
 @dataclass(frozen=True)
 class Review:
     """Text the grammar could not account for: a person must decide it."""
@@ -365,6 +386,7 @@ Leaf: TypeAlias = (
     | Medication
     | Procedure
     | TestResult
+    | MeasurableDisease
     | Review
 )
 Rule: TypeAlias = Leaf | AllOf | AnyOf | Not | Implies | Qualified | Readings

@@ -156,6 +156,7 @@ leaves = st.one_of(
         st.sampled_from(sorted(qualitative.TESTS)),
         st.sampled_from(qualitative.RESULTS),
     ),
+    st.builds(r.MeasurableDisease, st.sampled_from(r.RESPONSE_CRITERIA)),
     st.builds(r.Review, free_text),
 )
 

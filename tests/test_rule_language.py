@@ -115,6 +115,7 @@ GOLDEN = [
     "lab(creatinine) <= 1.5 mg/dL within 14 days before first_dose",
     "test(hbsag) = positive",
     "test(hcv_rna) = negative or test(anti_hcv) = negative",
+    "measurable_disease(recist_1_1) or measurable_disease(recist) or measurable_disease(any)",
     'review("uncontrolled infection")',
     ESCAPED_REVIEW,
     'review("patient’s “consent” ≥ 3 µmol/L")',
@@ -199,6 +200,7 @@ def test_golden_covers_every_node_type() -> None:
         r.Medication,
         r.Procedure,
         r.TestResult,
+        r.MeasurableDisease,
         r.Review,
         r.AllOf,
         r.AnyOf,
@@ -356,6 +358,7 @@ def test_syntax_error_points_at_the_column() -> None:
         "test(hbsag) = detected",  # a result is positive or negative, nothing else
         "test(no_such_test) = positive",  # a test of the vocabulary only
         "test(hbsag) = positive_",
+        "measurable_disease(mrecist)",  # only the criteria the grammar reads
     ],
 )
 def test_unconvertible_text_is_a_rule_syntax_error(text: str) -> None:

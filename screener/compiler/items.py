@@ -681,6 +681,9 @@ class _ToRule(Transformer[Token, r.Rule]):
     ) -> r.Rule:
         return r.Compare(r.Fact("life_expectancy"), r.Op.GE, _number(number), str(unit))
 
+    def measurable(self, token: Token) -> r.Rule:
+        return r.MeasurableDisease(str(token))
+
     def life_expectancy(self, _word: Token, op: r.Op, number: Token, unit: Token) -> r.Rule:
         return r.Compare(r.Fact("life_expectancy"), op, _number(number), str(unit))
 

@@ -626,6 +626,40 @@ def _endocrine_neoplasia(text: str, pos: int) -> tuple[str, int] | None:
     return ENDOCRINE_NEOPLASIA_TYPES[kind.lower()], syndrome.end() if syndrome else end
 
 
+_RECIST = (
+    r"(?:response\s+evaluation\s+criteria\s+in\s+solid\s+tumou?rs?"
+    r"(?:\s*\(\s*recist\s*\))?|recist)"
+    r"(?:\s*,?\s*(?:criteria\s+)?(?:v\.?|version\s*)?\s*(?P<version>1\.[01])(?!\d|\.\d))?"
+    r"(?:\s+criteria)?"
+)
+_MEASURABLE = re.compile(
+    r"(?<![\w-])(?:(?:at\s+least|a\s+minimum\s+of|one\s+or\s+more)\s+(?:one|1)\s+)?"
+    r"measurable\s+(?:disease|(?:(?:tumou?r|target)\s+)?lesions?)"
+    r"(?P<criteria>\s*,?\s*(?:as\s+)?"
+    r"(?:(?P<paren>\()\s*)?"
+    r"(?:(?:per|according\s+to|by|based\s+on|using|(?:as\s+)?(?:defined|determined|assessed)"
+    r"\s+by)\s+(?:the\s+)?)?" + _RECIST + r"(?(paren)\s*\)))?"
+    r"(?![\w-])",
+    re.IGNORECASE,
+)
+
+
+def _measurable(text: str, pos: int) -> tuple[str, int] | None:
+    """'measurable disease', '(at least one) measurable lesion', with the response criteria
+    named after it ('per RECIST 1.1', '(Response Evaluation Criteria in Solid Tumors,
+    version 1.1)'): the criteria (rules.RESPONSE_CRITERIA) and the end. Another version or
+    other criteria are left as words: the text then stays with a person."""
+    found = _MEASURABLE.match(text, pos)
+    if found is None:
+        return None
+    if found.group("criteria") is None:
+        return "any", found.end()
+    version = found.group("version")
+    if version == "1.0":
+        return None
+    return ("recist_1_1" if version else "recist"), found.end()
+
+
 _MAY_NAME_CONSENT = re.compile(r"consent|icf", re.IGNORECASE)  # in every consent phrase
 
 
@@ -698,6 +732,12 @@ def tokenize(text: str) -> list[Token]:
             add("CONCEPT", neoplasia[0], pos)
             tokens[-1].end_pos = neoplasia[1]
             pos = neoplasia[1]
+            continue
+        measurable = _measurable(text, pos) if lowered[pos] in "aom" else None
+        if measurable is not None:
+            add("MEASURABLE", measurable[0], pos)
+            tokens[-1].end_pos = measurable[1]
+            pos = measurable[1]
             continue
         moment = _consent_moment(text, pos) if consent else None
         if moment is not None:
