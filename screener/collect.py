@@ -43,23 +43,19 @@ def to_collect(trials: Iterable[TrialResult]) -> list[CollectItem]:
     Ties keep the order in which the items first appear (trials in report order).
     """
     criteria: dict[str, int] = {}
-    needed_by: dict[str, dict[str, None]] = {}  # item → trial ids, in order, once each
+    needed_by: dict[str, list[str]] = {}
     settles: dict[str, list[str]] = {}
     for trial in trials:
         if trial.verdict is Verdict.INELIGIBLE:
             continue
-        blocking: list[CriterionResult] = []
-        for criterion in trial.criteria:  # one pass: this runs for every screening
-            if criterion.effect is not Effect.OPEN:
-                continue
-            if _blocks_confirmation(criterion):
-                blocking.append(criterion)
-            if not criterion.missing:
-                continue
+        open_criteria = _open(trial)
+        for criterion in open_criteria:
             for item in dict.fromkeys(criterion.missing):
                 criteria[item] = criteria.get(item, 0) + 1
-                needed_by.setdefault(item, {})[trial.id] = None
-        single = _single_item(blocking)
+                trial_ids = needed_by.setdefault(item, [])
+                if trial.id not in trial_ids:
+                    trial_ids.append(trial.id)
+        single = settling_item(trial, open_criteria)
         if single is not None:
             settles.setdefault(single, []).append(trial.id)
     items = [  # built from typed values: model_construct skips a validation per item
@@ -68,7 +64,7 @@ def to_collect(trials: Iterable[TrialResult]) -> list[CollectItem]:
             criteria=count,
             trials=len(settles.get(item, [])),
             trial_ids=settles.get(item, []),
-            needed_by=list(needed_by[item]),
+            needed_by=needed_by[item],
         )
         for item, count in criteria.items()
     ]
@@ -88,11 +84,7 @@ def settling_item(
     open criteria, when already at hand)."""
     if open_criteria is None:
         open_criteria = _open(trial)
-    return _single_item([c for c in open_criteria if _blocks_confirmation(c)])
-
-
-def _single_item(blocking: list[CriterionResult]) -> str | None:
-    """The one data item every blocking criterion waits for, if they all wait for data."""
+    blocking = [c for c in open_criteria if _blocks_confirmation(c)]
     if not blocking:
         return None
     wanted = {item for c in blocking for item in c.missing}

@@ -316,19 +316,6 @@ class EntryLike(Protocol):
 
 
 E = TypeVar("E", bound=EntryLike)
-_Denotation = tuple[frozenset[str], frozenset[str]]  # (current concepts, history-only ones)
-K = TypeVar("K")
-V = TypeVar("V")
-_ENTRY_MEMO_SIZE = 1 << 16  # entries (name, code) remembered before a memo starts afresh
-
-
-def _remember(memo: dict[K, V], key: K, value: V) -> V:
-    """Store `value` under `key`, emptying the memo first when it is full: patients' free-text
-    names must not grow it without bound in a long-running process."""
-    if len(memo) >= _ENTRY_MEMO_SIZE:
-        memo.clear()
-    memo[key] = value
-    return value
 
 
 @dataclass(frozen=True)
@@ -469,10 +456,6 @@ class Vocabulary:
         self._local_classes = frozenset(d.local_form for d in drug_classes if d.local_form)
         self._member_patterns = {d.id: _word_pattern(d.members) for d in drug_classes if d.members}
         self._code_cache: dict[str, tuple[frozenset[str], frozenset[str]]] = {}
-        # entry (name, code) → denotations, and (name, code, concept) → ruled out: screening
-        # asks the same of a patient's few entries for every concept a library names
-        self._denotation_cache: dict[tuple[str | None, str | None], _Denotation] = {}
-        self._ruled_out_cache: dict[tuple[str | None, str | None, str], bool] = {}
         self._own_status = lru_cache(maxsize=1 << 16)(self._find_own_status)
         self._listed_by: dict[str, set[str]] = {}  # icd10 or history entry → concept ids
         for concept in self.concepts.values():
@@ -724,18 +707,13 @@ class Vocabulary:
 
     # ------------------------------------------------------------ patient entries
 
-    def _denotations(self, name: str | None, code: str | None) -> _Denotation:
-        """(current concepts, history-only concepts) of an entry, with ancestors (memoised).
+    def _denotations(
+        self, name: str | None, code: str | None
+    ) -> tuple[frozenset[str], frozenset[str]]:
+        """(current concepts, history-only concepts) of an entry, with ancestors.
 
         A history code outranks the name: "breast cancer" coded Z85.3 is a history.
         """
-        key = (name, code)
-        found = self._denotation_cache.get(key)
-        if found is None:
-            found = _remember(self._denotation_cache, key, self._find_denotations(name, code))
-        return found
-
-    def _find_denotations(self, name: str | None, code: str | None) -> _Denotation:
         current: frozenset[str] = frozenset()
         history: frozenset[str] = frozenset()
         key = icd_key(code) if code else None
@@ -766,16 +744,6 @@ class Vocabulary:
         )
 
     def _rules_out(self, name: str | None, code: str | None, concept_id: str) -> bool:
-        """Whether an absent entry rules the concept out (memoised `_find_rules_out`)."""
-        key = (name, code, concept_id)
-        found = self._ruled_out_cache.get(key)
-        if found is None:
-            found = _remember(
-                self._ruled_out_cache, key, self._find_rules_out(name, code, concept_id)
-            )
-        return found
-
-    def _find_rules_out(self, name: str | None, code: str | None, concept_id: str) -> bool:
         """Whether an absent entry rules the concept out: it names the concept or an
         ancestor, or (for a curated concept) its code covers every code of one of them.
 

@@ -1625,23 +1625,3 @@ def test_invalid_yaml(tmp_path: Path) -> None:
     path.write_text("- just a list\n", encoding="utf-8")
     with pytest.raises(VocabularyError, match="must be a mapping"):
         load_vocabulary(path)
-
-
-def test_entry_memos_stay_bounded_and_agree_with_a_fresh_lookup(
-    monkeypatch: pytest.MonkeyPatch,
-) -> None:
-    """Patients' free-text names must not grow the entry memos without bound; a memo that
-    started afresh gives the same answers."""
-    monkeypatch.setattr(concepts, "_ENTRY_MEMO_SIZE", 4)
-    vocabulary = concepts.VOCABULARY
-    monkeypatch.setattr(vocabulary, "_denotation_cache", {})
-    entries = [patient_condition(f"unlisted condition {i}") for i in range(10)]
-    entries.append(patient_condition("hepatocellular carcinoma"))
-    first = vocabulary.match("hepatocellular_carcinoma", entries)
-    assert len(vocabulary._denotation_cache) <= 4
-    again = vocabulary.match("hepatocellular_carcinoma", entries)
-    assert first == again and [e.name for e in first.present] == ["hepatocellular carcinoma"]
-
-
-def patient_condition(name: str) -> Any:
-    return patient(conditions=[{"name": name}]).conditions[0]
